@@ -1,0 +1,101 @@
+// Plain HTTP types and the HttpClient interface. Free of Boost: every layer may include this.
+// The Beast-based implementation lives in src/net and is created with make_http_client().
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "bridgebot/core/result.h"
+
+namespace bridgebot::net {
+
+// Header names compare case-insensitively; order is kept.
+class Headers {
+ public:
+  void set(std::string name, std::string value);   // replaces every header of that name
+  void add(std::string name, std::string value);   // appends
+  // The first value of that header, or "" when absent.
+  std::string get(std::string_view name) const;
+  bool has(std::string_view name) const;
+  const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string target = "/";  // path plus query, as received or to be sent
+  Headers headers;
+  std::string body;
+  std::string remote_address;  // server side: the peer's address
+
+  // Path without the query string.
+  std::string path() const;
+  // The decoded value of a query parameter, or "" when absent.
+  std::string query_param(std::string_view name) const;
+};
+
+struct HttpResponse {
+  int status = 200;
+  Headers headers;
+  std::string body;
+};
+
+// A parsed absolute URL: http, https, ws or wss.
+struct Url {
+  std::string scheme;
+  std::string host;
+  std::uint16_t port = 0;
+  std::string target = "/";  // path plus query
+
+  bool secure() const { return scheme == "https" || scheme == "wss"; }
+};
+Result<Url> parse_url(std::string_view text);
+
+// Percent-encoding helpers for form bodies and query strings.
+std::string url_encode(std::string_view text);
+std::string url_decode(std::string_view text);
+std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
+
+struct TlsOptions {
+  // Extra CA bundle (PEM) trusted in addition to the system CAs. Verification cannot be turned off.
+  std::string ca_file;
+  // Allow http:// and ws:// URLs (a local emulator only). https and wss are always verified.
+  bool allow_plaintext = false;
+};
+
+struct ClientOptions {
+  TlsOptions tls;
+  std::chrono::milliseconds connect_timeout{5'000};
+  std::chrono::milliseconds request_timeout{15'000};  // per request: write plus read
+  std::size_t max_idle_per_host = 8;                  // keep-alive pool size per host
+};
+
+struct ClientRequest {
+  std::string method = "POST";
+  std::string url;
+  Headers headers;
+  std::string body;
+  // 0 means ClientOptions::request_timeout.
+  std::chrono::milliseconds timeout{0};
+};
+
+// Blocking HTTP(S) client with a keep-alive pool. Thread-safe: call send() from any number of
+// threads; each call uses its own pooled connection. Errors (code, transient=true unless noted):
+//   invalid_url (permanent), plaintext_refused (permanent), dns_failed, connect_failed,
+//   tls_failed (certificate or handshake; permanent), timeout, connection_closed, io_error.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual Result<HttpResponse> send(const ClientRequest& request) = 0;
+};
+
+std::unique_ptr<HttpClient> make_http_client(const ClientOptions& options);
+
+}  // namespace bridgebot::net

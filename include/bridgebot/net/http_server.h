@@ -1,0 +1,59 @@
+// An HTTP/1.1 server (optionally TLS) with WebSocket upgrade, for the platform API and the Slack
+// emulator. Free of Boost; the Beast implementation lives in src/net.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "bridgebot/core/result.h"
+#include "bridgebot/net/http.h"
+#include "bridgebot/net/websocket.h"
+
+namespace bridgebot::net {
+
+// Sends the response for one request. Call it exactly once, from any thread; later calls are
+// ignored. Requests on one keep-alive connection are answered in order.
+using Responder = std::function<void(HttpResponse)>;
+
+// Handles one request. Runs on a server I/O thread: do not block; answer later through the
+// Responder when work (a store commit, a Slack call) has to happen first.
+using RequestHandler = std::function<void(HttpRequest request, Responder respond)>;
+
+// Called for a request that asks for a WebSocket upgrade. Return nullptr to refuse the upgrade
+// (the client gets 404); otherwise the returned handler owns the new connection.
+using WebSocketAcceptor =
+    std::function<std::shared_ptr<WebSocketHandler>(const HttpRequest& request)>;
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free port
+  std::size_t max_body_bytes = 256 * 1024;
+  int threads = 2;
+  std::chrono::milliseconds idle_timeout{30'000};
+  // TLS when both are set (PEM text, not file names).
+  std::string tls_certificate_pem;
+  std::string tls_private_key_pem;
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, RequestHandler handler, WebSocketAcceptor acceptor = nullptr);
+  ~HttpServer();  // stops
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts the I/O threads. Errors: bind_failed, invalid_listen, tls_failed.
+  Status start();
+  // The bound port (after start()).
+  std::uint16_t port() const;
+  // Stops accepting, lets in-flight requests finish for up to `grace`, closes everything.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds{2'000});
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bridgebot::net
