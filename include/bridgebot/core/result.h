@@ -24,9 +24,7 @@ struct Error {
   // Set for rate limits: how long Slack asked us to wait.
   std::optional<std::chrono::milliseconds> retry_after;
 
-  std::string to_string() const {
-    return message.empty() ? code : code + ": " + message;
-  }
+  std::string to_string() const { return message.empty() ? code : code + ": " + message; }
 };
 
 inline Error make_error(std::string code, std::string message = {}, bool transient = false) {
@@ -40,7 +38,7 @@ inline Error make_error(std::string code, std::string message = {}, bool transie
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : data_(std::move(error)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }

@@ -1,0 +1,39 @@
+// Small helpers over RapidJSON for reading outside input safely (every accessor tolerates a
+// missing key or a wrong type) and for writing JSON text.
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bridgebot/core/result.h"
+
+namespace bridgebot::core {
+
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+// Parses text; error code invalid_json with the offset of the problem.
+Result<rapidjson::Document> parse_json(std::string_view text);
+
+// `text` as a JSON string literal, quotes included.
+std::string json_quote(std::string_view text);
+// Serialises a value compactly.
+std::string to_json(const rapidjson::Value& value);
+
+// Typed member lookups: nullopt / nullptr when absent or of another type.
+std::optional<std::string> json_string(const rapidjson::Value& object, const char* key);
+std::optional<bool> json_bool(const rapidjson::Value& object, const char* key);
+std::optional<std::int64_t> json_int(const rapidjson::Value& object, const char* key);
+const rapidjson::Value* json_object(const rapidjson::Value& object, const char* key);
+const rapidjson::Value* json_array(const rapidjson::Value& object, const char* key);
+
+// Convenience: the string member or `fallback`.
+std::string json_string_or(const rapidjson::Value& object, const char* key,
+                           std::string fallback = {});
+
+}  // namespace bridgebot::core
