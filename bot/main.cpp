@@ -2,13 +2,23 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "commands.h"
+
 int main(int argc, char** argv) {
   CLI::App app{"bridgebot: relays platform mentions and notifications into Slack"};
   app.require_subcommand(1);
+  int exit_code = 0;
 
-  auto* version = app.add_subcommand("version", "Print the version");
-  version->callback([] { std::cout << "bridgebot " << BRIDGEBOT_VERSION << "\n"; });
+  app.add_subcommand("version", "Print the version")->callback([] {
+    std::cout << "bridgebot " << BRIDGEBOT_VERSION << "\n";
+  });
+
+  std::string config_path;
+  auto* check = app.add_subcommand("check-config",
+                                   "Validate a configuration file without connecting anywhere");
+  check->add_option("--config,-c", config_path, "YAML configuration file")->required();
+  check->callback([&] { exit_code = bridgebot::cli::check_config(config_path); });
 
   CLI11_PARSE(app, argc, argv);
-  return 0;
+  return exit_code;
 }
