@@ -59,8 +59,8 @@ TEST_CASE("Concurrent accepts all commit and share transactions", "[store][group
   StoreStats stats = store.stats();
   CHECK(stats.write_operations == kAccepts);
   // Group commit really batches: fewer transactions (and fsyncs) than accepts.
-  CHECK(stats.write_transactions < kAccepts);
   INFO("transactions: " << stats.write_transactions);
+  CHECK(stats.write_transactions < kAccepts);
   auto claimed = store.claim_due(100, 10'000, "worker");
   REQUIRE(claimed.ok());
   CHECK(claimed->size() == kAccepts);
