@@ -1,0 +1,122 @@
+// Store: bridgebot's durable state behind one interface (installations, links, directory cache,
+// accepted messages/notifications with their outbox, thread anchors, leases). Backends live in
+// src/store; SQL never leaves that folder.
+//
+// Thread safety: every method may be called concurrently from any number of threads. Calls block
+// on disk I/O (a write returns only after its transaction is durable), so call them from worker
+// threads, never from an event loop thread.
+//
+// Errors: codes are "store_error" (I/O, corruption, full disk), "store_busy" (another process held
+// the database lock too long; transient), "not_found", "conflict" (the record is not in the state
+// the call requires) and "invalid_argument". Messages name the database file.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridgebot/core/result.h"
+#include "bridgebot/store/types.h"
+
+namespace bridgebot::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // ---- accepted messages/notifications (idempotency + outbox) ----
+
+  // Records a source and its items atomically, unless (kind, source_id) was accepted before: then
+  // nothing is written and the earlier record's status comes back with duplicate = true.
+  virtual Result<AcceptResult> accept(const AcceptRequest& request) = 0;
+
+  // Marks up to `limit` due items (queued, next_attempt_at <= now) in_flight for `lease_owner` and
+  // returns them, oldest first. An item is never returned while an earlier item with the same
+  // ordering key is still queued or in_flight, so each key is delivered in accept order.
+  virtual Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
+                                                    std::string_view lease_owner) = 0;
+
+  // Finishes an in_flight item with a final status (delivered, failed, undeliverable, ignored),
+  // recording where it landed. "conflict" when the item is not in_flight.
+  virtual Status complete(ItemId item_id, ItemStatus outcome, std::string_view reason,
+                          const std::vector<Delivery>& deliveries) = 0;
+
+  // Puts an in_flight item back in the queue for a later attempt. "conflict" when not in_flight.
+  virtual Status reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
+                            int attempts) = 0;
+
+  // At start-up, before any claim: items left in_flight by a crashed process go back to queued
+  // (at-least-once delivery). Returns how many. Not for use while a dispatcher is running on the
+  // same store, since it would re-queue that dispatcher's items.
+  virtual Result<std::int64_t> recover_in_flight() = 0;
+
+  // The state GET /v1/messages/{id} and /v1/notifications/{id} report; nullopt for unknown ids.
+  virtual Result<std::optional<SourceStatus>> source_status(SourceKind kind,
+                                                            std::string_view source_id) = 0;
+
+  // ---- installations ----
+
+  // Inserts or replaces the installation with this team_id.
+  virtual Status put_installation(const Installation& installation) = 0;
+  virtual Result<std::optional<Installation>> get_installation(std::string_view team_id) = 0;
+  // Every installation, active and revoked, ordered by team_id.
+  virtual Result<std::vector<Installation>> list_installations() = 0;
+  // Returns false when there was none.
+  virtual Result<bool> delete_installation(std::string_view team_id) = 0;
+
+  // ---- links ----
+
+  // Inserts or replaces the link of (team_id, platform_user_id).
+  virtual Status put_link(const Link& link) = 0;
+  virtual Result<std::optional<Link>> get_link(std::string_view team_id,
+                                               std::string_view platform_user_id) = 0;
+  virtual Result<std::optional<Link>> find_link_by_slack_user(std::string_view team_id,
+                                                              std::string_view slack_user_id) = 0;
+  // Every link of one platform user, across workspaces, ordered by team_id.
+  virtual Result<std::vector<Link>> links_of_platform_user(std::string_view platform_user_id) = 0;
+  // Returns false when there was none.
+  virtual Result<bool> delete_link(std::string_view team_id, std::string_view platform_user_id) = 0;
+
+  // ---- directory cache ----
+
+  // Inserts or replaces every entry (e.g. one users.list page) in one transaction.
+  virtual Status upsert_directory(const std::vector<DirectoryEntry>& entries) = 0;
+  virtual Result<std::optional<DirectoryEntry>> lookup_directory(std::string_view team_id,
+                                                                 std::string_view email) = 0;
+  // Drops every positive entry naming this user (deactivated, or their email changed).
+  // Returns how many.
+  virtual Result<std::int64_t> forget_directory_user(std::string_view team_id,
+                                                     std::string_view slack_user_id) = 0;
+
+  // ---- notification threads ----
+
+  virtual Result<std::optional<ThreadAnchor>> get_thread_anchor(std::string_view team_id,
+                                                                std::string_view destination,
+                                                                std::string_view thread_key) = 0;
+  // Inserts or replaces the anchor of (team_id, destination, thread_key).
+  virtual Status put_thread_anchor(const ThreadAnchor& anchor) = 0;
+
+  // ---- leases (single-flight work across processes sharing this store) ----
+
+  // Takes lease `name` for `owner` until now + ttl_seconds when it is free, expired, or already
+  // held by `owner`. Returns whether `owner` holds it now.
+  virtual Result<bool> acquire_lease(std::string_view name, std::string_view owner, UnixSeconds now,
+                                     std::int64_t ttl_seconds) = 0;
+  // Extends a lease `owner` still holds (not expired). false: the lease was lost.
+  virtual Result<bool> renew_lease(std::string_view name, std::string_view owner, UnixSeconds now,
+                                   std::int64_t ttl_seconds) = 0;
+  // Gives the lease up if `owner` holds it; releasing a lease held by another owner does nothing.
+  virtual Status release_lease(std::string_view name, std::string_view owner) = 0;
+
+  // ---- maintenance ----
+
+  // Disconnect: in one transaction, deletes the team's links, directory entries, outbox items
+  // (with deliveries), idempotency records and thread anchors, and marks its installation revoked
+  // with every token blob erased.
+  virtual Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) = 0;
+
+  virtual StoreStats stats() const = 0;
+};
+
+}  // namespace bridgebot::store

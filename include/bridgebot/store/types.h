@@ -1,0 +1,203 @@
+// Plain records held by the Store (see store.h). No behaviour beyond naming enum values, so every
+// layer can include this without pulling in a backend.
+//
+// Conventions:
+// - Times are Unix seconds (UnixSeconds), supplied by the caller from its Clock: the store never
+//   reads a clock, so tests control time completely.
+// - Blob fields hold ciphertext. The store never encrypts, decrypts or logs them; callers do the
+//   crypto (core) and hand over opaque bytes. An empty Blob means "none".
+// - Emails used as keys (directory cache) are compared byte for byte: callers pass them already
+//   normalised (trimmed, lowercased), as the platform API requires.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bridgebot::store {
+
+using UnixSeconds = std::int64_t;
+using Blob = std::vector<std::uint8_t>;
+// Assigned by the store when an outbox item is accepted; unique within one store.
+using ItemId = std::int64_t;
+
+// What the platform sent: the idempotency namespace of a source id.
+enum class SourceKind { message, notification };
+
+// Status of an outbox item, and of a source (message/notification) as GET /v1/... reports it.
+// queued and in_flight are unfinished; the rest are final.
+enum class ItemStatus { queued, in_flight, delivered, failed, undeliverable, ignored };
+
+enum class InstallationState { active, revoked };
+
+std::string_view to_string(SourceKind kind);
+std::string_view to_string(ItemStatus status);
+std::string_view to_string(InstallationState state);
+std::optional<SourceKind> parse_source_kind(std::string_view text);
+std::optional<ItemStatus> parse_item_status(std::string_view text);
+std::optional<InstallationState> parse_installation_state(std::string_view text);
+bool is_final(ItemStatus status);
+
+// ---- installations ----
+
+struct IncomingWebhook {
+  std::string channel;  // "#alerts", as Slack names it
+  std::string channel_id;
+  std::string configuration_url;
+  Blob url;  // encrypted: the webhook URL is a secret
+};
+
+struct Installation {
+  std::string team_id;  // key
+  std::string enterprise_id;
+  std::string domain;
+  std::string team_name;
+  std::string bot_user_id;
+  std::string bot_id;
+  std::string app_id;
+  std::vector<std::string> scopes;
+  Blob bot_token;      // encrypted
+  Blob refresh_token;  // encrypted; empty when the token does not rotate
+  std::optional<UnixSeconds> token_expires_at;
+  std::optional<IncomingWebhook> incoming_webhook;
+  std::string notification_channel;  // default destination; empty: the incoming webhook
+  bool sender_identity = true;
+  InstallationState state = InstallationState::active;
+  UnixSeconds installed_at = 0;
+  UnixSeconds updated_at = 0;
+};
+
+// ---- links (platform user <-> Slack user) ----
+
+// A personal "Connect" token: held only when the user went through Slack's Allow screen.
+struct UserToken {
+  Blob token;          // encrypted
+  Blob refresh_token;  // encrypted; empty when not rotating
+  std::optional<UnixSeconds> expires_at;
+};
+
+struct Link {
+  std::string team_id;           // key, with platform_user_id
+  std::string platform_user_id;  // key, with team_id
+  std::string slack_user_id;
+  std::string email;
+  UnixSeconds linked_at = 0;
+  std::optional<UserToken> user_token;
+};
+
+// ---- directory cache (normalised email -> Slack user) ----
+
+struct DirectoryUser {
+  std::string slack_user_id;
+  std::string display_name;
+  std::string avatar_url;
+};
+
+struct DirectoryEntry {
+  std::string team_id;  // key, with email
+  std::string email;    // key, normalised by the caller
+  // nullopt is a negative entry: Slack had no active user with this email at fetched_at.
+  std::optional<DirectoryUser> user;
+  UnixSeconds fetched_at = 0;
+};
+
+// ---- accepted messages/notifications and their outbox items ----
+
+// One piece of work produced by accepting a source, e.g. "DM the recipient" or "post to #alerts".
+struct NewOutboxItem {
+  std::string role;          // "recipient", "sender_copy", "destination", ...
+  std::string destination;   // a Slack user/channel id or a route destination name
+  std::string payload_json;  // what the dispatcher needs to send; opaque to the store
+  // Items sharing a non-empty ordering key are delivered in accept order (claim_due never hands
+  // out an item while an earlier one with the same key is unfinished). Empty: no ordering.
+  std::string ordering_key;
+  UnixSeconds next_attempt_at = 0;  // normally "now"
+};
+
+struct OutboxItem {
+  ItemId item_id = 0;
+  SourceKind kind = SourceKind::message;
+  std::string source_id;
+  std::string team_id;
+  std::string role;
+  std::string destination;
+  std::string payload_json;
+  std::string ordering_key;
+  ItemStatus status = ItemStatus::queued;
+  std::string reason;
+  int attempts = 0;  // owned by the dispatcher: set by reschedule()
+  UnixSeconds next_attempt_at = 0;
+  UnixSeconds created_at = 0;
+};
+
+// Where one item landed in Slack; several per source (recipient DM, sender's copy, ...).
+struct Delivery {
+  std::string role;
+  std::string slack_user;  // empty for channel posts
+  std::string channel;
+  std::string ts;
+};
+
+// What to record for one POST /v1/messages or /v1/notifications, atomically.
+struct AcceptRequest {
+  SourceKind kind = SourceKind::message;
+  std::string source_id;  // the platform's id: the idempotency key within `kind`
+  std::string team_id;
+  // queued when `items` is non-empty; otherwise the final answer (e.g. ignored + reason), so that
+  // GET reports it and a repeated id is still a duplicate.
+  ItemStatus status = ItemStatus::queued;
+  std::string reason;
+  std::vector<NewOutboxItem> items;
+  UnixSeconds now = 0;
+};
+
+// The state of a source as GET /v1/messages/{id} shows it.
+// With items: queued while any item is unfinished; then the most serious final item status
+// (failed > undeliverable > delivered > ignored) with that item's reason.
+// Without items: the status recorded at accept.
+struct SourceStatus {
+  SourceKind kind = SourceKind::message;
+  std::string source_id;
+  std::string team_id;
+  ItemStatus status = ItemStatus::queued;
+  std::string reason;
+  std::vector<Delivery> deliveries;
+};
+
+struct AcceptResult {
+  bool duplicate = false;  // true: nothing was written; `status` is the earlier record's
+  SourceStatus status;
+  std::vector<ItemId> item_ids;  // ids of the new items, in request order (empty for duplicates)
+};
+
+// ---- threads, leases, maintenance ----
+
+// The first post of a notification thread; later notifications with the same key reply under it.
+struct ThreadAnchor {
+  std::string team_id;
+  std::string destination;
+  std::string thread_key;
+  std::string channel;
+  std::string ts;
+};
+
+// Rows removed by purge_team, per table.
+struct PurgeCounts {
+  std::int64_t links = 0;
+  std::int64_t directory_entries = 0;
+  std::int64_t outbox_items = 0;
+  std::int64_t deliveries = 0;
+  std::int64_t sources = 0;  // idempotency records
+  std::int64_t thread_anchors = 0;
+  bool installation_revoked = false;  // false when the team had no installation row
+};
+
+// Counters for tests and /metrics. Monotonic since open.
+struct StoreStats {
+  std::uint64_t write_operations = 0;    // mutating calls committed or failed
+  std::uint64_t write_transactions = 0;  // transactions the writer committed (group commits)
+};
+
+}  // namespace bridgebot::store

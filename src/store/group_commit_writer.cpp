@@ -1,0 +1,99 @@
+#include "group_commit_writer.h"
+
+#include <utility>
+
+namespace bridgebot::store::sqlite {
+namespace {
+
+Status run_cached(Connection& connection, std::string_view sql) {
+  auto statement = connection.prepare(sql);
+  if (!statement) return statement.error();
+  return statement->run();
+}
+
+}  // namespace
+
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection, int max_group_size)
+    : connection_(std::move(connection)),
+      max_group_size_(static_cast<std::size_t>(max_group_size > 0 ? max_group_size : 1)),
+      thread_([this] { run(); }) {}
+
+GroupCommitWriter::~GroupCommitWriter() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  work_ready_.notify_one();
+  thread_.join();
+}
+
+Status GroupCommitWriter::write(const Operation& operation) {
+  Pending pending{&operation, Status::success()};
+  std::unique_lock lock(mutex_);
+  queue_.push_back(&pending);
+  work_ready_.notify_one();
+  group_done_.wait(lock, [&] { return pending.done; });
+  return std::move(pending.result);
+}
+
+void GroupCommitWriter::run() {
+  std::vector<Pending*> group;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and nothing left to write
+      while (!queue_.empty() && group.size() < max_group_size_) {
+        group.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    commit_group(group);
+    {
+      std::lock_guard lock(mutex_);
+      for (Pending* pending : group) pending->done = true;
+    }
+    group_done_.notify_all();
+    group.clear();
+  }
+}
+
+bool GroupCommitWriter::run_in_savepoint(Pending& pending, Status& broken) {
+  if (Status s = run_cached(*connection_, "SAVEPOINT operation"); !s.ok()) {
+    broken = std::move(s);
+    return false;
+  }
+  pending.result = (*pending.operation)(*connection_);
+  if (!pending.result.ok()) {
+    if (Status s = run_cached(*connection_, "ROLLBACK TO operation"); !s.ok()) {
+      broken = std::move(s);
+      return false;
+    }
+  }
+  if (Status s = run_cached(*connection_, "RELEASE operation"); !s.ok()) {
+    broken = std::move(s);
+    return false;
+  }
+  return true;
+}
+
+void GroupCommitWriter::commit_group(const std::vector<Pending*>& group) {
+  operations_ += group.size();
+  Status broken = run_cached(*connection_, "BEGIN IMMEDIATE");
+  if (broken.ok()) {
+    for (Pending* pending : group) {
+      if (!run_in_savepoint(*pending, broken)) break;
+    }
+  }
+  if (broken.ok()) broken = run_cached(*connection_, "COMMIT");
+  if (broken.ok()) {
+    ++transactions_;
+    return;
+  }
+  // Nothing of this group is stored: every caller learns why, including those whose own
+  // operation succeeded. The rollback fails harmlessly when SQLite already rolled back.
+  (void)connection_->exec("ROLLBACK");
+  for (Pending* pending : group) pending->result = broken;
+}
+
+}  // namespace bridgebot::store::sqlite

@@ -1,0 +1,83 @@
+// Notification thread anchors and leases.
+#include "sqlite_store_impl.h"
+
+namespace bridgebot::store::sqlite {
+
+Result<std::optional<ThreadAnchor>> SqliteStore::get_thread_anchor(std::string_view team_id,
+                                                                   std::string_view destination,
+                                                                   std::string_view thread_key) {
+  return with_reader([&](Connection& db) -> Result<std::optional<ThreadAnchor>> {
+    auto query = db.prepare(
+        "SELECT channel, ts FROM thread_anchors "
+        "WHERE team_id = ?1 AND destination = ?2 AND thread_key = ?3");
+    if (!query) return query.error();
+    auto row = query->bind(1, team_id).bind(2, destination).bind(3, thread_key).step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<ThreadAnchor>();
+    return std::optional<ThreadAnchor>(ThreadAnchor{std::string(team_id), std::string(destination),
+                                                    std::string(thread_key), query->text(0),
+                                                    query->text(1)});
+  });
+}
+
+Status SqliteStore::put_thread_anchor(const ThreadAnchor& anchor) {
+  return writer_.write([&](Connection& db) -> Status {
+    auto upsert = db.prepare(
+        "INSERT OR REPLACE INTO thread_anchors (team_id, destination, thread_key, channel, ts) "
+        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!upsert) return upsert.error();
+    return upsert->bind(1, anchor.team_id)
+        .bind(2, anchor.destination)
+        .bind(3, anchor.thread_key)
+        .bind(4, anchor.channel)
+        .bind(5, anchor.ts)
+        .run();
+  });
+}
+
+// Leases are decided inside the writer's IMMEDIATE transaction, which holds SQLite's write lock:
+// two stores on one file (even in different processes) cannot both see the lease as free.
+
+Result<bool> SqliteStore::acquire_lease(std::string_view name, std::string_view owner,
+                                        UnixSeconds now, std::int64_t ttl_seconds) {
+  bool acquired = false;
+  Status written = writer_.write([&](Connection& db) -> Status {
+    auto take = db.prepare(
+        "INSERT INTO leases (name, owner, expires_at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at "
+        "WHERE leases.owner = excluded.owner OR leases.expires_at <= ?4");
+    if (!take) return take.error();
+    Status s = take->bind(1, name).bind(2, owner).bind(3, now + ttl_seconds).bind(4, now).run();
+    if (!s.ok()) return s;
+    acquired = db.changes() > 0;
+    return Status::success();
+  });
+  if (!written.ok()) return written.error();
+  return acquired;
+}
+
+Result<bool> SqliteStore::renew_lease(std::string_view name, std::string_view owner,
+                                      UnixSeconds now, std::int64_t ttl_seconds) {
+  bool renewed = false;
+  Status written = writer_.write([&](Connection& db) -> Status {
+    auto extend = db.prepare(
+        "UPDATE leases SET expires_at = ?3 WHERE name = ?1 AND owner = ?2 AND expires_at > ?4");
+    if (!extend) return extend.error();
+    Status s = extend->bind(1, name).bind(2, owner).bind(3, now + ttl_seconds).bind(4, now).run();
+    if (!s.ok()) return s;
+    renewed = db.changes() > 0;
+    return Status::success();
+  });
+  if (!written.ok()) return written.error();
+  return renewed;
+}
+
+Status SqliteStore::release_lease(std::string_view name, std::string_view owner) {
+  return writer_.write([&](Connection& db) -> Status {
+    auto drop = db.prepare("DELETE FROM leases WHERE name = ?1 AND owner = ?2");
+    if (!drop) return drop.error();
+    return drop->bind(1, name).bind(2, owner).run();
+  });
+}
+
+}  // namespace bridgebot::store::sqlite

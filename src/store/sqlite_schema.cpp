@@ -1,0 +1,141 @@
+#include "sqlite_schema.h"
+
+#include "bridgebot/store/sqlite_store.h"
+
+namespace bridgebot::store {
+namespace sqlite {
+namespace {
+
+// Append new migrations at the end; never edit one that has shipped.
+// Enum columns hold the names from types.h (to_string), so the file reads well in the sqlite3 CLI.
+constexpr Migration kMigrations[] = {
+    {1, "initial schema", R"sql(
+CREATE TABLE installations (
+  team_id TEXT PRIMARY KEY,
+  enterprise_id TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  team_name TEXT NOT NULL,
+  bot_user_id TEXT NOT NULL,
+  bot_id TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  scopes TEXT NOT NULL,                -- space-separated
+  bot_token BLOB,
+  refresh_token BLOB,
+  token_expires_at INTEGER,
+  has_webhook INTEGER NOT NULL,
+  webhook_channel TEXT NOT NULL,
+  webhook_channel_id TEXT NOT NULL,
+  webhook_configuration_url TEXT NOT NULL,
+  webhook_url BLOB,
+  notification_channel TEXT NOT NULL,
+  sender_identity INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('active', 'revoked')),
+  installed_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE links (
+  team_id TEXT NOT NULL,
+  platform_user_id TEXT NOT NULL,
+  slack_user_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  linked_at INTEGER NOT NULL,
+  has_user_token INTEGER NOT NULL,
+  user_token BLOB,
+  user_refresh_token BLOB,
+  user_token_expires_at INTEGER,
+  PRIMARY KEY (team_id, platform_user_id)
+) WITHOUT ROWID;
+CREATE INDEX links_by_slack_user ON links (team_id, slack_user_id);
+CREATE INDEX links_by_platform_user ON links (platform_user_id);
+
+-- Sized for a million rows: the primary key is the lookup, no rowid indirection.
+CREATE TABLE directory (
+  team_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  slack_user_id TEXT,                  -- NULL: negative entry
+  display_name TEXT NOT NULL,
+  avatar_url TEXT NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  PRIMARY KEY (team_id, email)
+) WITHOUT ROWID;
+CREATE INDEX directory_by_slack_user ON directory (team_id, slack_user_id)
+  WHERE slack_user_id IS NOT NULL;
+
+-- One row per accepted message/notification: the idempotency record and its own status.
+CREATE TABLE sources (
+  kind TEXT NOT NULL CHECK (kind IN ('message', 'notification')),
+  source_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, source_id)
+) WITHOUT ROWID;
+CREATE INDEX sources_by_team ON sources (team_id);
+
+CREATE TABLE outbox (
+  item_id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN
+    ('queued', 'in_flight', 'delivered', 'failed', 'undeliverable', 'ignored')),
+  reason TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  ordering_key TEXT NOT NULL,
+  claimed_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  FOREIGN KEY (kind, source_id) REFERENCES sources (kind, source_id) ON DELETE CASCADE
+);
+-- claim_due scans only queued items by due time, and checks for unfinished predecessors per key.
+CREATE INDEX outbox_due ON outbox (next_attempt_at, item_id) WHERE status = 'queued';
+CREATE INDEX outbox_unfinished_by_key ON outbox (ordering_key, item_id)
+  WHERE status IN ('queued', 'in_flight');
+CREATE INDEX outbox_in_flight ON outbox (item_id) WHERE status = 'in_flight';
+CREATE INDEX outbox_by_source ON outbox (kind, source_id);
+CREATE INDEX outbox_by_team ON outbox (team_id);
+
+CREATE TABLE deliveries (
+  item_id INTEGER NOT NULL REFERENCES outbox (item_id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  slack_user TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  ts TEXT NOT NULL
+);
+CREATE INDEX deliveries_by_item ON deliveries (item_id);
+
+CREATE TABLE thread_anchors (
+  team_id TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  thread_key TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  ts TEXT NOT NULL,
+  PRIMARY KEY (team_id, destination, thread_key)
+) WITHOUT ROWID;
+
+CREATE TABLE leases (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> store_migrations() {
+  return kMigrations;
+}
+
+}  // namespace sqlite
+
+int sqlite_schema_version() {
+  return sqlite::store_migrations().back().version;
+}
+
+}  // namespace bridgebot::store

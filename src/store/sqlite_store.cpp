@@ -1,0 +1,72 @@
+#include <utility>
+
+#include "migrations.h"
+#include "sqlite_schema.h"
+#include "sqlite_store_impl.h"
+
+namespace bridgebot::store {
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
+                                                 const SqliteOptions& options) {
+  // Reader and writer are two connections, so they must reach the same file.
+  if (path.empty() || path == ":memory:") {
+    return make_error("invalid_argument", "the SQLite store needs a file path, got '" + path + "'");
+  }
+  auto writer = sqlite::Connection::open(path, options.busy_timeout);
+  if (!writer) return writer.error();
+  if (Status migrated = sqlite::migrate(**writer, sqlite::store_migrations()); !migrated.ok()) {
+    return migrated.error();
+  }
+  auto reader = sqlite::Connection::open(path, options.busy_timeout);
+  if (!reader) return reader.error();
+  return std::unique_ptr<Store>(
+      new sqlite::SqliteStore(std::move(*writer), std::move(*reader), options.max_group_size));
+}
+
+namespace sqlite {
+namespace {
+
+// Runs a DELETE/UPDATE keyed by team_id and returns how many rows it changed.
+Result<std::int64_t> change_team_rows(Connection& db, std::string_view sql,
+                                      std::string_view team_id) {
+  auto statement = db.prepare(sql);
+  if (!statement) return statement.error();
+  if (Status s = statement->bind(1, team_id).run(); !s.ok()) return s.error();
+  return db.changes();
+}
+
+}  // namespace
+
+Result<PurgeCounts> SqliteStore::purge_team(std::string_view team_id, UnixSeconds now) {
+  PurgeCounts counts;
+  Status written = writer_.write([&](Connection& db) -> Status {
+    // Children before parents, so each count is of rows this table really lost (cascaded deletes
+    // are not counted by SQLite).
+    const std::pair<std::string_view, std::int64_t*> deletes[] = {
+        {"DELETE FROM deliveries WHERE item_id IN (SELECT item_id FROM outbox WHERE team_id = ?1)",
+         &counts.deliveries},
+        {"DELETE FROM outbox WHERE team_id = ?1", &counts.outbox_items},
+        {"DELETE FROM sources WHERE team_id = ?1", &counts.sources},
+        {"DELETE FROM links WHERE team_id = ?1", &counts.links},
+        {"DELETE FROM directory WHERE team_id = ?1", &counts.directory_entries},
+        {"DELETE FROM thread_anchors WHERE team_id = ?1", &counts.thread_anchors},
+    };
+    for (const auto& [sql, count] : deletes) {
+      auto changed = change_team_rows(db, sql, team_id);
+      if (!changed) return changed.error();
+      *count = *changed;
+    }
+    auto revoke = db.prepare(
+        "UPDATE installations SET state = 'revoked', bot_token = NULL, refresh_token = NULL, "
+        "token_expires_at = NULL, webhook_url = NULL, updated_at = ?2 WHERE team_id = ?1");
+    if (!revoke) return revoke.error();
+    if (Status s = revoke->bind(1, team_id).bind(2, now).run(); !s.ok()) return s;
+    counts.installation_revoked = db.changes() > 0;
+    return Status::success();
+  });
+  if (!written.ok()) return written.error();
+  return counts;
+}
+
+}  // namespace sqlite
+}  // namespace bridgebot::store

@@ -1,0 +1,84 @@
+// SqliteStore: the Store on one SQLite file. Mutations run as operations on the group commit
+// writer (its own connection and thread); reads share a second connection under a mutex. With
+// WAL, a read sees every write whose call has returned.
+//
+// The methods are spread over files by record family: sqlite_store.cpp (open, purge, stats),
+// sqlite_outbox.cpp, sqlite_accounts.cpp (installations, links, directory) and
+// sqlite_coordination.cpp (thread anchors, leases).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "bridgebot/store/sqlite_store.h"
+#include "group_commit_writer.h"
+#include "sqlite_connection.h"
+
+namespace bridgebot::store::sqlite {
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
+              int max_group_size)
+      : writer_(std::move(writer), max_group_size), reader_(std::move(reader)) {}
+
+  Result<AcceptResult> accept(const AcceptRequest& request) override;
+  Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
+                                            std::string_view lease_owner) override;
+  Status complete(ItemId item_id, ItemStatus outcome, std::string_view reason,
+                  const std::vector<Delivery>& deliveries) override;
+  Status reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
+                    int attempts) override;
+  Result<std::int64_t> recover_in_flight() override;
+  Result<std::optional<SourceStatus>> source_status(SourceKind kind,
+                                                    std::string_view source_id) override;
+
+  Status put_installation(const Installation& installation) override;
+  Result<std::optional<Installation>> get_installation(std::string_view team_id) override;
+  Result<std::vector<Installation>> list_installations() override;
+  Result<bool> delete_installation(std::string_view team_id) override;
+
+  Status put_link(const Link& link) override;
+  Result<std::optional<Link>> get_link(std::string_view team_id,
+                                       std::string_view platform_user_id) override;
+  Result<std::optional<Link>> find_link_by_slack_user(std::string_view team_id,
+                                                      std::string_view slack_user_id) override;
+  Result<std::vector<Link>> links_of_platform_user(std::string_view platform_user_id) override;
+  Result<bool> delete_link(std::string_view team_id, std::string_view platform_user_id) override;
+
+  Status upsert_directory(const std::vector<DirectoryEntry>& entries) override;
+  Result<std::optional<DirectoryEntry>> lookup_directory(std::string_view team_id,
+                                                         std::string_view email) override;
+  Result<std::int64_t> forget_directory_user(std::string_view team_id,
+                                             std::string_view slack_user_id) override;
+
+  Result<std::optional<ThreadAnchor>> get_thread_anchor(std::string_view team_id,
+                                                        std::string_view destination,
+                                                        std::string_view thread_key) override;
+  Status put_thread_anchor(const ThreadAnchor& anchor) override;
+
+  Result<bool> acquire_lease(std::string_view name, std::string_view owner, UnixSeconds now,
+                             std::int64_t ttl_seconds) override;
+  Result<bool> renew_lease(std::string_view name, std::string_view owner, UnixSeconds now,
+                           std::int64_t ttl_seconds) override;
+  Status release_lease(std::string_view name, std::string_view owner) override;
+
+  Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) override;
+
+  StoreStats stats() const override { return {writer_.operations(), writer_.transactions()}; }
+
+ private:
+  // Runs `read` with the reader connection, one caller at a time.
+  template <typename Read>
+  auto with_reader(Read&& read) {
+    std::lock_guard lock(reader_mutex_);
+    return read(*reader_);
+  }
+
+  GroupCommitWriter writer_;
+  std::mutex reader_mutex_;
+  std::unique_ptr<Connection> reader_;  // guarded by reader_mutex_
+};
+
+}  // namespace bridgebot::store::sqlite

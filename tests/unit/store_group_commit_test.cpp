@@ -1,0 +1,98 @@
+#include <stdlib.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bridgebot/store/sqlite_store.h"
+
+namespace fs = std::filesystem;
+using namespace bridgebot::store;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "store_group_XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+AcceptRequest message(std::string id) {
+  AcceptRequest request;
+  request.source_id = std::move(id);
+  request.team_id = "T1";
+  request.items = {{"recipient", "U2", "{}", "", 100}};
+  request.now = 100;
+  return request;
+}
+
+}  // namespace
+
+TEST_CASE("Concurrent accepts all commit and share transactions", "[store][group_commit]") {
+  TempDir dir;
+  auto opened = open_sqlite_store((dir.path / "bridge.db").string());
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 150;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        auto accepted = store.accept(message(std::to_string(t) + "-" + std::to_string(i)));
+        if (!accepted.ok() || accepted->duplicate) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  CHECK(failures == 0);
+  constexpr std::uint64_t kAccepts = kThreads * kPerThread;
+  StoreStats stats = store.stats();
+  CHECK(stats.write_operations == kAccepts);
+  // Group commit really batches: fewer transactions (and fsyncs) than accepts.
+  INFO("transactions: " << stats.write_transactions);
+  CHECK(stats.write_transactions < kAccepts);
+  auto claimed = store.claim_due(100, 10'000, "worker");
+  REQUIRE(claimed.ok());
+  CHECK(claimed->size() == kAccepts);
+}
+
+TEST_CASE("A failing call does not undo the others committed in its group",
+          "[store][group_commit]") {
+  TempDir dir;
+  auto opened = open_sqlite_store((dir.path / "bridge.db").string());
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+
+  // Every thread completes an item that is not in flight (an error inside the writer's
+  // transaction) between good accepts; the good ones must all survive.
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  std::atomic<int> good{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (store.accept(message(std::to_string(t) + "-" + std::to_string(i))).ok()) ++good;
+        if (store.complete(999'999, ItemStatus::delivered, "", {}).error().code == "not_found") {
+          ++refused;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  CHECK(good == kThreads * kPerThread);
+  CHECK(refused == kThreads * kPerThread);
+  CHECK(store.claim_due(100, 10'000, "worker")->size() == kThreads * kPerThread);
+}

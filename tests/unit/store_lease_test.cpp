@@ -1,0 +1,71 @@
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "bridgebot/store/sqlite_store.h"
+
+namespace fs = std::filesystem;
+using namespace bridgebot::store;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "store_lease_XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// Two stores on one file, as two bridgebot processes sharing a database.
+struct TwoStores {
+  TempDir dir;
+  std::string file = (dir.path / "bridge.db").string();
+  std::unique_ptr<Store> a = open();
+  std::unique_ptr<Store> b = open();
+
+  std::unique_ptr<Store> open() {
+    auto opened = open_sqlite_store(file);
+    REQUIRE(opened.ok());
+    return std::move(*opened);
+  }
+};
+
+constexpr std::string_view kLease = "token-refresh:T1";
+
+}  // namespace
+
+TEST_CASE("Only one of two stores on one file holds a lease", "[store][lease]") {
+  TwoStores s;
+  CHECK(*s.a->acquire_lease(kLease, "proc-a", 1000, 30));
+  CHECK_FALSE(*s.b->acquire_lease(kLease, "proc-b", 1010, 30));
+  // Re-acquiring by the holder is allowed and extends it.
+  CHECK(*s.a->acquire_lease(kLease, "proc-a", 1020, 30));
+  CHECK_FALSE(*s.b->acquire_lease(kLease, "proc-b", 1045, 30));
+  // Other lease names are independent.
+  CHECK(*s.b->acquire_lease("token-refresh:T2", "proc-b", 1045, 30));
+}
+
+TEST_CASE("An expired lease can be taken over and its old owner cannot renew it",
+          "[store][lease]") {
+  TwoStores s;
+  REQUIRE(*s.a->acquire_lease(kLease, "proc-a", 1000, 30));
+  CHECK(*s.a->renew_lease(kLease, "proc-a", 1020, 30));  // now until 1050
+  CHECK_FALSE(*s.b->acquire_lease(kLease, "proc-b", 1049, 30));
+  CHECK(*s.b->acquire_lease(kLease, "proc-b", 1050, 30));
+  CHECK_FALSE(*s.a->renew_lease(kLease, "proc-a", 1051, 30));
+  CHECK(*s.b->renew_lease(kLease, "proc-b", 1051, 30));
+}
+
+TEST_CASE("Releasing frees a lease, but only for its owner", "[store][lease]") {
+  TwoStores s;
+  REQUIRE(*s.a->acquire_lease(kLease, "proc-a", 1000, 300));
+  REQUIRE(s.b->release_lease(kLease, "proc-b").ok());
+  CHECK_FALSE(*s.b->acquire_lease(kLease, "proc-b", 1001, 300));
+  REQUIRE(s.a->release_lease(kLease, "proc-a").ok());
+  CHECK(*s.b->acquire_lease(kLease, "proc-b", 1002, 300));
+}

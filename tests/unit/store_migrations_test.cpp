@@ -1,0 +1,136 @@
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "../src/store/migrations.h"
+#include "bridgebot/store/sqlite_store.h"
+
+namespace fs = std::filesystem;
+using namespace bridgebot::store;
+
+namespace {
+
+// A fresh directory under the system temp dir, removed with everything in it.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "store_migrations_XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// Sets the recorded schema version with plain SQLite, as a newer bridgebot would have.
+void set_file_schema_version(const fs::path& file, int version) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(file.c_str(), &db) == SQLITE_OK);
+  std::string sql = "INSERT INTO schema_version (version) VALUES (" + std::to_string(version) + ")";
+  REQUIRE(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+}
+
+}  // namespace
+
+TEST_CASE("A new file gets the latest schema and keeps its data across reopen", "[store]") {
+  TempDir dir;
+  auto file = (dir.path / "bridge.db").string();
+  {
+    auto store = open_sqlite_store(file);
+    REQUIRE(store.ok());
+    Link link{"T1", "p-bob", "U2", "bob@example.com", 100, std::nullopt};
+    REQUIRE((*store)->put_link(link).ok());
+  }
+  auto reopened = open_sqlite_store(file);
+  REQUIRE(reopened.ok());
+  auto link = (*reopened)->get_link("T1", "p-bob");
+  REQUIRE(link.ok());
+  REQUIRE(link->has_value());
+  CHECK((*link)->slack_user_id == "U2");
+
+  auto connection = bridgebot::store::sqlite::Connection::open(file, std::chrono::seconds(1));
+  REQUIRE(connection.ok());
+  auto version = bridgebot::store::sqlite::schema_version(**connection);
+  REQUIRE(version.ok());
+  CHECK(*version == sqlite_schema_version());
+}
+
+TEST_CASE("A file from a newer bridgebot is refused and left untouched", "[store]") {
+  TempDir dir;
+  auto file = dir.path / "bridge.db";
+  { REQUIRE(open_sqlite_store(file.string()).ok()); }
+  set_file_schema_version(file, sqlite_schema_version() + 1);
+
+  auto refused = open_sqlite_store(file.string());
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == "store_schema_too_new");
+  CHECK(refused.error().message.find(file.string()) != std::string::npos);
+  // Still refused: the failed open did not rewrite the version.
+  CHECK(open_sqlite_store(file.string()).error().code == "store_schema_too_new");
+}
+
+TEST_CASE("Opening a file in a missing directory fails naming the file", "[store]") {
+  auto refused = open_sqlite_store("/nonexistent-dir/for/bridgebot/bridge.db");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == "store_error");
+  CHECK(refused.error().message.find("/nonexistent-dir/for/bridgebot/bridge.db") !=
+        std::string::npos);
+}
+
+namespace migrations_test {
+using bridgebot::store::sqlite::Connection;
+using bridgebot::store::sqlite::migrate;
+using bridgebot::store::sqlite::Migration;
+
+constexpr Migration kV1[] = {{1, "notes", "CREATE TABLE notes (text TEXT NOT NULL)"}};
+constexpr Migration kV1V2[] = {
+    {1, "notes", "CREATE TABLE notes (text TEXT NOT NULL)"},
+    {2, "note authors", "ALTER TABLE notes ADD COLUMN author TEXT NOT NULL DEFAULT 'unknown'"}};
+constexpr Migration kV1Broken[] = {
+    {1, "notes", "CREATE TABLE notes (text TEXT NOT NULL)"},
+    {2, "half applied", "CREATE TABLE extra (x); CREATE TABLE notes (duplicate)"}};
+
+int version_of(Connection& connection) {
+  auto version = bridgebot::store::sqlite::schema_version(connection);
+  REQUIRE(version.ok());
+  return *version;
+}
+
+}  // namespace migrations_test
+
+TEST_CASE("An older file is upgraded in order and keeps its rows", "[store]") {
+  using namespace migrations_test;
+  TempDir dir;
+  auto file = (dir.path / "old.db").string();
+  {
+    auto old = Connection::open(file, std::chrono::seconds(1));
+    REQUIRE(old.ok());
+    REQUIRE(migrate(**old, kV1).ok());
+    REQUIRE((*old)->exec("INSERT INTO notes (text) VALUES ('kept')").ok());
+  }
+  auto upgraded = Connection::open(file, std::chrono::seconds(1));
+  REQUIRE(upgraded.ok());
+  REQUIRE(migrate(**upgraded, kV1V2).ok());
+  CHECK(version_of(**upgraded) == 2);
+  auto row = (*upgraded)->prepare("SELECT text, author FROM notes");
+  REQUIRE(row.ok());
+  REQUIRE(*row->step());
+  CHECK(row->text(0) == "kept");
+  CHECK(row->text(1) == "unknown");
+}
+
+TEST_CASE("A failing migration leaves the file at the last complete version", "[store]") {
+  using namespace migrations_test;
+  TempDir dir;
+  auto file = (dir.path / "broken.db").string();
+  auto connection = Connection::open(file, std::chrono::seconds(1));
+  REQUIRE(connection.ok());
+  bridgebot::Status migrated = migrate(**connection, kV1Broken);
+  REQUIRE_FALSE(migrated.ok());
+  CHECK(migrated.error().message.find("half applied") != std::string::npos);
+  CHECK(version_of(**connection) == 1);
+  // The half-applied statements of migration 2 were rolled back.
+  CHECK_FALSE((*connection)->exec("SELECT * FROM extra").ok());
+}

@@ -1,0 +1,236 @@
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "bridgebot/store/sqlite_store.h"
+
+namespace fs = std::filesystem;
+using namespace bridgebot::store;
+
+namespace {
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "store_outbox_XXXXXX").string();
+    path = mkdtemp(pattern.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+// A store on a fresh file, reopenable to simulate a restart.
+struct StoreFixture {
+  TempDir dir;
+  std::string file = (dir.path / "bridge.db").string();
+  std::unique_ptr<Store> store = open();
+
+  std::unique_ptr<Store> open() {
+    auto opened = open_sqlite_store(file);
+    REQUIRE(opened.ok());
+    return std::move(*opened);
+  }
+};
+
+NewOutboxItem item_for(std::string role, std::string ordering_key, UnixSeconds due = 100) {
+  return {std::move(role), "U2", R"({"text":"hi"})", std::move(ordering_key), due};
+}
+
+AcceptRequest message(std::string id, std::vector<NewOutboxItem> items) {
+  AcceptRequest request;
+  request.kind = SourceKind::message;
+  request.source_id = std::move(id);
+  request.team_id = "T1";
+  request.items = std::move(items);
+  request.now = 100;
+  return request;
+}
+
+std::vector<ItemId> ids_of(const std::vector<OutboxItem>& items) {
+  std::vector<ItemId> ids;
+  for (const auto& item : items) ids.push_back(item.item_id);
+  return ids;
+}
+
+}  // namespace
+
+TEST_CASE("A new message is queued and the same id again is a duplicate", "[store][outbox]") {
+  StoreFixture f;
+  auto first = f.store->accept(message("msg-1", {item_for("recipient", "T1:U2")}));
+  REQUIRE(first.ok());
+  CHECK_FALSE(first->duplicate);
+  CHECK(first->status.status == ItemStatus::queued);
+  REQUIRE(first->item_ids.size() == 1);
+
+  auto again = f.store->accept(message("msg-1", {item_for("recipient", "T1:U2")}));
+  REQUIRE(again.ok());
+  CHECK(again->duplicate);
+  CHECK(again->status.status == ItemStatus::queued);
+  CHECK(again->item_ids.empty());
+  // The duplicate produced no second item.
+  auto claimed = f.store->claim_due(100, 10, "worker");
+  REQUIRE(claimed.ok());
+  CHECK(claimed->size() == 1);
+}
+
+TEST_CASE("Message and notification ids are separate idempotency spaces", "[store][outbox]") {
+  StoreFixture f;
+  REQUIRE(f.store->accept(message("42", {item_for("recipient", "")})).ok());
+  auto notification = message("42", {item_for("destination", "")});
+  notification.kind = SourceKind::notification;
+  auto accepted = f.store->accept(notification);
+  REQUIRE(accepted.ok());
+  CHECK_FALSE(accepted->duplicate);
+}
+
+TEST_CASE("An ignored message is recorded with its reason and stays a duplicate",
+          "[store][outbox]") {
+  StoreFixture f;
+  auto ignored = message("msg-2", {});
+  ignored.status = ItemStatus::ignored;
+  ignored.reason = "group_mention";
+  REQUIRE(f.store->accept(ignored).ok());
+
+  auto status = f.store->source_status(SourceKind::message, "msg-2");
+  REQUIRE(status.ok());
+  REQUIRE(status->has_value());
+  CHECK((*status)->status == ItemStatus::ignored);
+  CHECK((*status)->reason == "group_mention");
+
+  auto again = f.store->accept(message("msg-2", {item_for("recipient", "")}));
+  REQUIRE(again.ok());
+  CHECK(again->duplicate);
+  CHECK(again->status.status == ItemStatus::ignored);
+}
+
+TEST_CASE("Contradictory accept requests are refused", "[store][outbox]") {
+  StoreFixture f;
+  auto queued_without_items = message("msg-3", {});
+  CHECK(f.store->accept(queued_without_items).error().code == "invalid_argument");
+  auto ignored_with_items = message("msg-3", {item_for("recipient", "")});
+  ignored_with_items.status = ItemStatus::ignored;
+  CHECK(f.store->accept(ignored_with_items).error().code == "invalid_argument");
+  // Neither was recorded.
+  CHECK_FALSE(f.store->source_status(SourceKind::message, "msg-3")->has_value());
+}
+
+TEST_CASE("Unknown source ids have no status", "[store][outbox]") {
+  StoreFixture f;
+  auto status = f.store->source_status(SourceKind::message, "nope");
+  REQUIRE(status.ok());
+  CHECK_FALSE(status->has_value());
+}
+
+TEST_CASE("claim_due hands out only due items", "[store][outbox]") {
+  StoreFixture f;
+  auto now = f.store->accept(message("m-now", {item_for("recipient", "", 100)}));
+  auto later = f.store->accept(message("m-later", {item_for("recipient", "", 200)}));
+  REQUIRE(now.ok());
+  REQUIRE(later.ok());
+
+  auto at_100 = f.store->claim_due(100, 10, "worker");
+  REQUIRE(at_100.ok());
+  CHECK(ids_of(*at_100) == now->item_ids);
+  CHECK(at_100->front().status == ItemStatus::in_flight);
+  CHECK(at_100->front().payload_json == R"({"text":"hi"})");
+  // Claimed items are not handed out twice.
+  CHECK(f.store->claim_due(150, 10, "worker")->empty());
+  CHECK(ids_of(*f.store->claim_due(200, 10, "worker")) == later->item_ids);
+}
+
+TEST_CASE("claim_due keeps per-key order until the earlier item finishes", "[store][outbox]") {
+  StoreFixture f;
+  auto first = f.store->accept(message("m1", {item_for("recipient", "T1:U2")}));
+  auto second = f.store->accept(message("m2", {item_for("recipient", "T1:U2")}));
+  auto other_key = f.store->accept(message("m3", {item_for("recipient", "T1:U3")}));
+  REQUIRE((first.ok() && second.ok() && other_key.ok()));
+
+  auto claimed = f.store->claim_due(100, 10, "worker");
+  REQUIRE(claimed.ok());
+  CHECK(ids_of(*claimed) == std::vector<ItemId>{first->item_ids[0], other_key->item_ids[0]});
+
+  // Still blocked while the first is in flight, and while it waits for a retry.
+  CHECK(f.store->claim_due(100, 10, "worker")->empty());
+  REQUIRE(f.store->reschedule(first->item_ids[0], 300, "ratelimited", 1).ok());
+  CHECK(f.store->claim_due(200, 10, "worker")->empty());
+
+  auto retried = f.store->claim_due(300, 10, "worker");
+  REQUIRE(retried.ok());
+  REQUIRE(ids_of(*retried) == first->item_ids);
+  CHECK(retried->front().attempts == 1);
+  CHECK(retried->front().reason == "ratelimited");
+  REQUIRE(f.store->complete(first->item_ids[0], ItemStatus::delivered, "", {}).ok());
+  CHECK(ids_of(*f.store->claim_due(300, 10, "worker")) == second->item_ids);
+}
+
+TEST_CASE("claim_due respects its limit", "[store][outbox]") {
+  StoreFixture f;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(f.store->accept(message("m" + std::to_string(i), {item_for("recipient", "")})).ok());
+  }
+  CHECK(f.store->claim_due(100, 3, "worker")->size() == 3);
+  CHECK(f.store->claim_due(100, 3, "worker")->size() == 2);
+  CHECK(f.store->claim_due(100, 0, "worker")->empty());
+}
+
+TEST_CASE("Status reports deliveries and the worst final outcome", "[store][outbox]") {
+  StoreFixture f;
+  auto accepted = f.store->accept(
+      message("msg-5", {item_for("recipient", "T1:U2"), item_for("sender_copy", "T1:U1")}));
+  REQUIRE(accepted.ok());
+  auto claimed = f.store->claim_due(100, 10, "worker");
+  REQUIRE(claimed->size() == 2);
+
+  REQUIRE(f.store
+              ->complete(accepted->item_ids[0], ItemStatus::delivered, "",
+                         {{"recipient", "U2", "D2", "1732183200.000100"}})
+              .ok());
+  // One item still in flight: the message as a whole is still queued.
+  CHECK((*f.store->source_status(SourceKind::message, "msg-5"))->status == ItemStatus::queued);
+
+  REQUIRE(
+      f.store->complete(accepted->item_ids[1], ItemStatus::failed, "channel_not_found", {}).ok());
+  auto status = f.store->source_status(SourceKind::message, "msg-5");
+  REQUIRE(status.ok());
+  CHECK((*status)->status == ItemStatus::failed);
+  CHECK((*status)->reason == "channel_not_found");
+  REQUIRE((*status)->deliveries.size() == 1);
+  CHECK((*status)->deliveries[0].channel == "D2");
+  CHECK((*status)->deliveries[0].ts == "1732183200.000100");
+}
+
+TEST_CASE("complete and reschedule refuse items that are not in flight", "[store][outbox]") {
+  StoreFixture f;
+  auto accepted = f.store->accept(message("msg-6", {item_for("recipient", "")}));
+  REQUIRE(accepted.ok());
+  ItemId id = accepted->item_ids[0];
+  CHECK(f.store->complete(id, ItemStatus::delivered, "", {}).error().code == "conflict");
+  CHECK(f.store->reschedule(id, 200, "x", 1).error().code == "conflict");
+  CHECK(f.store->complete(id + 1000, ItemStatus::delivered, "", {}).error().code == "not_found");
+  REQUIRE(f.store->claim_due(100, 1, "worker")->size() == 1);
+  CHECK(f.store->complete(id, ItemStatus::queued, "", {}).error().code == "invalid_argument");
+  REQUIRE(f.store->complete(id, ItemStatus::undeliverable, "recipient_not_linked", {}).ok());
+  CHECK(f.store->complete(id, ItemStatus::delivered, "", {}).error().code == "conflict");
+  auto status = f.store->source_status(SourceKind::message, "msg-6");
+  CHECK((*status)->status == ItemStatus::undeliverable);
+  CHECK((*status)->reason == "recipient_not_linked");
+}
+
+TEST_CASE("Items in flight at a crash are queued again after reopening", "[store][outbox]") {
+  StoreFixture f;
+  auto accepted =
+      f.store->accept(message("msg-7", {item_for("recipient", "a"), item_for("sender_copy", "b")}));
+  REQUIRE(accepted.ok());
+  REQUIRE(f.store->claim_due(100, 10, "worker")->size() == 2);
+  REQUIRE(f.store->complete(accepted->item_ids[1], ItemStatus::delivered, "", {}).ok());
+
+  f.store.reset();  // the process dies with one item in flight
+  f.store = f.open();
+  auto recovered = f.store->recover_in_flight();
+  REQUIRE(recovered.ok());
+  CHECK(*recovered == 1);
+  CHECK(ids_of(*f.store->claim_due(100, 10, "worker")) ==
+        std::vector<ItemId>{accepted->item_ids[0]});
+}
