@@ -38,14 +38,14 @@ struct UsersPage {
 };
 
 struct PostMessageRequest {
-  std::string channel;      // C…/D…/G…, or U… for a DM
-  std::string text;         // always set: notification and screen-reader text
-  std::string blocks_json;  // a JSON array of blocks, or empty
-  std::string thread_ts;    // the parent's ts to reply in its thread, or empty
-  std::string username;     // needs chat:write.customize
-  std::string icon_url;     // needs chat:write.customize
-  std::optional<bool> unfurl_links;
-  std::optional<bool> unfurl_media;
+  std::string channel{};      // C…/D…/G…, or U… for a DM
+  std::string text{};         // always set: notification and screen-reader text
+  std::string blocks_json{};  // a JSON array of blocks, or empty
+  std::string thread_ts{};    // the parent's ts to reply in its thread, or empty
+  std::string username{};     // needs chat:write.customize
+  std::string icon_url{};     // needs chat:write.customize
+  std::optional<bool> unfurl_links{};
+  std::optional<bool> unfurl_media{};
 };
 
 struct UpdateMessageRequest {
