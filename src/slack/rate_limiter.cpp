@@ -56,7 +56,13 @@ Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration 
 
   const auto wait = send_at - now;
   if (wait > max_wait) return {false, wait};
-  for (Bucket* b : spent) b->tat = std::max(b->tat, send_at) + b->limit.interval;
+  // The call's own bucket (method or channel) is spent at send_at. A shared budget (the
+  // workspace-wide postMessage bucket) is charged one unit from now instead: a call waiting out
+  // one channel's Retry-After must not push every other channel's slot behind it.
+  spent.front()->tat = std::max(spent.front()->tat, send_at) + spent.front()->limit.interval;
+  for (std::size_t i = 1; i < spent.size(); ++i) {
+    spent[i]->tat = std::max(spent[i]->tat, now) + spent[i]->limit.interval;
+  }
   return {true, wait};
 }
 
