@@ -1,5 +1,6 @@
 #include "api_transport.h"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <random>
@@ -14,20 +15,23 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Retry-After in whole seconds (what Slack sends); nullopt for anything else.
+// Retry-After in whole seconds (what Slack sends), capped at a day so a hostile value cannot
+// overflow time arithmetic; nullopt for anything else.
 std::optional<milliseconds> parse_retry_after(const net::Headers& headers) {
   std::string text = headers.get("Retry-After");
   long long seconds = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
   if (ec != std::errc{} || end != text.data() + text.size() || seconds < 0) return std::nullopt;
-  return std::chrono::seconds(seconds);
+  return std::chrono::seconds(std::min(seconds, 86'400LL));
 }
 
 // Removes every occurrence of `secret` from `text`.
 std::string redact(std::string text, std::string_view secret) {
   if (secret.empty()) return text;
-  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
-    text.replace(at, secret.size(), "[redacted]");
+  constexpr std::string_view kMark = "[redacted]";
+  for (auto at = text.find(secret); at != std::string::npos;
+       at = text.find(secret, at + kMark.size())) {
+    text.replace(at, secret.size(), kMark);
   }
   return text;
 }

@@ -263,3 +263,16 @@ TEST_CASE("posts to one channel go in a short burst, then one per second", "[sla
   CHECK(sent[3].at - sent[0].at == 1s);
   CHECK(sent[4].at - sent[0].at == 2s);
 }
+
+TEST_CASE("an absurd Retry-After is handed back to the caller, not slept through",
+          "[slack][retry]") {
+  Harness h;
+  h.http.answer(429, "", {{"Retry-After", "99999999999999999"}});
+
+  auto user = h.api.users_info(kBot, "U1");
+
+  REQUIRE_FALSE(user.ok());
+  CHECK(user.error().code == "ratelimited");
+  CHECK(user.error().retry_after == std::chrono::milliseconds(24h));
+  CHECK(h.http.count() == 1);
+}
