@@ -1,0 +1,88 @@
+// Client-side pacing for Slack, in the shape of DPP's per-bucket REST queues: every call lands in
+// the bucket(s) Slack counts it against, so bridgebot rarely provokes a 429, and a 429 pauses only
+// the bucket it concerns (never every method and channel, unlike the official Node client).
+//
+// Buckets (all per workspace):
+//   - Tier 1-4 methods: one bucket per (team, method), sized by tier.
+//   - chat.postMessage: one bucket per (team, channel) at about 1/s, and one workspace-wide bucket.
+//   - incoming webhooks: one bucket per webhook URL at about 1/s.
+// Each bucket is a GCRA token bucket: `burst` calls may go at once, then one per interval.
+//
+// Thread-safe. Pure apart from the Clock it reads; tests drive it with a FakeClock.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <tuple>
+
+#include "bridgebot/core/clock.h"
+#include "bridgebot/slack/methods.h"
+
+namespace bridgebot::slack {
+
+struct BucketLimit {
+  core::Clock::Duration interval;  // steady-state spacing between calls
+  int burst = 1;                   // calls allowed back to back from an idle bucket
+};
+
+struct RateLimiterOptions {
+  BucketLimit tier1{std::chrono::seconds(60), 2};
+  BucketLimit tier2{std::chrono::seconds(3), 3};          // 20/min
+  BucketLimit tier3{std::chrono::milliseconds(1200), 5};  // 50/min
+  BucketLimit tier4{std::chrono::milliseconds(600), 10};  // 100/min
+  BucketLimit post_message_per_channel{std::chrono::seconds(1), 3};
+  // Slack does not publish the workspace-wide chat.postMessage limit; this stays well inside
+  // what large bridges report (several hundred per minute).
+  BucketLimit post_message_per_team{std::chrono::milliseconds(200), 20};
+  BucketLimit webhook{std::chrono::seconds(1), 3};
+};
+
+// What a call is about to spend. `channel` matters only for chat.postMessage; for webhooks
+// `channel` holds the webhook URL (kept in memory only, never logged).
+struct RateLimitKey {
+  std::string team_id;
+  std::string method;
+  std::string channel;
+};
+
+struct Reservation {
+  bool granted = false;
+  // granted: wait this long, then send (the slot is yours). Not granted: the earliest slot is
+  // this far away, more than the caller accepts; nothing was reserved.
+  core::Clock::Duration wait{};
+};
+
+class RateLimiter {
+ public:
+  explicit RateLimiter(const core::Clock& clock, RateLimiterOptions options = {});
+
+  // Reserves the next slot in every bucket `key` spends, if that slot is at most `max_wait`
+  // away. Callers that are granted must send after waiting `wait`.
+  Reservation reserve(const RateLimitKey& key,
+                      core::Clock::Duration max_wait = core::Clock::Duration::max());
+
+  // Slack answered 429 with Retry-After: nothing in the limited scope (the method's bucket; for
+  // chat.postMessage the channel's bucket) may be sent before `retry_after` has elapsed, and
+  // afterwards calls resume one interval apart rather than in a burst.
+  void block(const RateLimitKey& key, core::Clock::Duration retry_after);
+
+ private:
+  struct Bucket {
+    BucketLimit limit;
+    // GCRA's theoretical arrival time: a call may go at max(now, tat - (burst-1) * interval).
+    core::Clock::TimePoint tat{};
+  };
+  using BucketId = std::tuple<std::string, std::string, std::string>;  // team, method, channel
+
+  Bucket& bucket(const BucketId& id, const BucketLimit& limit);
+  BucketLimit limit_for(Tier tier) const;
+
+  const core::Clock& clock_;
+  const RateLimiterOptions options_;
+  std::mutex mutex_;
+  std::map<BucketId, Bucket> buckets_;  // grows with (team, method/channel) pairs seen
+};
+
+}  // namespace bridgebot::slack

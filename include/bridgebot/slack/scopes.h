@@ -1,0 +1,26 @@
+// The OAuth scopes bridgebot asks for. The manifest and the installation check share these
+// lists, so what the app requests and what bridgebot insists on cannot drift apart.
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bridgebot::slack {
+
+// Without these the bot cannot match users by email or post.
+inline constexpr std::array<std::string_view, 3> kRequiredBotScopes = {
+    "users:read", "users:read.email", "chat:write"};
+
+// Nice to have: relayed messages show the sender's name and picture.
+inline constexpr std::array<std::string_view, 1> kOptionalBotScopes = {"chat:write.customize"};
+
+// Lets a linked user's own token post "as them".
+inline constexpr std::array<std::string_view, 1> kOptionalUserScopes = {"chat:write"};
+
+// The required bot scopes missing from `granted` (as from auth.test or the x-oauth-scopes header),
+// in kRequiredBotScopes order, so an admin sees every missing scope at once.
+std::vector<std::string> missing_scopes(const std::vector<std::string>& granted);
+
+}  // namespace bridgebot::slack

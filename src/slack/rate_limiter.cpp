@@ -1,0 +1,81 @@
+#include "bridgebot/slack/rate_limiter.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+namespace bridgebot::slack {
+namespace {
+
+core::Clock::Duration tolerance(const BucketLimit& limit) {
+  return limit.interval * (std::max(limit.burst, 1) - 1);
+}
+
+}  // namespace
+
+RateLimiter::RateLimiter(const core::Clock& clock, RateLimiterOptions options)
+    : clock_(clock), options_(std::move(options)) {}
+
+BucketLimit RateLimiter::limit_for(Tier tier) const {
+  switch (tier) {
+    case Tier::tier1:
+      return options_.tier1;
+    case Tier::tier2:
+      return options_.tier2;
+    case Tier::tier3:
+      return options_.tier3;
+    case Tier::tier4:
+      return options_.tier4;
+    case Tier::post_message:
+      return options_.post_message_per_channel;
+    case Tier::webhook:
+      return options_.webhook;
+  }
+  return options_.tier1;
+}
+
+RateLimiter::Bucket& RateLimiter::bucket(const BucketId& id, const BucketLimit& limit) {
+  return buckets_.try_emplace(id, Bucket{limit, {}}).first->second;
+}
+
+Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration max_wait) {
+  const Tier tier = method_info(key.method).tier;
+  const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
+
+  std::lock_guard lock(mutex_);
+  std::vector<Bucket*> spent;
+  spent.push_back(&bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}},
+                          limit_for(tier)));
+  if (tier == Tier::post_message) {
+    spent.push_back(&bucket({key.team_id, key.method, {}}, options_.post_message_per_team));
+  }
+
+  const auto now = clock_.now();
+  auto send_at = now;
+  for (const Bucket* b : spent) send_at = std::max(send_at, b->tat - tolerance(b->limit));
+
+  const auto wait = send_at - now;
+  if (wait > max_wait) return {false, wait};
+  // The call's own bucket (method or channel) is spent at send_at. A shared budget (the
+  // workspace-wide postMessage bucket) is charged one unit from now instead: a call waiting out
+  // one channel's Retry-After must not push every other channel's slot behind it.
+  spent.front()->tat = std::max(spent.front()->tat, send_at) + spent.front()->limit.interval;
+  for (std::size_t i = 1; i < spent.size(); ++i) {
+    spent[i]->tat = std::max(spent[i]->tat, now) + spent[i]->limit.interval;
+  }
+  return {true, wait};
+}
+
+void RateLimiter::block(const RateLimitKey& key, core::Clock::Duration retry_after) {
+  const Tier tier = method_info(key.method).tier;
+  const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
+
+  std::lock_guard lock(mutex_);
+  Bucket& b =
+      bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}}, limit_for(tier));
+  // Setting tat past the pause by the burst tolerance makes the first slot exactly
+  // now + retry_after and leaves no burst credit for right after it.
+  b.tat = std::max(b.tat, clock_.now() + retry_after + tolerance(b.limit));
+}
+
+}  // namespace bridgebot::slack

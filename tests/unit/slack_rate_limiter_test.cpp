@@ -1,0 +1,126 @@
+// The RateLimiter's schedule per tier, per channel and after a 429, on a FakeClock.
+#include <catch2/catch.hpp>
+
+#include "bridgebot/slack/rate_limiter.h"
+
+using bridgebot::core::FakeClock;
+using bridgebot::slack::RateLimiter;
+using bridgebot::slack::RateLimitKey;
+using namespace std::chrono_literals;
+using Duration = bridgebot::core::Clock::Duration;
+
+namespace {
+
+// The waits handed out to `n` callers reserving at the same instant.
+std::vector<Duration> waits(RateLimiter& limiter, const RateLimitKey& key, int n) {
+  std::vector<Duration> out;
+  for (int i = 0; i < n; ++i) {
+    auto slot = limiter.reserve(key);
+    REQUIRE(slot.granted);
+    out.push_back(slot.wait);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("each tier allows its burst, then its per-minute rate", "[slack][rate_limiter]") {
+  struct Row {
+    const char* method;
+    int burst;
+    Duration interval;
+  };
+  const Row rows[] = {
+      {"apps.connections.open", 2, 60s},   // Tier 1: 1/min
+      {"users.list", 3, 3s},               // Tier 2: 20/min
+      {"users.lookupByEmail", 5, 1200ms},  // Tier 3: 50/min
+      {"users.info", 10, 600ms},           // Tier 4: 100/min
+  };
+  for (const auto& row : rows) {
+    INFO(row.method);
+    FakeClock clock;
+    RateLimiter limiter(clock);
+    auto w = waits(limiter, {"T1", row.method, ""}, row.burst + 2);
+    for (int i = 0; i < row.burst; ++i) CHECK(w[i] == 0s);
+    CHECK(w[row.burst] == row.interval);
+    CHECK(w[row.burst + 1] == 2 * row.interval);
+  }
+}
+
+TEST_CASE("a drained bucket refills at its rate", "[slack][rate_limiter]") {
+  FakeClock clock;
+  RateLimiter limiter(clock);
+  RateLimitKey key{"T1", "users.list", ""};
+  waits(limiter, key, 3);
+  CHECK(limiter.reserve(key).wait == 3s);  // slot at +3 s is now taken
+
+  clock.advance(60s);  // idle long enough to refill the whole burst
+  auto w = waits(limiter, key, 4);
+  CHECK(w == std::vector<Duration>{0s, 0s, 0s, 3s});
+}
+
+TEST_CASE("buckets are per workspace and per method", "[slack][rate_limiter]") {
+  FakeClock clock;
+  RateLimiter limiter(clock);
+  waits(limiter, {"T1", "users.list", ""}, 3);
+  CHECK(limiter.reserve({"T1", "users.list", ""}).wait > 0s);
+  CHECK(limiter.reserve({"T2", "users.list", ""}).wait == 0s);
+  CHECK(limiter.reserve({"T1", "users.info", ""}).wait == 0s);
+}
+
+TEST_CASE("chat.postMessage is paced per channel at one per second after a short burst",
+          "[slack][rate_limiter]") {
+  FakeClock clock;
+  RateLimiter limiter(clock);
+  auto c1 = waits(limiter, {"T1", "chat.postMessage", "C1"}, 5);
+  CHECK(c1 == std::vector<Duration>{0s, 0s, 0s, 1s, 2s});
+  // Another channel of the same workspace is not held back by C1.
+  CHECK(limiter.reserve({"T1", "chat.postMessage", "C2"}).wait == 0s);
+}
+
+TEST_CASE("chat.postMessage also spends a workspace-wide budget", "[slack][rate_limiter]") {
+  FakeClock clock;
+  bridgebot::slack::RateLimiterOptions options;
+  options.post_message_per_team = {500ms, 2};
+  RateLimiter limiter(clock, options);
+  CHECK(limiter.reserve({"T1", "chat.postMessage", "C1"}).wait == 0s);
+  CHECK(limiter.reserve({"T1", "chat.postMessage", "C2"}).wait == 0s);
+  CHECK(limiter.reserve({"T1", "chat.postMessage", "C3"}).wait == 500ms);
+  CHECK(limiter.reserve({"T2", "chat.postMessage", "C3"}).wait == 0s);
+}
+
+TEST_CASE("block holds its scope for exactly Retry-After, then resumes without a burst",
+          "[slack][rate_limiter]") {
+  FakeClock clock;
+  RateLimiter limiter(clock);
+  RateLimitKey key{"T1", "users.info", ""};
+  limiter.block(key, 20s);
+
+  CHECK(limiter.reserve(key).wait == 20s);
+  CHECK(limiter.reserve(key).wait == 20s + 600ms);
+  clock.advance(40s);
+  CHECK(limiter.reserve(key).wait == 0s);
+}
+
+TEST_CASE("a postMessage block holds only its channel", "[slack][rate_limiter]") {
+  FakeClock clock;
+  RateLimiter limiter(clock);
+  limiter.block({"T1", "chat.postMessage", "C1"}, 30s);
+  CHECK(limiter.reserve({"T1", "chat.postMessage", "C1"}).wait == 30s);
+  CHECK(limiter.reserve({"T1", "chat.postMessage", "C2"}).wait == 0s);
+  CHECK(limiter.reserve({"T1", "users.info", ""}).wait == 0s);
+}
+
+TEST_CASE("a refused reservation reserves nothing", "[slack][rate_limiter]") {
+  FakeClock clock;
+  RateLimiter limiter(clock);
+  RateLimitKey key{"T1", "apps.connections.open", ""};
+  waits(limiter, key, 2);
+  for (int i = 0; i < 5; ++i) {
+    auto slot = limiter.reserve(key, 10s);
+    CHECK_FALSE(slot.granted);
+    CHECK(slot.wait == 60s);
+  }
+  clock.advance(60s);
+  CHECK(limiter.reserve(key, 10s).granted);
+}
