@@ -1,0 +1,43 @@
+// The installed workspaces as the bridge needs them at delivery time: decrypted tokens and the
+// per-installation options. Implemented over the Store with encryption (issue: installs); unit
+// tests substitute a fake.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridgebot/core/result.h"
+
+namespace bridgebot::bridge {
+
+struct ActiveInstallation {
+  std::string team_id;
+  std::string domain;
+  std::string bot_user_id;
+  std::string bot_token;  // decrypted; never log it
+  std::vector<std::string> scopes;
+  bool sender_identity = true;  // show a linked sender's name/avatar (with chat:write.customize)
+  std::string notification_channel;  // the default destination, or empty
+  std::string incoming_webhook_url;  // decrypted install-time webhook, or empty
+
+  bool has_scope(std::string_view scope) const;
+};
+
+class InstallationDirectory {
+ public:
+  virtual ~InstallationDirectory() = default;
+  // The active installation of `team_id`; unknown_team when none is installed (or it was revoked).
+  virtual Result<ActiveInstallation> active(std::string_view team_id) = 0;
+  // Slack answered token_expired: refresh the rotating token (single flight across processes) and
+  // return the installation with the new token; the error when it cannot be refreshed.
+  virtual Result<ActiveInstallation> refresh_expired(std::string_view team_id) = 0;
+  // team ids of every active installation, in order.
+  virtual std::vector<std::string> active_team_ids() = 0;
+  // The decrypted user token of a platform user who went through personal Connect, if any.
+  virtual Result<std::optional<std::string>> connected_user_token(
+      std::string_view team_id, std::string_view platform_user_id) = 0;
+};
+
+}  // namespace bridgebot::bridge
