@@ -1,0 +1,101 @@
+#include "bridgebot/bridge/acceptor.h"
+
+#include "bridgebot/bridge/outbox_payloads.h"
+#include "bridgebot/bridge/relay_rules.h"
+#include "bridgebot/bridge/routes.h"
+
+namespace bridgebot::bridge {
+
+Acceptor::Acceptor(store::Store& store, InstallationDirectory& installations,
+                   const core::Config& config, const core::Clock& clock,
+                   std::function<void()> on_new_work)
+    : store_(store),
+      installations_(installations),
+      config_(config),
+      clock_(clock),
+      on_new_work_(std::move(on_new_work)) {}
+
+Result<std::string> Acceptor::resolve_team(const std::string& team_id) {
+  if (!team_id.empty()) {
+    auto installation = installations_.active(team_id);
+    if (!installation.ok()) return installation.error();
+    return team_id;
+  }
+  auto teams = installations_.active_team_ids();
+  if (teams.size() == 1) return teams.front();
+  Error e = make_error("team_id_required",
+                       teams.empty() ? "no Slack workspace is installed yet"
+                                     : "several workspaces are installed: say which in team_id");
+  e.field = "team_id";
+  return e;
+}
+
+Result<AcceptOutcome> Acceptor::record(const store::AcceptRequest& request) {
+  auto result = store_.accept(request);
+  if (!result.ok()) return result.error();
+  if (result->duplicate) return AcceptOutcome{"duplicate", ""};
+  if (request.items.empty()) {
+    return AcceptOutcome{std::string(store::to_string(request.status)), request.reason};
+  }
+  if (on_new_work_) on_new_work_();
+  return AcceptOutcome{"queued", ""};
+}
+
+Result<AcceptOutcome> Acceptor::accept_message(PlatformMessage message) {
+  auto team = resolve_team(message.team_id);
+  if (!team.ok()) return team.error();
+  message.team_id = *team;
+
+  store::AcceptRequest request;
+  request.kind = store::SourceKind::message;
+  request.source_id = message.id;
+  request.team_id = *team;
+  request.now = clock_.unix_seconds();
+  const RelayDecision decision = decide_relay(message);
+  if (!decision.relay) {
+    request.status = store::ItemStatus::ignored;
+    request.reason = decision.ignore_reason;
+    return record(request);
+  }
+  const Mention recipient = *decision.recipient;
+  const std::string recipient_key =
+      recipient.id.empty() ? normalize_email(recipient.email) : recipient.id;
+  const std::string ordering_key = *team + ":" + recipient_key;
+  const std::string payload = encode_message_payload({message, recipient});
+  request.status = store::ItemStatus::queued;
+  request.items.push_back({kRoleRecipient, recipient_key, payload, ordering_key, request.now});
+  if (config_.relay.copy_to_sender && !message.sender.external) {
+    request.items.push_back(
+        {kRoleSenderCopy, message.sender.id, payload, ordering_key, request.now});
+  }
+  return record(request);
+}
+
+Result<AcceptOutcome> Acceptor::accept_notification(PlatformNotification notification) {
+  auto team = resolve_team(notification.team_id);
+  if (!team.ok()) return team.error();
+  notification.team_id = *team;
+  const auto destinations = match_routes(config_.routes, notification);
+  if (destinations.empty()) {
+    return make_error("no_route", "no notification route matches route '" + notification.route +
+                                      "' with severity '" + notification.severity +
+                                      "' (see notifications.routes in the configuration)");
+  }
+  store::AcceptRequest request;
+  request.kind = store::SourceKind::notification;
+  request.source_id = notification.id;
+  request.team_id = *team;
+  request.now = clock_.unix_seconds();
+  request.status = store::ItemStatus::queued;
+  const std::string payload = encode_notification_payload(notification);
+  const std::string thread = notification.thread_key.empty() ? "id:" + notification.id
+                                                             : "thread:" + notification.thread_key;
+  for (const auto& destination : destinations) {
+    const std::string key = destination_key(destination);
+    request.items.push_back(
+        {kRoleDestination, key, payload, *team + ":" + key + ":" + thread, request.now});
+  }
+  return record(request);
+}
+
+}  // namespace bridgebot::bridge

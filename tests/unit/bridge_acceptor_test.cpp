@@ -1,0 +1,224 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "bridgebot/bridge/acceptor.h"
+#include "bridgebot/bridge/installation_service.h"
+#include "bridgebot/core/crypto.h"
+#include "bridgebot/store/sqlite_store.h"
+
+using namespace bridgebot;
+
+namespace {
+
+// Answers auth.test from a scripted result; every other call is unexpected here.
+class AuthOnlySlack final : public slack::SlackApi {
+ public:
+  Result<slack::AuthTestResult> auth_result = make_error("invalid_auth", "scripted");
+  int auth_calls = 0;
+
+  Result<slack::AuthTestResult> auth_test(const slack::TeamToken&) override {
+    ++auth_calls;
+    return auth_result;
+  }
+  Status auth_revoke(const slack::TeamToken&) override { return unexpected(); }
+  Result<slack::SlackUser> users_lookup_by_email(const slack::TeamToken&,
+                                                 std::string_view) override {
+    return unexpected();
+  }
+  Result<slack::SlackUser> users_info(const slack::TeamToken&, std::string_view) override {
+    return unexpected();
+  }
+  Result<slack::UsersPage> users_list(const slack::TeamToken&, std::string_view, int) override {
+    return unexpected();
+  }
+  Result<slack::PostedMessage> chat_post_message(const slack::TeamToken&,
+                                                 const slack::PostMessageRequest&) override {
+    return unexpected();
+  }
+  Result<slack::PostedMessage> chat_update(const slack::TeamToken&,
+                                           const slack::UpdateMessageRequest&) override {
+    return unexpected();
+  }
+  Result<std::string> conversations_open(const slack::TeamToken&, std::string_view) override {
+    return unexpected();
+  }
+  Status views_publish(const slack::TeamToken&, std::string_view, std::string_view) override {
+    return unexpected();
+  }
+  Result<slack::OAuthAccess> oauth_v2_access(const slack::OAuthClient&,
+                                             const slack::OAuthGrant&) override {
+    return unexpected();
+  }
+  Result<std::string> apps_connections_open(std::string_view) override { return unexpected(); }
+  Status post_incoming_webhook(std::string_view, std::string_view) override { return unexpected(); }
+
+ private:
+  static Error unexpected() { return make_error("unexpected_call", "not scripted in this test"); }
+};
+
+slack::AuthTestResult acme_auth(std::vector<std::string> scopes) {
+  slack::AuthTestResult r;
+  r.url = "https://acme.slack.com/";
+  r.team = "Acme";
+  r.team_id = "T0001";
+  r.user_id = "UBOT";
+  r.bot_id = "B1";
+  r.scopes = std::move(scopes);
+  return r;
+}
+
+struct Fixture {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("bb-accept-" + core::random_token(6));
+  std::unique_ptr<store::Store> db;
+  AuthOnlySlack slack;
+  core::SecretBox box{core::random_bytes(32)};
+  core::FakeClock clock;
+  core::Config config;
+  bridge::InstallationService installs{*open_db(), slack, box, clock};
+  int wakeups = 0;
+  bridge::Acceptor acceptor{*db, installs, config, clock, [this] { ++wakeups; }};
+
+  store::Store* open_db() {
+    std::filesystem::create_directories(dir);
+    db = store::open_sqlite_store((dir / "test.db").string()).value();
+    return db.get();
+  }
+  ~Fixture() {
+    db.reset();
+    std::filesystem::remove_all(dir);
+  }
+  void install_acme() {
+    slack.auth_result = acme_auth({"users:read", "users:read.email", "chat:write"});
+    REQUIRE(installs.install_bot_token("xoxb-acme-token", "acme.slack.com").ok());
+  }
+};
+
+bridge::PlatformMessage message(std::string id, std::vector<bridge::Mention> mentions) {
+  bridge::PlatformMessage m;
+  m.id = std::move(id);
+  m.sender = {"p-alice", "alice@example.com", "Alice", "", false};
+  m.mentions = std::move(mentions);
+  m.text = "hello";
+  return m;
+}
+
+const bridge::Mention kBob{bridge::MentionType::user, "p-bob", "bob@example.com", "Bob"};
+
+}  // namespace
+
+TEST_CASE("manual install checks domain and scopes and seals the token", "[bridge][install]") {
+  Fixture f;
+  f.slack.auth_result = acme_auth({"users:read", "chat:write"});
+  auto missing = f.installs.install_bot_token("xoxb-acme-token", "acme");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().code == "missing_scopes");
+  CHECK(missing.error().message.find("users:read.email") != std::string::npos);
+
+  f.slack.auth_result = acme_auth({"users:read", "users:read.email", "chat:write"});
+  auto mismatch = f.installs.install_bot_token("xoxb-acme-token", "https://other.slack.com/");
+  REQUIRE_FALSE(mismatch.ok());
+  CHECK(mismatch.error().code == "domain_mismatch");
+  CHECK(mismatch.error().field == "workspace_domain");
+
+  auto bad_domain = f.installs.install_bot_token("xoxb-acme-token", "acme.example.com");
+  CHECK(bad_domain.error().code == "invalid_domain");
+
+  auto ok = f.installs.install_bot_token("xoxb-acme-token", "ACME.slack.com/home");
+  REQUIRE(ok.ok());
+  std::string sealed(ok->bot_token.begin(), ok->bot_token.end());
+  CHECK(sealed.find("xoxb") == std::string::npos);
+  auto active = f.installs.active("T0001");
+  REQUIRE(active.ok());
+  CHECK(active->bot_token == "xoxb-acme-token");
+  CHECK(active->domain == "acme");
+  CHECK(f.installs.active_team_ids() == std::vector<std::string>{"T0001"});
+}
+
+TEST_CASE("team_id may be omitted only with exactly one installation", "[bridge][accept]") {
+  Fixture f;
+  auto none = f.acceptor.accept_message(message("m1", {kBob}));
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().code == "team_id_required");
+
+  f.install_acme();
+  auto unknown = f.acceptor.accept_message([] {
+    auto m = message("m2", {kBob});
+    m.team_id = "T9999";
+    return m;
+  }());
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().code == "unknown_team");
+
+  auto queued = f.acceptor.accept_message(message("m3", {kBob}));
+  REQUIRE(queued.ok());
+  CHECK(queued->status == "queued");
+}
+
+TEST_CASE("accepted messages are durable, ignored ones recorded, repeats are duplicates",
+          "[bridge][accept]") {
+  Fixture f;
+  f.install_acme();
+  auto queued = f.acceptor.accept_message(message("m1", {kBob}));
+  REQUIRE(queued.ok());
+  CHECK(queued->status == "queued");
+  CHECK(f.wakeups == 1);
+  auto status = f.db->source_status(store::SourceKind::message, "m1");
+  REQUIRE(status.ok());
+  REQUIRE(status->has_value());
+  CHECK((*status)->status == store::ItemStatus::queued);
+  auto items = f.db->claim_due(f.clock.unix_seconds(), 10, "test");
+  REQUIRE(items->size() == 1);  // the sender copy waits behind the recipient's DM
+  CHECK((*items)[0].role == "recipient");
+  CHECK((*items)[0].destination == "p-bob");
+
+  auto again = f.acceptor.accept_message(message("m1", {kBob}));
+  CHECK(again->status == "duplicate");
+  CHECK(f.wakeups == 1);
+
+  auto ignored =
+      f.acceptor.accept_message(message("m2", {kBob, {bridge::MentionType::all, "", "", ""}}));
+  CHECK(ignored->status == "ignored");
+  CHECK(ignored->reason == "group_mention");
+  auto ignored_status = f.db->source_status(store::SourceKind::message, "m2");
+  CHECK((*ignored_status)->status == store::ItemStatus::ignored);
+  CHECK((*ignored_status)->reason == "group_mention");
+}
+
+TEST_CASE("an external sender gets no copy item", "[bridge][accept]") {
+  Fixture f;
+  f.install_acme();
+  auto m = message("m1", {kBob});
+  m.sender.external = true;
+  REQUIRE(f.acceptor.accept_message(m).ok());
+  auto first = f.db->claim_due(f.clock.unix_seconds(), 10, "test");
+  REQUIRE(first->size() == 1);
+  REQUIRE(f.db->complete((*first)[0].item_id, store::ItemStatus::delivered, "", {}).ok());
+  CHECK(f.db->claim_due(f.clock.unix_seconds(), 10, "test")->empty());
+}
+
+TEST_CASE("notifications fan out to every matching destination or fail with no_route",
+          "[bridge][accept]") {
+  Fixture f;
+  f.install_acme();
+  f.config.routes = {{{"helpdesk"}, {}, {{"C1", "", false}}},
+                     {{}, {"critical"}, {{"", "https://hooks.example/x", false}}}};
+  bridge::PlatformNotification n;
+  n.id = "evt-1";
+  n.route = "helpdesk";
+  n.title = "Ticket";
+  n.severity = "critical";
+  auto queued = f.acceptor.accept_notification(n);
+  REQUIRE(queued.ok());
+  auto items = f.db->claim_due(f.clock.unix_seconds(), 10, "test");
+  REQUIRE(items->size() == 2);
+  CHECK((*items)[0].destination == "channel:C1");
+  CHECK((*items)[1].destination.rfind("webhook:", 0) == 0);
+
+  n.id = "evt-2";
+  n.route = "billing";
+  n.severity = "info";
+  auto none = f.acceptor.accept_notification(n);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().code == "no_route");
+}
