@@ -1,0 +1,69 @@
+// The platform API v1 (../shared/design/platform-api.md) as request handlers: authentication,
+// validation, and the calls into the bridge. Blocking work runs on the worker pool, never on the
+// HTTP server's I/O threads. Install with HttpServer(options, api.handler()).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "bridgebot/api/router.h"
+#include "bridgebot/bridge/acceptor.h"
+#include "bridgebot/core/clock.h"
+#include "bridgebot/core/config.h"
+#include "bridgebot/core/thread_pool.h"
+#include "bridgebot/store/store.h"
+
+namespace bridgebot::api {
+
+struct PlatformApiDeps {
+  const core::Config& config;
+  const core::Clock& clock;
+  store::Store& store;
+  bridge::Acceptor& acceptor;
+  core::ThreadPool& workers;
+  // Readiness beyond the store (e.g. "a Socket Mode connection is open"); empty string: ready,
+  // otherwise the reason it is not.
+  std::function<std::string()> not_ready_reason;
+  // Extra Prometheus lines (dispatcher, Socket Mode) appended to /metrics.
+  std::function<std::string()> extra_metrics;
+};
+
+class PlatformApi {
+ public:
+  explicit PlatformApi(PlatformApiDeps deps);
+
+  // The HttpServer's request handler.
+  net::RequestHandler handler();
+  // Lets later features (links, installations, OAuth) add their routes.
+  Router& router() { return router_; }
+
+  // Wraps a handler so it runs only for requests signed with platform.signing_secret.
+  RouteHandler signed_route(RouteHandler inner);
+  // Wraps a handler so it runs only with Authorization: Bearer <platform.admin_token>.
+  RouteHandler admin_route(RouteHandler inner);
+  // Runs `work` on the worker pool and answers with its response.
+  void on_worker(net::Responder respond, std::function<net::HttpResponse()> work);
+
+ private:
+  void add_message_routes();
+  void add_notification_routes();
+  void add_health_routes();
+  std::string metrics_text() const;
+
+  PlatformApiDeps deps_;
+  Router router_;
+  std::atomic<std::uint64_t> requests_total_{0};
+  std::atomic<std::uint64_t> auth_failures_total_{0};
+  std::atomic<std::uint64_t> messages_queued_total_{0};
+  std::atomic<std::uint64_t> messages_ignored_total_{0};
+  std::atomic<std::uint64_t> duplicates_total_{0};
+  std::atomic<std::uint64_t> notifications_queued_total_{0};
+};
+
+// The JSON of GET /v1/messages/{id} and /v1/notifications/{id}.
+std::string source_status_json(const store::SourceStatus& status);
+// The HTTP status the contract gives an error code (400, 401, 404, 409, 422, 503, ...).
+int http_status_for(const Error& error);
+
+}  // namespace bridgebot::api

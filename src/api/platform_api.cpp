@@ -1,0 +1,233 @@
+#include "bridgebot/api/platform_api.h"
+
+#include <spdlog/spdlog.h>
+
+#include "bridgebot/api/request_parsing.h"
+#include "bridgebot/api/signature.h"
+#include "bridgebot/core/crypto.h"
+#include "bridgebot/core/json.h"
+
+namespace bridgebot::api {
+namespace {
+
+std::string accept_body(const std::string& id, const bridge::AcceptOutcome& outcome) {
+  std::string body =
+      "{\"id\":" + core::json_quote(id) + ",\"status\":" + core::json_quote(outcome.status);
+  if (!outcome.reason.empty()) body += ",\"reason\":" + core::json_quote(outcome.reason);
+  return body + "}";
+}
+
+int accept_http_status(const bridge::AcceptOutcome& outcome) {
+  return outcome.status == "queued" ? 202 : 200;
+}
+
+}  // namespace
+
+int http_status_for(const Error& error) {
+  const std::string& c = error.code;
+  if (c == "invalid_json" || c == "invalid_field" || c == "team_id_required" ||
+      c == "invalid_domain" || c == "invalid_token") {
+    return 400;
+  }
+  if (c == "unauthorized" || c == "invalid_signature" || c == "stale_timestamp") return 401;
+  if (c == "not_found" || c == "unknown_team" || c == "not_linked" || c == "slack_user_not_found") {
+    return 404;
+  }
+  if (c == "not_rotating" || c == "conflict") return 409;
+  if (c == "no_route" || c == "domain_mismatch" || c == "missing_scopes") return 422;
+  if (c == "invalid_auth" || c == "token_revoked" || c == "token_expired" || c == "not_authed" ||
+      c == "account_inactive") {
+    return 422;  // the token the admin gave is unusable: their input, not our failure
+  }
+  return error.transient || c == "store_busy" ? 503 : 500;
+}
+
+std::string source_status_json(const store::SourceStatus& status) {
+  std::string body = "{\"id\":" + core::json_quote(status.source_id) + ",\"status\":" +
+                     core::json_quote(std::string(store::to_string(status.status)));
+  if (!status.reason.empty()) body += ",\"reason\":" + core::json_quote(status.reason);
+  body += ",\"deliveries\":[";
+  for (std::size_t i = 0; i < status.deliveries.size(); ++i) {
+    const auto& d = status.deliveries[i];
+    body += std::string(i ? "," : "") + "{\"role\":" + core::json_quote(d.role);
+    if (!d.slack_user.empty()) body += ",\"slack_user\":" + core::json_quote(d.slack_user);
+    body +=
+        ",\"channel\":" + core::json_quote(d.channel) + ",\"ts\":" + core::json_quote(d.ts) + "}";
+  }
+  return body + "]}";
+}
+
+PlatformApi::PlatformApi(PlatformApiDeps deps) : deps_(std::move(deps)) {
+  add_message_routes();
+  add_notification_routes();
+  add_health_routes();
+}
+
+net::RequestHandler PlatformApi::handler() {
+  return [this](net::HttpRequest request, net::Responder respond) {
+    ++requests_total_;
+    router_.dispatch(request, std::move(respond));
+  };
+}
+
+void PlatformApi::on_worker(net::Responder respond, std::function<net::HttpResponse()> work) {
+  deps_.workers.post([respond = std::move(respond), work = std::move(work)] { respond(work()); });
+}
+
+RouteHandler PlatformApi::signed_route(RouteHandler inner) {
+  return [this, inner = std::move(inner)](const net::HttpRequest& request, const PathParams& params,
+                                          net::Responder respond) {
+    auto verified = verify_request(
+        deps_.config.platform.signing_secret, request.headers.get("X-Bridge-Timestamp"),
+        request.headers.get("X-Bridge-Signature"), request.body, deps_.clock.unix_seconds());
+    if (!verified.ok()) {
+      ++auth_failures_total_;
+      respond(error_response(401, verified.error()));
+      return;
+    }
+    inner(request, params, std::move(respond));
+  };
+}
+
+RouteHandler PlatformApi::admin_route(RouteHandler inner) {
+  return [this, inner = std::move(inner)](const net::HttpRequest& request, const PathParams& params,
+                                          net::Responder respond) {
+    const std::string expected = "Bearer " + deps_.config.platform.admin_token;
+    if (!core::constant_time_equal(request.headers.get("Authorization"), expected)) {
+      ++auth_failures_total_;
+      respond(error_response(401, "unauthorized",
+                             "admin endpoints need Authorization: Bearer <platform.admin_token>"));
+      return;
+    }
+    inner(request, params, std::move(respond));
+  };
+}
+
+void PlatformApi::add_message_routes() {
+  router_.add("POST", "/v1/messages",
+              signed_route([this](const net::HttpRequest& request, const PathParams&,
+                                  net::Responder respond) {
+                auto message = parse_message(request.body);
+                if (!message.ok()) {
+                  respond(error_response(400, message.error()));
+                  return;
+                }
+                on_worker(std::move(respond), [this, m = std::move(*message)]() mutable {
+                  const std::string id = m.id;
+                  auto outcome = deps_.acceptor.accept_message(std::move(m));
+                  if (!outcome.ok())
+                    return error_response(http_status_for(outcome.error()), outcome.error());
+                  if (outcome->status == "queued") ++messages_queued_total_;
+                  if (outcome->status == "ignored") ++messages_ignored_total_;
+                  if (outcome->status == "duplicate") ++duplicates_total_;
+                  return json_response(accept_http_status(*outcome), accept_body(id, *outcome));
+                });
+              }));
+  router_.add("GET", "/v1/messages/{id}",
+              signed_route([this](const net::HttpRequest&, const PathParams& params,
+                                  net::Responder respond) {
+                on_worker(std::move(respond), [this, id = params.at("id")] {
+                  auto status = deps_.store.source_status(store::SourceKind::message, id);
+                  if (!status.ok())
+                    return error_response(http_status_for(status.error()), status.error());
+                  if (!status->has_value()) {
+                    return error_response(404, "not_found", "no message with id " + id);
+                  }
+                  return json_response(200, source_status_json(**status));
+                });
+              }));
+}
+
+void PlatformApi::add_notification_routes() {
+  router_.add("POST", "/v1/notifications",
+              signed_route([this](const net::HttpRequest& request, const PathParams&,
+                                  net::Responder respond) {
+                auto notification = parse_notification(request.body);
+                if (!notification.ok()) {
+                  respond(error_response(400, notification.error()));
+                  return;
+                }
+                on_worker(std::move(respond), [this, n = std::move(*notification)]() mutable {
+                  const std::string id = n.id;
+                  auto outcome = deps_.acceptor.accept_notification(std::move(n));
+                  if (!outcome.ok())
+                    return error_response(http_status_for(outcome.error()), outcome.error());
+                  if (outcome->status == "queued") ++notifications_queued_total_;
+                  if (outcome->status == "duplicate") ++duplicates_total_;
+                  return json_response(accept_http_status(*outcome), accept_body(id, *outcome));
+                });
+              }));
+  router_.add("GET", "/v1/notifications/{id}",
+              signed_route([this](const net::HttpRequest&, const PathParams& params,
+                                  net::Responder respond) {
+                on_worker(std::move(respond), [this, id = params.at("id")] {
+                  auto status = deps_.store.source_status(store::SourceKind::notification, id);
+                  if (!status.ok())
+                    return error_response(http_status_for(status.error()), status.error());
+                  if (!status->has_value()) {
+                    return error_response(404, "not_found", "no notification with id " + id);
+                  }
+                  return json_response(200, source_status_json(**status));
+                });
+              }));
+}
+
+void PlatformApi::add_health_routes() {
+  router_.add("GET", "/healthz",
+              [](const net::HttpRequest&, const PathParams&, net::Responder respond) {
+                respond(json_response(200, R"({"status":"ok"})"));
+              });
+  router_.add(
+      "GET", "/readyz", [this](const net::HttpRequest&, const PathParams&, net::Responder respond) {
+        on_worker(std::move(respond), [this] {
+          // Writable store: take and give back a lease, which is a real committed write.
+          const std::string owner = "readyz";
+          auto lease = deps_.store.acquire_lease("readyz", owner, deps_.clock.unix_seconds(), 5);
+          if (!lease.ok()) {
+            return json_response(503, "{\"status\":\"not_ready\",\"reason\":" +
+                                          core::json_quote("store: " + lease.error().message) +
+                                          "}");
+          }
+          (void)deps_.store.release_lease("readyz", owner);
+          std::string reason = deps_.not_ready_reason ? deps_.not_ready_reason() : std::string();
+          if (!reason.empty()) {
+            return json_response(
+                503, "{\"status\":\"not_ready\",\"reason\":" + core::json_quote(reason) + "}");
+          }
+          return json_response(200, R"({"status":"ready"})");
+        });
+      });
+  router_.add("GET", "/metrics",
+              [this](const net::HttpRequest&, const PathParams&, net::Responder respond) {
+                net::HttpResponse response;
+                response.headers.set("Content-Type", "text/plain; version=0.0.4");
+                response.body = metrics_text();
+                respond(std::move(response));
+              });
+}
+
+std::string PlatformApi::metrics_text() const {
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, std::uint64_t value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " counter\n" + name +
+           " " + std::to_string(value) + "\n";
+  };
+  counter("bridgebot_api_requests_total", "HTTP requests received", requests_total_.load());
+  counter("bridgebot_api_auth_failures_total", "Requests refused for signature or admin token",
+          auth_failures_total_.load());
+  counter("bridgebot_messages_queued_total", "Messages accepted for relay",
+          messages_queued_total_.load());
+  counter("bridgebot_messages_ignored_total", "Messages not relayed by the relay rule",
+          messages_ignored_total_.load());
+  counter("bridgebot_duplicates_total", "Repeated ids answered as duplicates",
+          duplicates_total_.load());
+  counter("bridgebot_notifications_queued_total", "Notifications accepted",
+          notifications_queued_total_.load());
+  const auto stats = deps_.store.stats();
+  counter("bridgebot_store_write_transactions_total", "Store transactions committed",
+          stats.write_transactions);
+  if (deps_.extra_metrics) out += deps_.extra_metrics();
+  return out;
+}
+
+}  // namespace bridgebot::api

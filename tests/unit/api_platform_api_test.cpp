@@ -1,0 +1,162 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <future>
+
+#include "bridgebot/api/platform_api.h"
+#include "bridgebot/api/signature.h"
+#include "bridgebot/core/crypto.h"
+#include "bridgebot/core/json.h"
+#include "bridgebot/store/sqlite_store.h"
+
+using namespace bridgebot;
+
+namespace {
+
+// One installed workspace, no Slack calls needed.
+class OneTeam final : public bridge::InstallationDirectory {
+ public:
+  Result<bridge::ActiveInstallation> active(std::string_view team_id) override {
+    if (team_id != "T0001") return make_error("unknown_team", "not installed");
+    bridge::ActiveInstallation a;
+    a.team_id = "T0001";
+    return a;
+  }
+  Result<bridge::ActiveInstallation> refresh_expired(std::string_view) override {
+    return make_error("token_expired", "");
+  }
+  std::vector<std::string> active_team_ids() override { return {"T0001"}; }
+  Result<std::optional<std::string>> connected_user_token(std::string_view,
+                                                          std::string_view) override {
+    return std::optional<std::string>{};
+  }
+};
+
+struct Fixture {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("bb-api-" + core::random_token(6));
+  core::Config config;
+  core::FakeClock clock{1'700'000'000};
+  std::unique_ptr<store::Store> db;
+  OneTeam installs;
+  std::unique_ptr<bridge::Acceptor> acceptor;
+  core::ThreadPool workers{2};
+  std::unique_ptr<api::PlatformApi> platform;
+
+  Fixture() {
+    std::filesystem::create_directories(dir);
+    db = store::open_sqlite_store((dir / "api.db").string()).value();
+    config.platform.signing_secret = "signing-secret";
+    config.platform.admin_token = "admin-token";
+    acceptor = std::make_unique<bridge::Acceptor>(*db, installs, config, clock, nullptr);
+    platform = std::make_unique<api::PlatformApi>(
+        api::PlatformApiDeps{config, clock, *db, *acceptor, workers, nullptr, nullptr});
+  }
+  ~Fixture() {
+    workers.shutdown();
+    platform.reset();
+    db.reset();
+    std::filesystem::remove_all(dir);
+  }
+
+  net::HttpResponse call(std::string method, std::string target, std::string body = {},
+                         bool sign = true) {
+    net::HttpRequest request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    request.body = std::move(body);
+    if (sign) {
+      request.headers.set("X-Bridge-Timestamp", std::to_string(clock.unix_seconds()));
+      request.headers.set("X-Bridge-Signature",
+                          api::sign_request("signing-secret", clock.unix_seconds(), request.body));
+    }
+    std::promise<net::HttpResponse> done;
+    platform->handler()(request, [&done](net::HttpResponse r) { done.set_value(std::move(r)); });
+    return done.get_future().get();
+  }
+};
+
+std::string field(const net::HttpResponse& r, const char* key) {
+  auto doc = core::parse_json(r.body);
+  return doc.ok() ? core::json_string_or(*doc, key) : "";
+}
+
+const char* kMessage = R"({"id":"msg-1","sender":{"id":"p-alice","name":"Alice"},
+  "mentions":[{"type":"user","id":"p-bob"}],"text":"hi"})";
+
+}  // namespace
+
+TEST_CASE("POST /v1/messages answers 202 queued, then 200 duplicate", "[api][messages]") {
+  Fixture f;
+  auto first = f.call("POST", "/v1/messages", kMessage);
+  CHECK(first.status == 202);
+  CHECK(field(first, "status") == "queued");
+  CHECK(field(first, "id") == "msg-1");
+  auto again = f.call("POST", "/v1/messages", kMessage);
+  CHECK(again.status == 200);
+  CHECK(field(again, "status") == "duplicate");
+
+  auto status = f.call("GET", "/v1/messages/msg-1");
+  CHECK(status.status == 200);
+  CHECK(field(status, "status") == "queued");
+  CHECK(f.call("GET", "/v1/messages/nope").status == 404);
+}
+
+TEST_CASE("ignored messages answer 200 with the reason", "[api][messages]") {
+  Fixture f;
+  auto r = f.call("POST", "/v1/messages",
+                  R"({"id":"m2","sender":{"id":"a"},"mentions":[{"type":"here"}],"text":"x"})");
+  CHECK(r.status == 200);
+  CHECK(field(r, "status") == "ignored");
+  CHECK(field(r, "reason") == "group_mention");
+}
+
+TEST_CASE("unsigned, stale or invalid requests are refused with the contract's codes",
+          "[api][auth]") {
+  Fixture f;
+  auto unsigned_request = f.call("POST", "/v1/messages", kMessage, false);
+  CHECK(unsigned_request.status == 401);
+  CHECK(field(unsigned_request, "error") == "stale_timestamp");
+
+  net::HttpRequest forged;
+  forged.method = "POST";
+  forged.target = "/v1/messages";
+  forged.body = kMessage;
+  forged.headers.set("X-Bridge-Timestamp", std::to_string(f.clock.unix_seconds()));
+  forged.headers.set("X-Bridge-Signature", "v1=" + std::string(64, '0'));
+  std::promise<net::HttpResponse> done;
+  f.platform->handler()(forged, [&](net::HttpResponse r) { done.set_value(std::move(r)); });
+  auto response = done.get_future().get();
+  CHECK(response.status == 401);
+  CHECK(field(response, "error") == "invalid_signature");
+
+  auto bad_json = f.call("POST", "/v1/messages", "{oops");
+  CHECK(bad_json.status == 400);
+  CHECK(field(bad_json, "error") == "invalid_json");
+  auto bad_field = f.call("POST", "/v1/messages", R"({"id":"m","sender":{"id":"a"},"text":1})");
+  CHECK(bad_field.status == 400);
+  CHECK(field(bad_field, "field") == "text");
+  auto unknown_team = f.call("POST", "/v1/messages",
+                             R"({"id":"m9","team_id":"T9","sender":{"id":"a"},"text":"x"})");
+  CHECK(unknown_team.status == 404);
+  CHECK(field(unknown_team, "error") == "unknown_team");
+}
+
+TEST_CASE("notifications without a matching route answer 422 no_route", "[api][notifications]") {
+  Fixture f;
+  auto r = f.call("POST", "/v1/notifications", R"({"id":"e1","route":"x","title":"t"})");
+  CHECK(r.status == 422);
+  CHECK(field(r, "error") == "no_route");
+  f.config.routes = {{{"x"}, {}, {{"C1", "", false}}}};
+  CHECK(f.call("POST", "/v1/notifications", R"({"id":"e2","route":"x","title":"t"})").status ==
+        202);
+  CHECK(f.call("GET", "/v1/notifications/e2").status == 200);
+}
+
+TEST_CASE("health endpoints answer without authentication", "[api][health]") {
+  Fixture f;
+  CHECK(f.call("GET", "/healthz", "", false).status == 200);
+  CHECK(f.call("GET", "/readyz", "", false).status == 200);
+  auto metrics = f.call("GET", "/metrics", "", false);
+  CHECK(metrics.status == 200);
+  CHECK(metrics.body.find("bridgebot_api_requests_total") != std::string::npos);
+}
