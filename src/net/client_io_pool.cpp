@@ -39,6 +39,8 @@ boost::asio::io_context& client_io_context() {
   return pool->io;
 }
 
-bool on_client_io_thread() { return is_client_io_thread; }
+bool on_client_io_thread() {
+  return is_client_io_thread;
+}
 
 }  // namespace bridgebot::net::detail

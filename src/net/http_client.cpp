@@ -148,7 +148,8 @@ class BeastHttpClient final : public HttpClient {
     tcp::resolver resolver(connection->io);
     error_code ec;
     const auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
-    if (ec) return make_error("dns_failed", "cannot resolve " + url.host + ": " + ec.message(), true);
+    if (ec)
+      return make_error("dns_failed", "cannot resolve " + url.host + ": " + ec.message(), true);
 
     if (url.secure()) {
       connection->tls.emplace(connection->io, **tls_context_);
@@ -161,7 +162,8 @@ class BeastHttpClient final : public HttpClient {
     if (ec == beast::error::timeout) {
       return make_error("timeout", "connecting to " + where + " timed out", true);
     }
-    if (ec) return make_error("connect_failed", "cannot connect to " + where + ": " + ec.message(), true);
+    if (ec)
+      return make_error("connect_failed", "cannot connect to " + where + ": " + ec.message(), true);
 
     if (connection->tls) {
       if (auto prepared = prepare_client_tls(*connection->tls, url.host); !prepared) {

@@ -4,13 +4,14 @@
 // Lifetimes: every session holds the ServerShared state, so nothing it points to can go away
 // under it. A session waiting for its handler's answer keeps itself alive (waiting_for_answer_);
 // Responders hold only weak references, so a Responder kept past the server is harmless.
+#include "bridgebot/net/http_server.h"
+
 #include <array>
 #include <atomic>
 #include <thread>
 #include <vector>
 
 #include "beast_common.h"
-#include "bridgebot/net/http_server.h"
 #include "connection_registry.h"
 #include "tls_context.h"
 #include "websocket_session.h"
@@ -145,10 +146,9 @@ class HttpSession final : public ServerConnection,
     parser_.emplace();
     parser_->body_limit(shared_->options.max_body_bytes);
     beast::get_lowest_layer(stream_).expires_after(shared_->options.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](error_code ec, std::size_t) {
-                       self->on_request(ec);
-                     });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });
   }
 
   void on_request(const error_code& ec) {
@@ -228,7 +228,8 @@ class HttpSession final : public ServerConnection,
     std::shared_ptr<WebSocketHandler> handler;
     if (shared_->acceptor) {
       try {
-        handler = shared_->acceptor(to_request(http::request<http::string_body>(message), remote_address_));
+        handler = shared_->acceptor(
+            to_request(http::request<http::string_body>(message), remote_address_));
       } catch (const std::exception&) {
         handler = nullptr;
       }
@@ -317,7 +318,8 @@ class HttpServer::Impl {
       return make_error("tls_failed", "TLS needs both tls_certificate_pem and tls_private_key_pem");
     }
     if (has_certificate) {
-      auto context = make_server_tls_context(options.tls_certificate_pem, options.tls_private_key_pem);
+      auto context =
+          make_server_tls_context(options.tls_certificate_pem, options.tls_private_key_pem);
       if (!context) return context.error();
       shared_->tls = *context;
     }
@@ -423,10 +425,16 @@ HttpServer::HttpServer(ServerOptions options, RequestHandler handler, WebSocketA
 
 HttpServer::~HttpServer() = default;
 
-Status HttpServer::start() { return impl_->start(); }
+Status HttpServer::start() {
+  return impl_->start();
+}
 
-std::uint16_t HttpServer::port() const { return impl_->port(); }
+std::uint16_t HttpServer::port() const {
+  return impl_->port();
+}
 
-void HttpServer::stop(std::chrono::milliseconds grace) { impl_->stop(grace); }
+void HttpServer::stop(std::chrono::milliseconds grace) {
+  impl_->stop(grace);
+}
 
 }  // namespace bridgebot::net

@@ -45,7 +45,9 @@ bool Headers::has(std::string_view name) const {
                      [&](const auto& item) { return iequals(item.first, name); });
 }
 
-std::string HttpRequest::path() const { return target.substr(0, target.find('?')); }
+std::string HttpRequest::path() const {
+  return target.substr(0, target.find('?'));
+}
 
 std::string HttpRequest::query_param(std::string_view name) const {
   auto question = target.find('?');

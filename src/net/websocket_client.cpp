@@ -58,7 +58,8 @@ Result<std::shared_ptr<WebSocketConnection>> connect_over(
   if (ec == beast::error::timeout) {
     return make_error("timeout", "connecting to " + where + " timed out", true);
   }
-  if (ec) return make_error("connect_failed", "cannot connect to " + where + ": " + ec.message(), true);
+  if (ec)
+    return make_error("connect_failed", "cannot connect to " + where + ": " + ec.message(), true);
 
   if constexpr (std::is_same_v<NextLayer, TlsStream>) {
     if (auto prepared = prepare_client_tls(ws.next_layer(), url.host); !prepared) {
@@ -81,8 +82,7 @@ Result<std::shared_ptr<WebSocketConnection>> connect_over(
   ws.set_option(websocket::stream_base::decorator(
       [](websocket::request_type& request) { request.set(http::field::user_agent, "bridgebot"); }));
   const std::string host = host_header(url.host, url.port, url.secure());
-  ec = wait_for(session,
-                [&](auto done) { ws.async_handshake(host, url.target, std::move(done)); });
+  ec = wait_for(session, [&](auto done) { ws.async_handshake(host, url.target, std::move(done)); });
   if (ec == beast::error::timeout) {
     return make_error("timeout", "WebSocket handshake with " + where + " timed out", true);
   }

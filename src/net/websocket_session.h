@@ -10,6 +10,8 @@
 // queued frames.
 #pragma once
 
+#include <unistd.h>
+
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <deque>
@@ -109,9 +111,8 @@ class WebSocketSession final : public WebSocketConnection,
  private:
   template <class Action>
   void on_strand(Action action) {
-    asio::post(ws_.get_executor(), [self = this->shared_from_this(), action = std::move(action)]() mutable {
-      action(*self);
-    });
+    asio::post(ws_.get_executor(), [self = this->shared_from_this(),
+                                    action = std::move(action)]() mutable { action(*self); });
   }
 
   void read_next() {
@@ -143,10 +144,9 @@ class WebSocketSession final : public WebSocketConnection,
   void write_next() {
     writing_ = true;
     ws_.text(true);
-    ws_.async_write(asio::buffer(outgoing_.front()),
-                    [self = this->shared_from_this()](error_code ec, std::size_t) {
-                      self->on_write(ec);
-                    });
+    ws_.async_write(
+        asio::buffer(outgoing_.front()),
+        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_write(ec); });
   }
 
   void on_write(const error_code& ec) {
@@ -211,11 +211,16 @@ class WebSocketSession final : public WebSocketConnection,
   }
 
   // stall(): cancel everything in flight and start nothing new, leaving the socket open.
+  // Beast fails (and closes) a WebSocket whose read is cancelled, and a read left running would
+  // answer pings. So the socket's descriptor is taken away from Asio: the pending operations end
+  // as aborted, the peer sees an open but silent connection, and finish() closes the descriptor.
   void stop_all_io() {
     if (finished_ || stalled_) return;
     stalled_ = true;
     ping_timer_.cancel();
-    beast::get_lowest_layer(ws_).cancel();
+    error_code ec;
+    stalled_descriptor_ = beast::get_lowest_layer(ws_).socket().release(ec);
+    if (ec) stalled_descriptor_ = -1;
   }
 
   // Ends the connection: closes the socket (if the close handshake has not already), reports
@@ -227,6 +232,7 @@ class WebSocketSession final : public WebSocketConnection,
     error_code ignored;
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ignored);
     beast::get_lowest_layer(ws_).socket().close(ignored);
+    if (stalled_descriptor_ >= 0) ::close(stalled_descriptor_);
     outgoing_.clear();
     auto handler = std::move(handler_);
     handler->on_closed(code, std::move(reason));
@@ -247,9 +253,10 @@ class WebSocketSession final : public WebSocketConnection,
   Clock::time_point last_ping_sent_{};
   bool writing_ = false;
   bool ping_in_flight_ = false;
-  bool closing_ = false;   // close() accepted: no more sends
-  bool stalled_ = false;   // stall(): no reads, no writes, socket left open
-  bool finished_ = false;  // on_closed has been called
+  bool closing_ = false;         // close() accepted: no more sends
+  bool stalled_ = false;         // stall(): no reads, no writes, socket left open
+  int stalled_descriptor_ = -1;  // the socket after stall(), owned here until finish()
+  bool finished_ = false;        // on_closed has been called
 };
 
 }  // namespace bridgebot::net::detail
