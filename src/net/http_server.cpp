@@ -312,6 +312,7 @@ class HttpServer::Impl {
   Status start() {
     std::lock_guard lock(lifecycle_mutex_);
     if (running_) return {};
+    if (stopped_) return make_error("invalid_state", "a stopped HttpServer cannot be restarted");
     const ServerOptions& options = shared_->options;
     const bool has_certificate = !options.tls_certificate_pem.empty();
     if (has_certificate != !options.tls_private_key_pem.empty()) {
@@ -337,6 +338,7 @@ class HttpServer::Impl {
     std::lock_guard lock(lifecycle_mutex_);
     if (!running_) return;
     running_ = false;
+    stopped_ = true;
     asio::post(acceptor_.get_executor(), [this] {
       error_code ignored;
       acceptor_.close(ignored);
@@ -353,7 +355,10 @@ class HttpServer::Impl {
     io_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
-    // No I/O thread runs any more: the connections can be torn down from here.
+    // No I/O thread runs any more: the acceptor (if the posted close did not run) and the
+    // connections can be torn down from here.
+    error_code ignored;
+    acceptor_.close(ignored);
     for (const auto& connection : shared_->registry.live()) connection->abandon();
   }
 
@@ -418,6 +423,7 @@ class HttpServer::Impl {
   std::uint16_t port_ = 0;
   std::mutex lifecycle_mutex_;  // serialises start() and stop()
   bool running_ = false;
+  bool stopped_ = false;  // stop() ran: the io_context cannot be run again
 };
 
 HttpServer::HttpServer(ServerOptions options, RequestHandler handler, WebSocketAcceptor acceptor)

@@ -126,7 +126,8 @@ class WebSocketSession final : public WebSocketConnection,
     if (ec == websocket::error::closed) {
       return finish(ws_.reason().code, to_string(ws_.reason().reason));
     }
-    if (ec == asio::error::operation_aborted && closing_) return;  // on_close_sent reports
+    if (ec == asio::error::operation_aborted && closing_)
+      return;  // the async_close completion reports
     if (ec) return finish(0, closed_reason(ec));
     last_received_ = Clock::now();
     std::string message = beast::buffers_to_string(read_buffer_.data());

@@ -286,3 +286,19 @@ TEST_CASE("start() reports a listen address in use as bind_failed", "[net][http]
   REQUIRE_FALSE(status.ok());
   CHECK(status.error().code == "bind_failed");
 }
+
+TEST_CASE("stop() with no grace refuses new connections and cannot be undone", "[net][http]") {
+  HttpServer server(ServerOptions{}, echo);
+  REQUIRE(server.start().ok());
+  const std::string url = url_of(server, "http", "127.0.0.1");
+
+  server.stop(std::chrono::milliseconds{0});
+
+  auto client = make_http_client(plaintext_options());
+  auto response = client->send(post(url, "x"));
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().code == "connect_failed");
+  auto restarted = server.start();
+  REQUIRE_FALSE(restarted.ok());
+  CHECK(restarted.error().code == "invalid_state");
+}
