@@ -17,8 +17,8 @@ namespace bridgebot::net {
 // Header names compare case-insensitively; order is kept.
 class Headers {
  public:
-  void set(std::string name, std::string value);   // replaces every header of that name
-  void add(std::string name, std::string value);   // appends
+  void set(std::string name, std::string value);  // replaces every header of that name
+  void add(std::string name, std::string value);  // appends
   // The first value of that header, or "" when absent.
   std::string get(std::string_view name) const;
   bool has(std::string_view name) const;
@@ -33,7 +33,7 @@ struct HttpRequest {
   std::string target = "/";  // path plus query, as received or to be sent
   Headers headers;
   std::string body;
-  std::string remote_address;  // server side: the peer's address
+  std::string remote_address;  // server side: the peer's "ip:port" (one port per TCP connection)
 
   // Path without the query string.
   std::string path() const;

@@ -15,7 +15,8 @@
 namespace bridgebot::net {
 
 // Sends the response for one request. Call it exactly once, from any thread; later calls are
-// ignored. Requests on one keep-alive connection are answered in order.
+// ignored, as are calls after the server stopped. A Responder destroyed without being called
+// answers 500 {"error":"no_response"}. Requests on one keep-alive connection are answered in order.
 using Responder = std::function<void(HttpResponse)>;
 
 // Handles one request. Runs on a server I/O thread: do not block; answer later through the
@@ -44,11 +45,14 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  // Binds and starts the I/O threads. Errors: bind_failed, invalid_listen, tls_failed.
+  // Binds and starts the I/O threads. Errors: bind_failed, invalid_listen, tls_failed, and
+  // invalid_state after stop() (a server is not restartable).
   Status start();
   // The bound port (after start()).
   std::uint16_t port() const;
-  // Stops accepting, lets in-flight requests finish for up to `grace`, closes everything.
+  // Stops accepting, lets in-flight requests finish for up to `grace` (idle keep-alive connections
+  // close at once, WebSockets get a 1001 close frame), then closes everything and joins the I/O
+  // threads. Connections the server handed out (WebSocketConnection) must not be used after it.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds{2'000});
 
  private:

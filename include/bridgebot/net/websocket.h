@@ -53,7 +53,11 @@ struct WebSocketClientOptions {
 };
 
 // Connects to a ws:// or wss:// URL. Blocks until the handshake succeeded or failed; afterwards
-// events go to `handler` (on_open first, before this returns). Errors as for HttpClient plus handshake_failed.
+// events go to `handler` (on_open first, before this returns; no event at all on failure).
+// Errors as for HttpClient plus handshake_failed, and wrong_thread when called from a
+// WebSocketHandler callback (it would block the network thread it needs): reconnect from your
+// own thread. The connection stays open until close(), drop(), the peer or a timeout ends it,
+// even if every reference to it is dropped.
 Result<std::shared_ptr<WebSocketConnection>> connect_websocket(
     const std::string& url, const WebSocketClientOptions& options,
     std::shared_ptr<WebSocketHandler> handler);
