@@ -1,7 +1,5 @@
 #include "slack_emulator/server.h"
 
-#include <atomic>
-
 #include "bridgebot/net/http_server.h"
 #include "delayed_responses.h"
 #include "responses.h"
