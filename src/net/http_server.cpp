@@ -1,0 +1,432 @@
+// HttpServer over Beast: a listener, one HttpSession per connection (plain or TLS), and the
+// hand-over of upgraded connections to WebSocketSession. Shapes after the Beast chat-multi example.
+//
+// Lifetimes: every session holds the ServerShared state, so nothing it points to can go away
+// under it. A session waiting for its handler's answer keeps itself alive (waiting_for_answer_);
+// Responders hold only weak references, so a Responder kept past the server is harmless.
+#include <array>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "beast_common.h"
+#include "bridgebot/net/http_server.h"
+#include "connection_registry.h"
+#include "tls_context.h"
+#include "websocket_session.h"
+
+namespace bridgebot::net {
+namespace {
+
+using namespace detail;
+
+constexpr std::chrono::milliseconds kWebSocketHandshakeTimeout{10'000};
+// After a 413 we read and discard what the client still sends for this long before closing, so
+// the client can finish writing and read the answer instead of seeing a reset.
+constexpr std::chrono::milliseconds kDrainAfterRejectTimeout{5'000};
+
+struct ServerShared {
+  ServerOptions options;
+  RequestHandler handler;
+  WebSocketAcceptor acceptor;
+  std::shared_ptr<ssl::context> tls;  // null: plain HTTP
+  ConnectionRegistry registry;
+
+  // Responders check this under the mutex, so none posts to the I/O threads once stop() has
+  // stopped them.
+  std::mutex responders_mutex;
+  bool accepting_responses = true;
+};
+
+// The part of a session a Responder talks to.
+class ResponseSink {
+ public:
+  virtual ~ResponseSink() = default;
+  // Thread-safe: posts the answer to the session's strand.
+  virtual void post_response(HttpResponse response) = 0;
+};
+
+HttpResponse json_error(int status, const std::string& code, const std::string& message) {
+  HttpResponse response;
+  response.status = status;
+  response.headers.set("Content-Type", "application/json");
+  response.body = R"({"error":")" + code + R"(","message":")" + message + R"("})";
+  return response;
+}
+
+// Shared by the copies of one Responder: the first call wins. A Responder dropped without an
+// answer sends 500, so the client is not left waiting for nothing.
+class ResponderState {
+ public:
+  ResponderState(std::shared_ptr<ServerShared> shared, std::weak_ptr<ResponseSink> session)
+      : shared_(std::move(shared)), session_(std::move(session)) {}
+  ~ResponderState() {
+    respond(json_error(500, "no_response", "the request handler dropped the request"));
+  }
+
+  void respond(HttpResponse response) {
+    if (used_.exchange(true)) return;
+    std::lock_guard lock(shared_->responders_mutex);
+    if (!shared_->accepting_responses) return;
+    if (auto session = session_.lock()) session->post_response(std::move(response));
+  }
+
+ private:
+  std::shared_ptr<ServerShared> shared_;
+  std::weak_ptr<ResponseSink> session_;
+  std::atomic<bool> used_{false};
+};
+
+HttpRequest to_request(http::request<http::string_body>&& message, const std::string& remote) {
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  for (const auto& field : message) {
+    request.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remote_address = remote;
+  return request;
+}
+
+template <class Stream>  // PlainStream or TlsStream
+class HttpSession final : public ServerConnection,
+                          public ResponseSink,
+                          public std::enable_shared_from_this<HttpSession<Stream>> {
+ public:
+  HttpSession(std::shared_ptr<ServerShared> shared, tcp::socket&& socket)
+      : shared_(std::move(shared)), stream_(make_stream(std::move(socket), *shared_)) {}
+
+  void start() {
+    error_code ec;
+    const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) remote_address_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+    id_ = shared_->registry.add(this->weak_from_this());
+    asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if constexpr (std::is_same_v<Stream, TlsStream>) {
+        beast::get_lowest_layer(self->stream_).expires_after(self->shared_->options.idle_timeout);
+        self->stream_.async_handshake(ssl::stream_base::server, [self](error_code handshake_error) {
+          if (handshake_error) return self->finish();
+          self->read_request();
+        });
+      } else {
+        self->read_request();
+      }
+    });
+  }
+
+  void post_response(HttpResponse response) override {
+    asio::post(stream_.get_executor(),
+               [self = this->shared_from_this(), response = std::move(response)]() mutable {
+                 self->write_response(std::move(response));
+               });
+  }
+
+  void shut_down_gracefully() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->stopping_ = true;
+      if (!self->waiting_for_answer_ && !self->writing_) self->finish();
+    });
+  }
+
+  void abandon() override { finish(); }
+
+ private:
+  static Stream make_stream(tcp::socket&& socket, ServerShared& shared) {
+    if constexpr (std::is_same_v<Stream, TlsStream>) {
+      return Stream(std::move(socket), *shared.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  void read_request() {
+    if (stopping_) return finish();
+    parser_.emplace();
+    parser_->body_limit(shared_->options.max_body_bytes);
+    beast::get_lowest_layer(stream_).expires_after(shared_->options.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](error_code ec, std::size_t) {
+                       self->on_request(ec);
+                     });
+  }
+
+  void on_request(const error_code& ec) {
+    if (finished_) return;
+    if (ec == http::error::body_limit) return reject_too_large();
+    if (ec) return finish();  // the client left, idled out, or sent garbage
+    auto message = parser_->release();
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    if (websocket::is_upgrade(message)) return upgrade(std::move(message));
+    ask_handler(to_request(std::move(message), remote_address_));
+  }
+
+  void ask_handler(HttpRequest request) {
+    waiting_for_answer_ = shared_from_this_as_sink();
+    beast::get_lowest_layer(stream_).expires_never();  // the handler may take its time
+    auto state = std::make_shared<ResponderState>(shared_, waiting_for_answer_);
+    Responder respond = [state](HttpResponse response) { state->respond(std::move(response)); };
+    try {
+      shared_->handler(std::move(request), respond);
+    } catch (const std::exception&) {
+      respond(json_error(500, "internal_error", "the request handler failed"));
+    }
+  }
+
+  std::shared_ptr<ResponseSink> shared_from_this_as_sink() { return this->shared_from_this(); }
+
+  void reject_too_large() {
+    version_ = parser_->get().version();
+    keep_alive_ = false;
+    draining_ = true;
+    waiting_for_answer_ = shared_from_this_as_sink();
+    write_response(json_error(413, "body_too_large",
+                              "the request body is larger than " +
+                                  std::to_string(shared_->options.max_body_bytes) + " bytes"));
+  }
+
+  void write_response(HttpResponse answer) {
+    if (finished_ || !waiting_for_answer_) return;
+    auto keep_self = std::move(waiting_for_answer_);  // the write below holds the session now
+    response_.emplace();
+    response_->version(version_);
+    response_->result(static_cast<unsigned>(answer.status));
+    for (const auto& [name, value] : answer.headers.all()) response_->insert(name, value);
+    response_->body() = std::move(answer.body);
+    response_->keep_alive(keep_alive_ && !stopping_);
+    response_->prepare_payload();
+    writing_ = true;
+    beast::get_lowest_layer(stream_).expires_after(shared_->options.idle_timeout);
+    http::async_write(stream_, *response_,
+                      [self = this->shared_from_this()](error_code ec, std::size_t) {
+                        self->on_response_written(ec);
+                      });
+  }
+
+  void on_response_written(const error_code& ec) {
+    writing_ = false;
+    if (finished_) return;
+    const bool keep_alive = response_->keep_alive();
+    response_.reset();
+    if (ec) return finish();
+    if (draining_) return drain();
+    if (!keep_alive) return finish();
+    read_request();
+  }
+
+  void drain() {
+    beast::get_lowest_layer(stream_).expires_after(kDrainAfterRejectTimeout);
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = this->shared_from_this()](error_code ec, std::size_t) {
+                              if (ec || self->finished_) return self->finish();
+                              self->drain();
+                            });
+  }
+
+  void upgrade(http::request<http::string_body>&& message) {
+    std::shared_ptr<WebSocketHandler> handler;
+    if (shared_->acceptor) {
+      try {
+        handler = shared_->acceptor(to_request(http::request<http::string_body>(message), remote_address_));
+      } catch (const std::exception&) {
+        handler = nullptr;
+      }
+    }
+    if (!handler) {
+      waiting_for_answer_ = shared_from_this_as_sink();
+      return write_response(json_error(404, "not_found", "no WebSocket endpoint here"));
+    }
+    beast::get_lowest_layer(stream_).expires_never();  // the WebSocket stream has its own
+    auto id = std::make_shared<std::uint64_t>(0);
+    auto session = std::make_shared<WebSocketSession<Stream>>(
+        std::move(handler), Liveness{}, [shared = shared_, id] { shared->registry.remove(*id); },
+        std::move(stream_));
+    *id = shared_->registry.add(session);
+    upgraded_ = true;
+    finish();
+    session->accept(std::move(message), kWebSocketHandshakeTimeout);
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    waiting_for_answer_.reset();
+    if (!upgraded_) {  // after an upgrade stream_ is moved-from and belongs to the WebSocket
+      error_code ignored;
+      beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+      beast::get_lowest_layer(stream_).socket().close(ignored);
+    }
+    shared_->registry.remove(id_);
+  }
+
+  const std::shared_ptr<ServerShared> shared_;
+  Stream stream_;
+  std::uint64_t id_ = 0;
+  std::string remote_address_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::response<http::string_body>> response_;
+  std::array<char, 16 * 1024> drain_buffer_{};
+  // Set while the handler (or a queued error answer) owes this connection a response: keeps the
+  // session alive, since Responders only hold weak references.
+  std::shared_ptr<ResponseSink> waiting_for_answer_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  bool writing_ = false;
+  bool draining_ = false;
+  bool stopping_ = false;
+  bool upgraded_ = false;
+  bool finished_ = false;
+};
+
+// Splits "host:port" ("[::1]:8080" for IPv6). Errors: invalid_listen.
+Result<std::pair<std::string, std::string>> split_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) {
+    return make_error("invalid_listen", "listen must be host:port, got '" + listen + "'");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return std::make_pair(host, listen.substr(colon + 1));
+}
+
+}  // namespace
+
+class HttpServer::Impl {
+ public:
+  Impl(ServerOptions options, RequestHandler handler, WebSocketAcceptor acceptor)
+      : shared_(std::make_shared<ServerShared>()),
+        io_(std::max(options.threads, 1)),
+        acceptor_(asio::make_strand(io_)) {
+    shared_->options = std::move(options);
+    shared_->handler = std::move(handler);
+    shared_->acceptor = std::move(acceptor);
+  }
+
+  ~Impl() { stop(std::chrono::milliseconds{0}); }
+
+  Status start() {
+    std::lock_guard lock(lifecycle_mutex_);
+    if (running_) return {};
+    const ServerOptions& options = shared_->options;
+    const bool has_certificate = !options.tls_certificate_pem.empty();
+    if (has_certificate != !options.tls_private_key_pem.empty()) {
+      return make_error("tls_failed", "TLS needs both tls_certificate_pem and tls_private_key_pem");
+    }
+    if (has_certificate) {
+      auto context = make_server_tls_context(options.tls_certificate_pem, options.tls_private_key_pem);
+      if (!context) return context.error();
+      shared_->tls = *context;
+    }
+    if (auto bound = bind(); !bound) return bound;
+    running_ = true;
+    accept_next();
+    const int thread_count = std::max(options.threads, 1);
+    for (int i = 0; i < thread_count; ++i) threads_.emplace_back([this] { run_io(); });
+    return {};
+  }
+
+  std::uint16_t port() const { return port_; }
+
+  void stop(std::chrono::milliseconds grace) {
+    std::lock_guard lock(lifecycle_mutex_);
+    if (!running_) return;
+    running_ = false;
+    asio::post(acceptor_.get_executor(), [this] {
+      error_code ignored;
+      acceptor_.close(ignored);
+    });
+    for (const auto& connection : shared_->registry.live()) connection->shut_down_gracefully();
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    while (!shared_->registry.empty() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{5});
+    }
+    {
+      std::lock_guard responders_lock(shared_->responders_mutex);
+      shared_->accepting_responses = false;
+    }
+    io_.stop();
+    for (auto& thread : threads_) thread.join();
+    threads_.clear();
+    // No I/O thread runs any more: the connections can be torn down from here.
+    for (const auto& connection : shared_->registry.live()) connection->abandon();
+  }
+
+ private:
+  Status bind() {
+    auto parts = split_listen(shared_->options.listen);
+    if (!parts) return parts.error();
+    error_code ec;
+    tcp::resolver resolver(io_);
+    const auto endpoints =
+        resolver.resolve(parts->first, parts->second, tcp::resolver::passive, ec);
+    if (ec || endpoints.empty()) {
+      return make_error("invalid_listen", "cannot resolve listen address '" +
+                                              shared_->options.listen + "': " + ec.message());
+    }
+    const tcp::endpoint endpoint = endpoints.begin()->endpoint();
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error_code ignored;
+      acceptor_.close(ignored);
+      return make_error("bind_failed",
+                        "cannot listen on " + shared_->options.listen + ": " + ec.message());
+    }
+    port_ = acceptor_.local_endpoint(ec).port();
+    return {};
+  }
+
+  // Each connection gets its own strand, so its handlers never run concurrently.
+  void accept_next() {
+    acceptor_.async_accept(asio::make_strand(io_), [this](error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      if (!ec) {
+        if (shared_->tls) {
+          std::make_shared<HttpSession<TlsStream>>(shared_, std::move(socket))->start();
+        } else {
+          std::make_shared<HttpSession<PlainStream>>(shared_, std::move(socket))->start();
+        }
+      }
+      accept_next();  // a failed accept (e.g. out of descriptors) must not stop the server
+    });
+  }
+
+  void run_io() {
+    for (;;) {
+      try {
+        io_.run();
+        return;
+      } catch (...) {
+        // A handler threw past its own catch: keep serving the other connections.
+      }
+    }
+  }
+
+  std::shared_ptr<ServerShared> shared_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
+  std::vector<std::thread> threads_;
+  std::uint16_t port_ = 0;
+  std::mutex lifecycle_mutex_;  // serialises start() and stop()
+  bool running_ = false;
+};
+
+HttpServer::HttpServer(ServerOptions options, RequestHandler handler, WebSocketAcceptor acceptor)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), std::move(acceptor))) {}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::start() { return impl_->start(); }
+
+std::uint16_t HttpServer::port() const { return impl_->port(); }
+
+void HttpServer::stop(std::chrono::milliseconds grace) { impl_->stop(grace); }
+
+}  // namespace bridgebot::net
