@@ -1,0 +1,92 @@
+#include "slack_emulator/server.h"
+
+#include "bridgebot/net/http_server.h"
+#include "delayed_responses.h"
+#include "responses.h"
+
+namespace bridgebot::emulator {
+
+class EmulatorServer::Impl {
+ public:
+  Impl(Emulator& emulator, const EmulatorServerOptions& options)
+      : emulator_(emulator),
+        tls_(!options.tls_certificate_pem.empty() && !options.tls_private_key_pem.empty()),
+        server_(server_options(options), [this](net::HttpRequest request, net::Responder respond) {
+          serve(std::move(request), std::move(respond));
+        }) {}
+
+  Status start() { return server_.start(); }
+
+  void stop() {
+    delayed_.flush_and_stop();
+    server_.stop();
+  }
+
+  std::uint16_t port() const { return server_.port(); }
+  bool tls() const { return tls_; }
+
+ private:
+  static net::ServerOptions server_options(const EmulatorServerOptions& options) {
+    net::ServerOptions server;
+    server.listen = options.listen;
+    server.tls_certificate_pem = options.tls_certificate_pem;
+    server.tls_private_key_pem = options.tls_private_key_pem;
+    return server;
+  }
+
+  void serve(net::HttpRequest request, net::Responder respond) {
+    Answer answer = emulator_.answer(request);
+    if (answer.drop_connection) {
+      // net::HttpServer cannot close a connection without answering yet: say so loudly
+      // instead of pretending.
+      answer.response = text_response(503,
+                                      "emulator: drop_connection is not supported by "
+                                      "the transport yet");
+      answer.response.headers.set("X-Emulator-Unsupported-Fault", "drop_connection");
+    }
+    if (answer.delay.count() > 0) {
+      delayed_.schedule(answer.delay, std::move(respond), std::move(answer.response));
+    } else {
+      respond(std::move(answer.response));
+    }
+  }
+
+  Emulator& emulator_;
+  bool tls_;
+  DelayedResponses delayed_;  // declared before server_: outlives the handler that uses it
+  net::HttpServer server_;
+};
+
+EmulatorServer::EmulatorServer(Emulator& emulator, EmulatorServerOptions options)
+    : impl_(std::make_unique<Impl>(emulator, options)) {}
+
+EmulatorServer::~EmulatorServer() {
+  impl_->stop();
+}
+
+Status EmulatorServer::start() {
+  return impl_->start();
+}
+
+void EmulatorServer::stop() {
+  impl_->stop();
+}
+
+std::uint16_t EmulatorServer::port() const {
+  return impl_->port();
+}
+
+std::string EmulatorServer::base_url() const {
+  return std::string(impl_->tls() ? "https" : "http") + "://127.0.0.1:" + std::to_string(port()) +
+         "/";
+}
+
+std::string EmulatorServer::api_base_url() const {
+  return base_url() + "api/";
+}
+
+std::string EmulatorServer::webhook_url(const std::string& webhook_id) const {
+  return base_url() + "services/" + webhook_id;
+}
+
+}  // namespace bridgebot::emulator
