@@ -41,8 +41,10 @@ void DelayedResponses::run() {
       continue;
     }
     if (pending_.empty()) return;  // stopping and nothing left
-    if (!stopping_ && std::chrono::steady_clock::now() < pending_.top().due) {
-      wake_.wait_until(lock, pending_.top().due);
+    // A copy: wait_until reads the deadline while unlocked, when a push may move the queue.
+    Due due = pending_.top().due;
+    if (!stopping_ && std::chrono::steady_clock::now() < due) {
+      wake_.wait_until(lock, due);
       continue;
     }
     // priority_queue::top() is const; the entry is popped right after, so moving is safe.
