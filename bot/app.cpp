@@ -1,0 +1,157 @@
+#include "app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "bridgebot/api/platform_api.h"
+#include "bridgebot/bridge/acceptor.h"
+#include "bridgebot/bridge/directory.h"
+#include "bridgebot/bridge/directory_sweeper.h"
+#include "bridgebot/bridge/dispatcher.h"
+#include "bridgebot/bridge/installation_service.h"
+#include "bridgebot/core/secret_box.h"
+#include "bridgebot/core/thread_pool.h"
+#include "bridgebot/net/http_server.h"
+#include "bridgebot/slack/rate_limiter.h"
+#include "bridgebot/slack/web_api.h"
+#include "bridgebot/store/sqlite_store.h"
+
+namespace bridgebot::cli {
+
+// Construction order is dependency order; members are destroyed in reverse.
+struct App::Parts {
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<core::SecretBox> box;
+  std::unique_ptr<net::HttpClient> http;
+  std::unique_ptr<slack::RateLimiter> limiter;
+  std::unique_ptr<slack::WebApi> slack;
+  std::unique_ptr<bridge::InstallationService> installations;
+  std::unique_ptr<bridge::Directory> directory;
+  std::unique_ptr<bridge::DirectorySweeper> sweeper;
+  std::unique_ptr<bridge::Dispatcher> dispatcher;
+  std::unique_ptr<bridge::Acceptor> acceptor;
+  std::unique_ptr<core::ThreadPool> workers;
+  std::unique_ptr<api::PlatformApi> platform;
+  std::unique_ptr<net::HttpServer> server;
+};
+
+namespace {
+
+Result<std::string> sqlite_path(const std::string& url) {
+  if (url.rfind("sqlite:", 0) == 0) return url.substr(7);
+  return make_error("not_implemented",
+                    "store.url '" + url.substr(0, url.find(':')) +
+                        ":…' is not supported yet: the PostgreSQL backend is not implemented; "
+                        "use sqlite:PATH");
+}
+
+}  // namespace
+
+App::App(core::Config config) : config_(std::move(config)) {}
+
+App::~App() { stop(); }
+
+Status App::start() {
+  parts_ = std::make_unique<Parts>();
+  Parts& p = *parts_;
+  auto& clock = core::system_clock();
+
+  auto path = sqlite_path(config_.store_url);
+  if (!path.ok()) return path.error();
+  auto opened = store::open_sqlite_store(*path);
+  if (!opened.ok()) return opened.error();
+  p.store = std::move(*opened);
+
+  bool key_created = false;
+  auto key = core::load_or_create_key(config_.encryption_key, *path + ".key", key_created);
+  if (!key.ok()) return key.error();
+  if (key_created) {
+    spdlog::warn("no security.encryption_key configured: created the key file {}.key (mode 0600). "
+                 "Back it up with the database; without it stored tokens cannot be read",
+                 *path);
+  }
+  p.box = std::make_unique<core::SecretBox>(*key);
+
+  net::ClientOptions http_options;
+  http_options.tls.ca_file = config_.slack.tls_ca_file;
+  http_options.tls.allow_plaintext = config_.slack.tls_allow_plaintext;
+  p.http = net::make_http_client(http_options);
+  p.limiter = std::make_unique<slack::RateLimiter>(clock);
+  p.slack = std::make_unique<slack::WebApi>(*p.http, config_.slack.api_base_url, clock, *p.limiter);
+  p.installations =
+      std::make_unique<bridge::InstallationService>(*p.store, *p.slack, *p.box, clock);
+
+  if (!config_.slack.bot_token.empty()) {
+    auto installed =
+        p.installations->install_bot_token(config_.slack.bot_token, config_.slack.workspace_domain);
+    if (!installed.ok()) {
+      Error e = installed.error();
+      e.message = "slack.bot_token: " + e.message;
+      return e;
+    }
+  }
+
+  auto recovered = p.store->recover_in_flight();
+  if (!recovered.ok()) return recovered.error();
+  if (*recovered > 0) {
+    spdlog::info("recovered {} item(s) left in flight by the previous run; delivering them again",
+                 *recovered);
+  }
+
+  p.directory = std::make_unique<bridge::Directory>(*p.store, *p.slack, *p.installations, clock);
+  p.sweeper = std::make_unique<bridge::DirectorySweeper>(*p.directory, *p.installations);
+  bridge::DispatcherOptions dispatch_options;
+  dispatch_options.relay = config_.relay;
+  dispatch_options.routes = config_.routes;
+  p.dispatcher = std::make_unique<bridge::Dispatcher>(*p.store, *p.slack, *p.installations,
+                                                      *p.directory, clock, dispatch_options);
+  p.acceptor = std::make_unique<bridge::Acceptor>(*p.store, *p.installations, config_, clock,
+                                                  [d = p.dispatcher.get()] { d->notify(); });
+  // Enough accept calls in flight for the store's group commit to batch them.
+  p.workers = std::make_unique<core::ThreadPool>(32);
+  p.platform = std::make_unique<api::PlatformApi>(api::PlatformApiDeps{
+      config_, clock, *p.store, *p.acceptor, *p.workers, nullptr,
+      [d = p.dispatcher.get()] {
+        const auto m = d->metrics();
+        std::string out;
+        for (const auto& [name, value] :
+             {std::pair{"delivered", m.delivered}, std::pair{"failed", m.failed},
+              std::pair{"undeliverable", m.undeliverable}, std::pair{"ignored", m.ignored},
+              std::pair{"retried", m.retried}}) {
+          out += std::string("bridgebot_outbox_items_total{outcome=\"") + name + "\"} " +
+                 std::to_string(value) + "\n";
+        }
+        return "# HELP bridgebot_outbox_items_total Outbox items finished, by outcome\n"
+               "# TYPE bridgebot_outbox_items_total counter\n" +
+               out;
+      }});
+
+  p.dispatcher->start();
+  p.sweeper->start();
+
+  net::ServerOptions server_options;
+  server_options.listen = config_.platform.listen;
+  server_options.max_body_bytes = config_.platform.max_body_bytes;
+  p.server = std::make_unique<net::HttpServer>(server_options, p.platform->handler());
+  if (auto started = p.server->start(); !started.ok()) {
+    Error e = started.error();
+    e.message = "platform.listen " + config_.platform.listen + ": " + e.message;
+    return e;
+  }
+  spdlog::info("platform API listening on {} (port {})", config_.platform.listen,
+               p.server->port());
+  return Status::success();
+}
+
+void App::stop() {
+  if (!parts_) return;
+  Parts& p = *parts_;
+  if (p.server) p.server->stop();
+  if (p.workers) p.workers->shutdown();
+  if (p.sweeper) p.sweeper->stop();
+  if (p.dispatcher) p.dispatcher->stop();
+  parts_.reset();
+}
+
+std::uint16_t App::api_port() const { return parts_ && parts_->server ? parts_->server->port() : 0; }
+
+}  // namespace bridgebot::cli

@@ -1,0 +1,92 @@
+// `bridgebot sandbox`: the Slack emulator and the bridge in one process, with a demo workspace,
+// so a newcomer can watch messages flow without a Slack workspace or any token.
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "app.h"
+#include "bridgebot/core/clock.h"
+#include "bridgebot/core/crypto.h"
+#include "bridgebot/core/log.h"
+#include "commands.h"
+#include "signals.h"
+#include "slack_emulator/emulator.h"
+#include "slack_emulator/seed.h"
+#include "slack_emulator/server.h"
+
+namespace bridgebot::cli {
+namespace {
+
+constexpr const char* kSandboxSecret = "sandbox-signing-secret";
+constexpr const char* kSandboxAdmin = "sandbox-admin-token";
+
+core::Config sandbox_config(const emulator::EmulatorServer& server,
+                            const emulator::DemoWorkspace& demo, const SandboxOptions& options) {
+  core::Config c;
+  c.slack.api_base_url = server.api_base_url();
+  c.slack.tls_allow_plaintext = true;  // the emulator listens on loopback without TLS
+  c.slack.bot_token = demo.bot_token;
+  c.slack.workspace_domain = "acme";
+  c.slack.socket_mode_enabled = false;
+  c.platform.listen = options.listen;
+  c.platform.signing_secret = kSandboxSecret;
+  c.platform.admin_token = kSandboxAdmin;
+  c.relay.require_recipient_link = false;  // the demo users are matched by email alone
+  c.routes = {{{"helpdesk"}, {}, {{demo.helpdesk_channel, "", false}}},
+              {{}, {"critical"}, {{"", server.webhook_url(demo.webhook_id), false}}}};
+  c.store_url = "sqlite:" + options.store_path;
+  c.encryption_key = core::base64_encode(core::random_bytes(32));
+  return c;
+}
+
+void print_walkthrough(std::uint16_t port) {
+  const std::string api = "http://127.0.0.1:" + std::to_string(port);
+  std::cout << "\nSandbox ready: a Slack emulator with workspace 'acme' (alice, bob and carol "
+               "@example.com) and the bridge on "
+            << api << ".\n\nIn another terminal, relay a mention from Alice to Bob:\n\n"
+            << "  build/release/bot/bridgebot send --api " << api << " --secret " << kSandboxSecret
+            << " \\\n      --from alice@example.com --from-name 'Alice Ng' --to bob@example.com "
+               "--text 'can you look at the release notes?'\n\n"
+            << "Every message the bridge posts to the emulated Slack is printed below. Try "
+               "--text '<!channel> hi' to see it defused, or --external for a guest.\n"
+            << "Admin token: " << kSandboxAdmin << ". Ctrl-C stops the sandbox.\n\n";
+}
+
+void print_new_messages(const emulator::Emulator& emu, std::size_t& printed) {
+  const auto messages = emu.messages();
+  for (; printed < messages.size(); ++printed) {
+    const auto& m = messages[printed];
+    std::cout << "[slack] " << (m.webhook_id.empty() ? m.channel : "webhook " + m.webhook_id)
+              << (m.thread_ts.empty() ? "" : " (thread " + m.thread_ts + ")")
+              << (m.username.empty() ? "" : " as '" + m.username + "'") << ": " << m.text << "\n"
+              << std::flush;
+  }
+}
+
+}  // namespace
+
+int sandbox(const SandboxOptions& options) {
+  core::init_logging({"info", "text", {}});
+  emulator::Emulator emu(core::system_clock(), {});
+  const auto demo = emulator::seed_demo_workspace(emu);
+  emulator::EmulatorServer server(emu);
+  if (auto started = server.start(); !started.ok()) {
+    spdlog::error("cannot start the Slack emulator: {}", started.error().to_string());
+    return 1;
+  }
+  std::filesystem::remove(options.store_path);  // a fresh demo every time
+  App app(sandbox_config(server, demo, options));
+  if (auto started = app.start(); !started.ok()) {
+    spdlog::error("cannot start the bridge: {}", started.error().to_string());
+    return 1;
+  }
+  print_walkthrough(app.api_port());
+  std::size_t printed = 0;
+  while (!wait_for_termination(std::chrono::milliseconds(200))) print_new_messages(emu, printed);
+  app.stop();
+  server.stop();
+  return 0;
+}
+
+}  // namespace bridgebot::cli
