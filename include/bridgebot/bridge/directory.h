@@ -1,0 +1,82 @@
+// Directory: which Slack user a platform user is, in one workspace.
+//
+// Lookup order: the user's link (store) → the directory cache (store; positive entries live
+// positive_ttl, negative ones negative_ttl) → users.lookupByEmail, whose answer is cached.
+// Deactivated users, bots, app users and Slackbot never match. Emails are normalised with
+// normalize_email before they touch the cache or Slack.
+//
+// It also keeps the cache and the links true as Slack changes: sweep() walks users.list and
+// upserts the cache page by page (a workspace costs pages, not a call per user), and the
+// user_change / team_join events land in on_user_change / on_team_join.
+//
+// Thread safety: no mutable state of its own; every method may run concurrently (the Store and
+// SlackApi it uses are thread-safe). Every method blocks on the store and on Slack: call it from
+// worker threads. The referenced objects must outlive the Directory.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "bridgebot/bridge/installations.h"
+#include "bridgebot/core/clock.h"
+#include "bridgebot/core/result.h"
+#include "bridgebot/slack/slack_api.h"
+#include "bridgebot/store/store.h"
+
+namespace bridgebot::bridge {
+
+struct DirectoryOptions {
+  std::chrono::seconds positive_ttl{std::chrono::hours(24)};
+  std::chrono::seconds negative_ttl{std::chrono::hours(1)};
+  int sweep_page_size = 200;
+};
+
+// A platform user as found in Slack.
+struct SlackIdentity {
+  std::string slack_user_id;
+  std::optional<store::Link> link;  // set when the platform user linked this Slack account
+};
+
+// Whether a Slack user may ever be matched to a platform user: an active human (guests
+// included), not a bot, an app user or Slackbot.
+bool is_matchable(const slack::SlackUser& user);
+
+class Directory {
+ public:
+  Directory(store::Store& store, slack::SlackApi& slack, InstallationDirectory& installations,
+            const core::Clock& clock, DirectoryOptions options = {});
+
+  // The Slack user with this email (cache, then users.lookupByEmail); nullopt when Slack has no
+  // matchable user with it. Errors are Slack's or the store's (token_expired, ratelimited, ...).
+  Result<std::optional<store::DirectoryUser>> find_by_email(std::string_view team_id,
+                                                            std::string_view email);
+
+  // The platform user's link when there is one, else the email match; nullopt when neither.
+  Result<std::optional<SlackIdentity>> resolve(std::string_view team_id,
+                                               std::string_view platform_user_id,
+                                               std::string_view email);
+
+  // Walks users.list for the team and upserts the cache in pages; deactivated users lose their
+  // cache entries and links. Returns how many matchable users were cached.
+  Result<std::int64_t> sweep(std::string_view team_id);
+
+  // user_change: a deactivated (or no longer matchable) user loses links and cache entries; an
+  // email change drops the links whose email no longer matches and re-caches the new email.
+  Status on_user_change(std::string_view team_id, const slack::SlackUser& user);
+  // team_join: a new member goes into the cache.
+  Status on_team_join(std::string_view team_id, const slack::SlackUser& user);
+
+ private:
+  Status forget_user(std::string_view team_id, const std::string& slack_user_id);
+  Status cache_user(std::string_view team_id, const slack::SlackUser& user);
+
+  store::Store& store_;
+  slack::SlackApi& slack_;
+  InstallationDirectory& installations_;
+  const core::Clock& clock_;
+  DirectoryOptions options_;
+};
+
+}  // namespace bridgebot::bridge

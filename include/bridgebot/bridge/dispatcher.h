@@ -1,0 +1,118 @@
+// Dispatcher: the worker threads that turn accepted outbox items into Slack messages.
+//
+// Each worker claims due items from the store under this dispatcher's lease owner id, delivers
+// them (relay DMs, sender copies, notifications) and completes or reschedules them. Per-recipient
+// and per-thread order comes from the items' ordering keys (the store never hands out an item
+// while an earlier one with its key is unfinished). Workers wake at once on notify() and
+// otherwise poll every poll_interval.
+//
+// Failures: transient errors (5xx, network, rate limits) are rescheduled with jittered
+// exponential backoff, or exactly Retry-After, until max_attempts, then the item fails with the
+// last Slack error as its reason; token_expired refreshes the installation once and retries at
+// once; every other error fails the item with Slack's code as the reason.
+//
+// Lifetime and threads: start() once, stop() (or the destructor) joins the workers; an item in
+// the middle of a Slack call finishes, items claimed but not started go back to the queue, and
+// anything left in_flight by a crash is recovered by Store::recover_in_flight at the next start.
+// notify() and metrics() may be called from any thread, including event loop threads (they
+// never block on I/O). The referenced objects must outlive the Dispatcher.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bridgebot/bridge/directory.h"
+#include "bridgebot/bridge/installations.h"
+#include "bridgebot/core/clock.h"
+#include "bridgebot/core/config.h"
+#include "bridgebot/slack/backoff.h"
+#include "bridgebot/slack/slack_api.h"
+#include "bridgebot/store/store.h"
+
+namespace bridgebot::bridge {
+
+struct DispatcherOptions {
+  int workers = 2;
+  int claim_batch = 4;  // items one worker claims at a time
+  std::chrono::milliseconds poll_interval{1000};
+  int max_attempts = 8;
+  slack::BackoffPolicy backoff{std::chrono::seconds(2), 2.0, std::chrono::minutes(5)};
+  // Identifies this process's claims in the store; empty: a random id is made up.
+  std::string lease_owner;
+  // Returns a number in [0, 1) that spreads retries; empty: a random generator. Tests pin it.
+  std::function<double()> jitter;
+  core::RelayConfig relay;
+  std::vector<core::NotificationRoute> routes;
+};
+
+struct Completion;  // one attempt's final outcome (src/bridge/delivery.h)
+
+// Counters since start, for /metrics. Every outcome counts once per item; retried counts
+// reschedules.
+struct DispatcherMetrics {
+  std::uint64_t delivered = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t undeliverable = 0;
+  std::uint64_t ignored = 0;
+  std::uint64_t retried = 0;
+};
+
+class Dispatcher {
+ public:
+  Dispatcher(store::Store& store, slack::SlackApi& slack, InstallationDirectory& installations,
+             Directory& directory, const core::Clock& clock, DispatcherOptions options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // Starts the worker threads. Call Store::recover_in_flight first (once per process start).
+  void start();
+  // Joins the workers (see the header comment for in-flight items). Idempotent.
+  void stop();
+  // New work was accepted: wake the workers now instead of at the next poll.
+  void notify();
+
+  // Claims one batch of due items and delivers it on the calling thread; returns how many items
+  // were processed. For tests and one-shot tools; not needed when the workers run.
+  int run_once();
+
+  DispatcherMetrics metrics() const;
+
+ private:
+  struct Counters {
+    std::atomic<std::uint64_t> delivered{0}, failed{0}, undeliverable{0}, ignored{0}, retried{0};
+  };
+
+  void work();
+  void process(const store::OutboxItem& item);
+  void finish(const store::OutboxItem& item, const Completion& completion);
+  void retry_or_fail(const store::OutboxItem& item, const Error& error);
+  double next_jitter();
+
+  store::Store& store_;
+  slack::SlackApi& slack_;
+  InstallationDirectory& installations_;
+  Directory& directory_;
+  const core::Clock& clock_;
+  DispatcherOptions options_;
+  Counters counters_;
+
+  // Set under mutex_ (so no waiting worker misses it), read without it between items.
+  std::atomic<bool> stopping_{false};
+  std::mutex mutex_;  // guards the fields below
+  std::condition_variable wake_;
+  std::uint64_t wake_generation_ = 0;
+  std::vector<std::thread> workers_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace bridgebot::bridge

@@ -1,0 +1,57 @@
+// One delivery attempt of one outbox item, per role (internal to the dispatcher).
+//
+// Each function either finishes the item (a Completion: delivered, undeliverable, ignored or
+// failed, with a reason and where it landed) or returns the Error that stopped it; the
+// dispatcher decides from that Error whether to refresh a token, retry later or give up.
+// Called on dispatcher worker threads; everything in DeliveryContext is thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bridgebot/bridge/directory.h"
+#include "bridgebot/bridge/installations.h"
+#include "bridgebot/core/config.h"
+#include "bridgebot/core/result.h"
+#include "bridgebot/slack/slack_api.h"
+#include "bridgebot/store/store.h"
+
+namespace bridgebot::bridge {
+
+struct DeliveryContext {
+  store::Store& store;
+  slack::SlackApi& slack;
+  InstallationDirectory& installations;
+  Directory& directory;
+  const core::RelayConfig& relay;
+  const std::vector<core::NotificationRoute>& routes;
+};
+
+struct Completion {
+  store::ItemStatus status = store::ItemStatus::delivered;
+  std::string reason;
+  std::vector<store::Delivery> deliveries;
+};
+
+Completion finished(store::ItemStatus status, std::string reason);
+
+// role "recipient": the DM to the mentioned user (cases a, c, d of platform-api.md).
+Result<Completion> deliver_recipient(DeliveryContext& context, const store::OutboxItem& item,
+                                     const ActiveInstallation& installation);
+
+// role "sender_copy": the linked sender's copy, once the recipient's DM was delivered (case b).
+Result<Completion> deliver_sender_copy(DeliveryContext& context, const store::OutboxItem& item,
+                                       const ActiveInstallation& installation);
+
+// role "destination": one notification to one route destination.
+Result<Completion> deliver_notification(DeliveryContext& context, const store::OutboxItem& item,
+                                        const ActiveInstallation& installation);
+
+// The channel to DM `slack_user_id` through with the bot token. With im:write it is the DM
+// conversation id from conversations.open (the app's Messages tab); without it the user id
+// itself, which Slack delivers to the user's DM with the app (or with Slackbot, depending on the
+// app's settings): both are DMs the user sees.
+Result<std::string> bot_dm_channel(slack::SlackApi& slack, const ActiveInstallation& installation,
+                                   const std::string& slack_user_id);
+
+}  // namespace bridgebot::bridge

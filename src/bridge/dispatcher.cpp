@@ -1,0 +1,230 @@
+#include "bridgebot/bridge/dispatcher.h"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "bridgebot/bridge/outbox_payloads.h"
+#include "bridgebot/core/crypto.h"
+#include "delivery.h"
+
+namespace bridgebot::bridge {
+namespace {
+
+using store::ItemStatus;
+
+using DeliverFunction = Result<Completion> (*)(DeliveryContext&, const store::OutboxItem&,
+                                               const ActiveInstallation&);
+
+// One row per outbox role (see outbox_payloads.h).
+struct RoleHandler {
+  std::string_view role;
+  DeliverFunction deliver;
+};
+
+constexpr RoleHandler kRoleHandlers[] = {
+    {kRoleRecipient, deliver_recipient},
+    {kRoleSenderCopy, deliver_sender_copy},
+    {kRoleDestination, deliver_notification},
+};
+
+Result<Completion> deliver(DeliveryContext& context, const store::OutboxItem& item,
+                           const ActiveInstallation& installation) {
+  for (const auto& handler : kRoleHandlers) {
+    if (handler.role == item.role) return handler.deliver(context, item, installation);
+  }
+  return finished(ItemStatus::failed, "unknown_role");
+}
+
+std::string make_lease_owner() {
+  return "dispatcher-" + std::to_string(::getpid()) + "-" + core::hex_encode(core::random_bytes(4));
+}
+
+// Whole seconds (the store's resolution), rounded up so a Retry-After is never cut short.
+std::int64_t ceil_seconds(std::chrono::milliseconds delay) {
+  return std::max<std::int64_t>(1, (delay.count() + 999) / 1000);
+}
+
+}  // namespace
+
+Dispatcher::Dispatcher(store::Store& store, slack::SlackApi& slack,
+                       InstallationDirectory& installations, Directory& directory,
+                       const core::Clock& clock, DispatcherOptions options)
+    : store_(store),
+      slack_(slack),
+      installations_(installations),
+      directory_(directory),
+      clock_(clock),
+      options_(std::move(options)),
+      random_(std::random_device{}()) {
+  if (options_.lease_owner.empty()) options_.lease_owner = make_lease_owner();
+}
+
+Dispatcher::~Dispatcher() {
+  stop();
+}
+
+void Dispatcher::start() {
+  std::lock_guard lock(mutex_);
+  for (int i = 0; i < std::max(1, options_.workers); ++i) {
+    workers_.emplace_back([this] { work(); });
+  }
+  spdlog::info("dispatcher: {} workers started as {}", workers_.size(), options_.lease_owner);
+}
+
+void Dispatcher::stop() {
+  std::vector<std::thread> workers;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    workers.swap(workers_);
+  }
+  wake_.notify_all();
+  for (auto& worker : workers) worker.join();
+}
+
+void Dispatcher::notify() {
+  {
+    std::lock_guard lock(mutex_);
+    ++wake_generation_;
+  }
+  wake_.notify_all();
+}
+
+DispatcherMetrics Dispatcher::metrics() const {
+  return {counters_.delivered.load(), counters_.failed.load(), counters_.undeliverable.load(),
+          counters_.ignored.load(), counters_.retried.load()};
+}
+
+void Dispatcher::work() {
+  while (!stopping_) {
+    std::uint64_t seen;
+    {
+      std::lock_guard lock(mutex_);
+      seen = wake_generation_;
+    }
+    if (run_once() > 0) continue;
+    // A notify() that came while claiming changed the generation: the wait returns at once.
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, options_.poll_interval,
+                   [&] { return stopping_ || wake_generation_ != seen; });
+  }
+}
+
+int Dispatcher::run_once() {
+  auto claimed =
+      store_.claim_due(clock_.unix_seconds(), options_.claim_batch, options_.lease_owner);
+  if (!claimed.ok()) {
+    spdlog::warn("dispatcher: cannot claim work: {}", claimed.error().to_string());
+    return 0;
+  }
+  std::size_t done = 0;
+  for (; done < claimed->size() && !stopping_; ++done) process((*claimed)[done]);
+  // Stopping: hand back what this worker claimed but did not start, as it was.
+  for (std::size_t i = done; i < claimed->size(); ++i) {
+    const auto& item = (*claimed)[i];
+    auto released =
+        store_.reschedule(item.item_id, item.next_attempt_at, item.reason, item.attempts);
+    if (!released.ok()) {
+      spdlog::warn("dispatcher: item {} stays in flight until the next start: {}", item.item_id,
+                   released.error().to_string());
+    }
+  }
+  return static_cast<int>(done);
+}
+
+void Dispatcher::process(const store::OutboxItem& item) {
+  auto installation = installations_.active(item.team_id);
+  if (!installation.ok()) {
+    if (installation.error().code == "unknown_team") {
+      finish(item, finished(ItemStatus::failed, "unknown_team"));
+    } else {
+      retry_or_fail(item, installation.error());
+    }
+    return;
+  }
+
+  DeliveryContext context{store_,     slack_,         installations_,
+                          directory_, options_.relay, options_.routes};
+  auto attempt = deliver(context, item, *installation);
+  if (!attempt.ok() && attempt.error().code == "token_expired") {
+    // Once per attempt: a token that expires again right after a refresh is not our problem to
+    // loop on; the retry policy takes over.
+    auto refreshed = installations_.refresh_expired(item.team_id);
+    if (refreshed.ok()) {
+      attempt = deliver(context, item, *refreshed);
+    } else {
+      attempt = refreshed.error();
+    }
+  }
+  if (attempt.ok()) {
+    finish(item, *attempt);
+  } else {
+    retry_or_fail(item, attempt.error());
+  }
+}
+
+void Dispatcher::finish(const store::OutboxItem& item, const Completion& completion) {
+  auto completed =
+      store_.complete(item.item_id, completion.status, completion.reason, completion.deliveries);
+  if (!completed.ok()) {
+    // The item stays in flight and is delivered again after a restart (at least once).
+    spdlog::error("dispatcher: cannot record the outcome of item {}: {}", item.item_id,
+                  completed.error().to_string());
+    return;
+  }
+  switch (completion.status) {
+    case ItemStatus::delivered:
+      ++counters_.delivered;
+      spdlog::debug("dispatcher: {} item {} of {} delivered", item.role, item.item_id,
+                    item.source_id);
+      return;
+    case ItemStatus::ignored:
+      ++counters_.ignored;
+      spdlog::debug("dispatcher: {} item {} of {} ignored: {}", item.role, item.item_id,
+                    item.source_id, completion.reason);
+      return;
+    case ItemStatus::undeliverable:
+      ++counters_.undeliverable;
+      spdlog::info("dispatcher: {} item {} of {} undeliverable: {}", item.role, item.item_id,
+                   item.source_id, completion.reason);
+      return;
+    default:
+      ++counters_.failed;
+      spdlog::warn("dispatcher: {} item {} of {} failed: {}", item.role, item.item_id,
+                   item.source_id, completion.reason);
+      return;
+  }
+}
+
+void Dispatcher::retry_or_fail(const store::OutboxItem& item, const Error& error) {
+  const int attempts = item.attempts + 1;
+  if (!error.transient || attempts >= options_.max_attempts) {
+    spdlog::warn("dispatcher: giving up on {} item {} of team {} after {} attempt(s): {}",
+                 item.role, item.item_id, item.team_id, attempts, error.to_string());
+    finish(item, finished(ItemStatus::failed, error.code));
+    return;
+  }
+  const auto delay = error.retry_after
+                         ? *error.retry_after
+                         : slack::backoff_delay(options_.backoff, attempts - 1, next_jitter());
+  const store::UnixSeconds next = clock_.unix_seconds() + ceil_seconds(delay);
+  auto rescheduled = store_.reschedule(item.item_id, next, error.code, attempts);
+  if (!rescheduled.ok()) {
+    spdlog::error("dispatcher: cannot reschedule item {}: {}", item.item_id,
+                  rescheduled.error().to_string());
+    return;
+  }
+  ++counters_.retried;
+  spdlog::info("dispatcher: {} item {} of team {} retries in {} s: {}", item.role, item.item_id,
+               item.team_id, next - clock_.unix_seconds(), error.to_string());
+}
+
+double Dispatcher::next_jitter() {
+  if (options_.jitter) return options_.jitter();
+  std::lock_guard lock(mutex_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+}
+
+}  // namespace bridgebot::bridge

@@ -1,0 +1,153 @@
+// Delivery of relayed messages: the recipient's DM and the sender's copy.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "bridgebot/bridge/message_builder.h"
+#include "bridgebot/bridge/outbox_payloads.h"
+#include "bridgebot/slack/errors.h"
+#include "delivery.h"
+
+namespace bridgebot::bridge {
+namespace {
+
+using store::ItemStatus;
+
+slack::TeamToken bot_token(const ActiveInstallation& installation) {
+  return {installation.team_id, installation.bot_token};
+}
+
+slack::PostMessageRequest post_request(std::string channel, const SlackMessage& message) {
+  slack::PostMessageRequest request;
+  request.channel = std::move(channel);
+  request.text = message.text;
+  request.blocks_json = message.blocks_json;
+  request.username = message.username;
+  request.icon_url = message.icon_url;
+  // The link back is in the message; a preview of it would only repeat the platform page.
+  request.unfurl_links = false;
+  request.unfurl_media = false;
+  return request;
+}
+
+Completion delivered(const char* role, const std::string& slack_user,
+                     const slack::PostedMessage& posted) {
+  Completion done;
+  done.deliveries.push_back({role, slack_user, posted.channel, posted.ts});
+  return done;
+}
+
+Result<slack::PostedMessage> post_as_bot(DeliveryContext& context,
+                                         const ActiveInstallation& installation,
+                                         const std::string& slack_user_id,
+                                         const SlackMessage& message) {
+  auto channel = bot_dm_channel(context.slack, installation, slack_user_id);
+  if (!channel.ok()) return channel.error();
+  return context.slack.chat_post_message(bot_token(installation),
+                                         post_request(std::move(*channel), message));
+}
+
+}  // namespace
+
+Completion finished(ItemStatus status, std::string reason) {
+  Completion done;
+  done.status = status;
+  done.reason = std::move(reason);
+  return done;
+}
+
+Result<std::string> bot_dm_channel(slack::SlackApi& slack, const ActiveInstallation& installation,
+                                   const std::string& slack_user_id) {
+  if (!installation.has_scope("im:write")) return slack_user_id;
+  return slack.conversations_open(bot_token(installation), slack_user_id);
+}
+
+Result<Completion> deliver_recipient(DeliveryContext& context, const store::OutboxItem& item,
+                                     const ActiveInstallation& installation) {
+  auto payload = decode_message_payload(item.payload_json);
+  if (!payload.ok()) return finished(ItemStatus::failed, "invalid_payload");
+  const PlatformMessage& message = payload->message;
+  const std::string& team = installation.team_id;
+
+  auto recipient = context.directory.resolve(team, payload->recipient.id, payload->recipient.email);
+  if (!recipient.ok()) return recipient.error();
+  if (!recipient->has_value()) {
+    return finished(ItemStatus::undeliverable, "recipient_not_in_slack");
+  }
+  if (context.relay.require_recipient_link && !(*recipient)->link) {
+    return finished(ItemStatus::undeliverable, "recipient_not_linked");
+  }
+  const std::string recipient_user = (*recipient)->slack_user_id;
+
+  if (!message.sender.external) {
+    // (d) Connected sender: their own token posts into their DM with the recipient.
+    auto user_token = context.installations.connected_user_token(team, message.sender.id);
+    if (!user_token.ok()) return user_token.error();
+    if (user_token->has_value()) {
+      auto posted = context.slack.chat_post_message(
+          {team, **user_token}, post_request(recipient_user, build_connected_sender_post(message)));
+      if (posted.ok()) return delivered(kRoleRecipient, recipient_user, *posted);
+      // A dead user token must not cost the recipient the message: the bot sends it instead.
+      if (!slack::is_auth_dead(posted.error().code)) return posted.error();
+      spdlog::warn(
+          "relay: the user token of platform user {} in team {} failed ({}): the bot "
+          "posts instead",
+          message.sender.id, team, posted.error().code);
+    }
+
+    // (a) Sender linked by email: the bot posts, naming the sender as their Slack user.
+    auto sender_link = context.store.get_link(team, message.sender.id);
+    if (!sender_link.ok()) return sender_link.error();
+    if (sender_link->has_value()) {
+      const bool show_identity =
+          installation.sender_identity && installation.has_scope("chat:write.customize");
+      auto posted = post_as_bot(
+          context, installation, recipient_user,
+          build_linked_sender_dm(message, (*sender_link)->slack_user_id, show_identity));
+      if (!posted.ok()) return posted.error();
+      return delivered(kRoleRecipient, recipient_user, *posted);
+    }
+  }
+
+  // (c) Unlinked, not in Slack, or external: the bot names the sender in plain text.
+  auto posted = post_as_bot(context, installation, recipient_user, build_fallback_dm(message));
+  if (!posted.ok()) return posted.error();
+  return delivered(kRoleRecipient, recipient_user, *posted);
+}
+
+Result<Completion> deliver_sender_copy(DeliveryContext& context, const store::OutboxItem& item,
+                                       const ActiveInstallation& installation) {
+  auto payload = decode_message_payload(item.payload_json);
+  if (!payload.ok()) return finished(ItemStatus::failed, "invalid_payload");
+  const PlatformMessage& message = payload->message;
+  const std::string& team = installation.team_id;
+
+  if (message.sender.external) return finished(ItemStatus::ignored, "sender_external");
+  auto user_token = context.installations.connected_user_token(team, message.sender.id);
+  if (!user_token.ok()) return user_token.error();
+  // A connected sender's message is already in their own DM with the recipient.
+  if (user_token->has_value()) return finished(ItemStatus::ignored, "sender_connected");
+  auto sender_link = context.store.get_link(team, message.sender.id);
+  if (!sender_link.ok()) return sender_link.error();
+  if (!sender_link->has_value()) return finished(ItemStatus::ignored, "sender_not_linked");
+
+  // The ordering key guarantees the recipient item is final by now.
+  auto source = context.store.source_status(store::SourceKind::message, item.source_id);
+  if (!source.ok()) return source.error();
+  const store::Delivery* to_recipient = nullptr;
+  if (source->has_value()) {
+    const auto& deliveries = (*source)->deliveries;
+    auto it = std::find_if(deliveries.begin(), deliveries.end(),
+                           [](const store::Delivery& d) { return d.role == kRoleRecipient; });
+    if (it != deliveries.end()) to_recipient = &*it;
+  }
+  if (to_recipient == nullptr) return finished(ItemStatus::ignored, "recipient_not_delivered");
+
+  const std::string sender_user = (*sender_link)->slack_user_id;
+  auto posted = post_as_bot(context, installation, sender_user,
+                            build_sender_copy(message, to_recipient->slack_user));
+  if (!posted.ok()) return posted.error();
+  return delivered(kRoleSenderCopy, sender_user, *posted);
+}
+
+}  // namespace bridgebot::bridge
