@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bridgebot/api/link_routes.h"
 #include "bridgebot/api/platform_api.h"
 #include "bridgebot/bridge/acceptor.h"
 #include "bridgebot/bridge/directory.h"
@@ -48,7 +49,9 @@ Result<std::string> sqlite_path(const std::string& url) {
 
 App::App(core::Config config) : config_(std::move(config)) {}
 
-App::~App() { stop(); }
+App::~App() {
+  stop();
+}
 
 Status App::start() {
   parts_ = std::make_unique<Parts>();
@@ -65,9 +68,10 @@ Status App::start() {
   auto key = core::load_or_create_key(config_.encryption_key, *path + ".key", key_created);
   if (!key.ok()) return key.error();
   if (key_created) {
-    spdlog::warn("no security.encryption_key configured: created the key file {}.key (mode 0600). "
-                 "Back it up with the database; without it stored tokens cannot be read",
-                 *path);
+    spdlog::warn(
+        "no security.encryption_key configured: created the key file {}.key (mode 0600). "
+        "Back it up with the database; without it stored tokens cannot be read",
+        *path);
   }
   p.box = std::make_unique<core::SecretBox>(*key);
 
@@ -109,8 +113,7 @@ Status App::start() {
   // Enough accept calls in flight for the store's group commit to batch them.
   p.workers = std::make_unique<core::ThreadPool>(32);
   p.platform = std::make_unique<api::PlatformApi>(api::PlatformApiDeps{
-      config_, clock, *p.store, *p.acceptor, *p.workers, nullptr,
-      [d = p.dispatcher.get()] {
+      config_, clock, *p.store, *p.acceptor, *p.workers, nullptr, [d = p.dispatcher.get()] {
         const auto m = d->metrics();
         std::string out;
         for (const auto& [name, value] :
@@ -125,6 +128,8 @@ Status App::start() {
                out;
       }});
 
+  api::add_link_routes(*p.platform, {*p.store, *p.directory, *p.acceptor, clock, nullptr});
+
   p.dispatcher->start();
   p.sweeper->start();
 
@@ -137,8 +142,7 @@ Status App::start() {
     e.message = "platform.listen " + config_.platform.listen + ": " + e.message;
     return e;
   }
-  spdlog::info("platform API listening on {} (port {})", config_.platform.listen,
-               p.server->port());
+  spdlog::info("platform API listening on {} (port {})", config_.platform.listen, p.server->port());
   return Status::success();
 }
 
@@ -152,6 +156,8 @@ void App::stop() {
   parts_.reset();
 }
 
-std::uint16_t App::api_port() const { return parts_ && parts_->server ? parts_->server->port() : 0; }
+std::uint16_t App::api_port() const {
+  return parts_ && parts_->server ? parts_->server->port() : 0;
+}
 
 }  // namespace bridgebot::cli

@@ -6,9 +6,11 @@
 #include <iostream>
 
 #include "app.h"
+#include "bridgebot/api/signature.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/core/log.h"
+#include "bridgebot/net/http.h"
 #include "commands.h"
 #include "signals.h"
 #include "slack_emulator/emulator.h"
@@ -40,17 +42,41 @@ core::Config sandbox_config(const emulator::EmulatorServer& server,
   return c;
 }
 
+// Links alice through the bridge's own API, as the platform would, so her messages show as from
+// her (with a copy to her) while other senders get the bot's fallback DM.
+void link_alice(std::uint16_t port) {
+  const std::string body = R"({"email":"alice@example.com","team_id":"T0001"})";
+  const auto now = core::system_clock().unix_seconds();
+  net::ClientOptions options;
+  options.tls.allow_plaintext = true;
+  auto http = net::make_http_client(options);
+  net::ClientRequest request;
+  request.method = "PUT";
+  request.url = "http://127.0.0.1:" + std::to_string(port) + "/v1/users/alice@example.com/link";
+  request.headers.set("X-Bridge-Timestamp", std::to_string(now));
+  request.headers.set("X-Bridge-Signature", api::sign_request(kSandboxSecret, now, body));
+  request.body = body;
+  auto response = http->send(request);
+  if (!response.ok() || response->status != 200) {
+    spdlog::warn("sandbox: could not link alice: {}",
+                 response.ok() ? response->body : response.error().to_string());
+  }
+}
+
 void print_walkthrough(std::uint16_t port) {
   const std::string api = "http://127.0.0.1:" + std::to_string(port);
-  std::cout << "\nSandbox ready: a Slack emulator with workspace 'acme' (alice, bob and carol "
-               "@example.com) and the bridge on "
-            << api << ".\n\nIn another terminal, relay a mention from Alice to Bob:\n\n"
-            << "  build/release/bot/bridgebot send --api " << api << " --secret " << kSandboxSecret
-            << " \\\n      --from alice@example.com --from-name 'Alice Ng' --to bob@example.com "
-               "--text 'can you look at the release notes?'\n\n"
-            << "Every message the bridge posts to the emulated Slack is printed below. Try "
-               "--text '<!channel> hi' to see it defused, or --external for a guest.\n"
-            << "Admin token: " << kSandboxAdmin << ". Ctrl-C stops the sandbox.\n\n";
+  std::cout
+      << "\nSandbox ready: a Slack emulator with workspace 'acme' (alice, bob and carol "
+         "@example.com) and the bridge on "
+      << api << ".\n\nIn another terminal, relay a mention from Alice to Bob:\n\n"
+      << "  build/release/bot/bridgebot send --api " << api << " --secret " << kSandboxSecret
+      << " \\\n      --from alice@example.com --from-name 'Alice Ng' --to bob@example.com "
+         "--text 'can you look at the release notes?'\n\n"
+      << "Alice is linked (PUT /v1/users/alice@example.com/link), so her mention shows as from "
+         "her and she gets a copy; any other --from gets the bot's fallback DM.\n"
+      << "Every message the bridge posts to the emulated Slack is printed below. Try "
+         "--text '<!channel> hi' to see it defused, or --external for a guest.\n"
+      << "Admin token: " << kSandboxAdmin << ". Ctrl-C stops the sandbox.\n\n";
 }
 
 void print_new_messages(const emulator::Emulator& emu, std::size_t& printed) {
@@ -81,6 +107,7 @@ int sandbox(const SandboxOptions& options) {
     spdlog::error("cannot start the bridge: {}", started.error().to_string());
     return 1;
   }
+  link_alice(app.api_port());
   print_walkthrough(app.api_port());
   std::size_t printed = 0;
   while (!wait_for_termination(std::chrono::milliseconds(200))) print_new_messages(emu, printed);

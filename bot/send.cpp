@@ -15,8 +15,8 @@ int send(const SendOptions& o) {
   const std::string id = o.id.empty() ? "cli-" + core::random_token(9) : o.id;
   const std::string body =
       "{\"id\":" + core::json_quote(id) + ",\"sender\":{\"id\":" + core::json_quote(o.from_email) +
-      ",\"email\":" + core::json_quote(o.from_email) + ",\"name\":" +
-      core::json_quote(o.from_name.empty() ? o.from_email : o.from_name) +
+      ",\"email\":" + core::json_quote(o.from_email) +
+      ",\"name\":" + core::json_quote(o.from_name.empty() ? o.from_email : o.from_name) +
       ",\"external\":" + (o.external ? "true" : "false") +
       "},\"mentions\":[{\"type\":\"user\",\"id\":" + core::json_quote(o.to_email) +
       ",\"email\":" + core::json_quote(o.to_email) + "}],\"text\":" + core::json_quote(o.text) +
