@@ -14,19 +14,15 @@
 #include <vector>
 
 #include "bridgebot/store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace bridgebot::store;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "store_crash_XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : bridgebot::testing::TempDir {
+  TempDir() : bridgebot::testing::TempDir("store_crash") {}
 };
 
 // The child: accepts from several threads forever and reports each acknowledged id, one line per

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-#include <filesystem>
 #include <future>
 
 #include "bridgebot/api/platform_api.h"
@@ -7,6 +6,7 @@
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/core/json.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 using namespace bridgebot;
 
@@ -32,8 +32,7 @@ class OneTeam final : public bridge::InstallationDirectory {
 };
 
 struct Fixture {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("bb-api-" + core::random_token(6));
+  testing::TempDir dir{"api_platform"};
   core::Config config;
   core::FakeClock clock{1'700'000'000};
   std::unique_ptr<store::Store> db;
@@ -43,8 +42,7 @@ struct Fixture {
   std::unique_ptr<api::PlatformApi> platform;
 
   Fixture() {
-    std::filesystem::create_directories(dir);
-    db = store::open_sqlite_store((dir / "api.db").string()).value();
+    db = store::open_sqlite_store(dir.file("api.db")).value();
     config.platform.signing_secret = "signing-secret";
     config.platform.admin_token = "admin-token";
     acceptor = std::make_unique<bridge::Acceptor>(*db, installs, config, clock, nullptr);
@@ -55,7 +53,6 @@ struct Fixture {
     workers.shutdown();
     platform.reset();
     db.reset();
-    std::filesystem::remove_all(dir);
   }
 
   net::HttpResponse call(std::string method, std::string target, std::string body = {},

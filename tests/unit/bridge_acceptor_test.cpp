@@ -1,60 +1,15 @@
 #include <catch2/catch.hpp>
-#include <filesystem>
 
+#include "bridge_fakes.h"
 #include "bridgebot/bridge/acceptor.h"
 #include "bridgebot/bridge/installation_service.h"
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 using namespace bridgebot;
 
 namespace {
-
-// Answers auth.test from a scripted result; every other call is unexpected here.
-class AuthOnlySlack final : public slack::SlackApi {
- public:
-  Result<slack::AuthTestResult> auth_result = make_error("invalid_auth", "scripted");
-  int auth_calls = 0;
-
-  Result<slack::AuthTestResult> auth_test(const slack::TeamToken&) override {
-    ++auth_calls;
-    return auth_result;
-  }
-  Status auth_revoke(const slack::TeamToken&) override { return unexpected(); }
-  Result<slack::SlackUser> users_lookup_by_email(const slack::TeamToken&,
-                                                 std::string_view) override {
-    return unexpected();
-  }
-  Result<slack::SlackUser> users_info(const slack::TeamToken&, std::string_view) override {
-    return unexpected();
-  }
-  Result<slack::UsersPage> users_list(const slack::TeamToken&, std::string_view, int) override {
-    return unexpected();
-  }
-  Result<slack::PostedMessage> chat_post_message(const slack::TeamToken&,
-                                                 const slack::PostMessageRequest&) override {
-    return unexpected();
-  }
-  Result<slack::PostedMessage> chat_update(const slack::TeamToken&,
-                                           const slack::UpdateMessageRequest&) override {
-    return unexpected();
-  }
-  Result<std::string> conversations_open(const slack::TeamToken&, std::string_view) override {
-    return unexpected();
-  }
-  Status views_publish(const slack::TeamToken&, std::string_view, std::string_view) override {
-    return unexpected();
-  }
-  Result<slack::OAuthAccess> oauth_v2_access(const slack::OAuthClient&,
-                                             const slack::OAuthGrant&) override {
-    return unexpected();
-  }
-  Result<std::string> apps_connections_open(std::string_view) override { return unexpected(); }
-  Status post_incoming_webhook(std::string_view, std::string_view) override { return unexpected(); }
-
- private:
-  static Error unexpected() { return make_error("unexpected_call", "not scripted in this test"); }
-};
 
 slack::AuthTestResult acme_auth(std::vector<std::string> scopes) {
   slack::AuthTestResult r;
@@ -68,10 +23,9 @@ slack::AuthTestResult acme_auth(std::vector<std::string> scopes) {
 }
 
 struct Fixture {
-  std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("bb-accept-" + core::random_token(6));
+  testing::TempDir dir{"bridge_accept"};
   std::unique_ptr<store::Store> db;
-  AuthOnlySlack slack;
+  bridge_test::FakeSlackApi slack;
   core::SecretBox box{core::random_bytes(32)};
   core::FakeClock clock;
   core::Config config;
@@ -80,13 +34,8 @@ struct Fixture {
   bridge::Acceptor acceptor{*db, installs, config, clock, [this] { ++wakeups; }};
 
   store::Store* open_db() {
-    std::filesystem::create_directories(dir);
-    db = store::open_sqlite_store((dir / "test.db").string()).value();
+    db = store::open_sqlite_store(dir.file("test.db")).value();
     return db.get();
-  }
-  ~Fixture() {
-    db.reset();
-    std::filesystem::remove_all(dir);
   }
   void install_acme() {
     slack.auth_result = acme_auth({"users:read", "users:read.email", "chat:write"});

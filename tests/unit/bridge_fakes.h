@@ -23,6 +23,7 @@
 #include "bridgebot/slack/errors.h"
 #include "bridgebot/slack/slack_api.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace bridge_test {
 
@@ -109,8 +110,11 @@ class FakeSlackApi final : public slack::SlackApi {
   }
 
   // ---- SlackApi ----
+  // What auth.test answers (manual installs); an error until a test sets it.
+  Result<slack::AuthTestResult> auth_result = make_error("not_scripted");
   Result<slack::AuthTestResult> auth_test(const slack::TeamToken&) override {
-    return make_error("not_scripted");
+    std::lock_guard lock(mutex_);
+    return auth_result;
   }
   Status auth_revoke(const slack::TeamToken&) override { return make_error("not_scripted"); }
   Result<slack::SlackUser> users_lookup_by_email(const slack::TeamToken& auth,
@@ -269,22 +273,13 @@ class FakeInstallations final : public bridge::InstallationDirectory {
   int refresh_calls_ = 0;
 };
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "bridge_XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
-
 inline constexpr const char* kTeam = "T1";
 inline constexpr const char* kBotToken = "xoxb-bot";
 
 // The whole delivery path on a fresh SQLite file: accept items as the lead's accept path does
 // (outbox_payloads.h), run the dispatcher on the calling thread, read back what Slack saw.
 struct BridgeFixture {
-  TempDir dir;
+  testing::TempDir dir{"bridge"};
   std::unique_ptr<store::Store> store = open_store();
   FakeSlackApi slack;
   FakeInstallations installations;

@@ -1,11 +1,11 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
-#include <filesystem>
 
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/core/secret_box.h"
 #include "bridgebot/core/thread_pool.h"
+#include "support/temp_dir.h"
 
 using namespace bridgebot::core;
 
@@ -33,9 +33,8 @@ TEST_CASE("after a key rotation old values still open and are flagged for reseal
 }
 
 TEST_CASE("a missing key file is created once with mode 0600 and reused", "[core][secretbox]") {
-  auto dir = std::filesystem::temp_directory_path() / ("bb-key-" + random_token(6));
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "bridgebot.key").string();
+  bridgebot::testing::TempDir dir{"secret_box"};
+  const std::string path = dir.file("bridgebot.key");
   bool created = false;
   auto first = load_or_create_key("", path, created);
   REQUIRE(first.ok());
@@ -49,7 +48,6 @@ TEST_CASE("a missing key file is created once with mode 0600 and reused", "[core
   CHECK(*second == *first);
   CHECK(*load_or_create_key(base64_encode(std::string(32, 'k')), path, created) ==
         std::string(32, 'k'));
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("the thread pool runs every posted job before shutdown returns", "[core][pool]") {

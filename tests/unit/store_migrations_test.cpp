@@ -7,6 +7,7 @@
 
 #include "../src/store/migrations.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace bridgebot::store;
@@ -14,13 +15,8 @@ using namespace bridgebot::store;
 namespace {
 
 // A fresh directory under the system temp dir, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "store_migrations_XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : bridgebot::testing::TempDir {
+  TempDir() : bridgebot::testing::TempDir("store_migrations") {}
 };
 
 // Sets the recorded schema version with plain SQLite, as a newer bridgebot would have.

@@ -6,19 +6,15 @@
 #include <string>
 
 #include "bridgebot/store/sqlite_store.h"
+#include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace bridgebot::store;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "store_outbox_XXXXXX").string();
-    path = mkdtemp(pattern.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : bridgebot::testing::TempDir {
+  TempDir() : bridgebot::testing::TempDir("store_outbox") {}
 };
 
 // A store on a fresh file, reopenable to simulate a restart.
