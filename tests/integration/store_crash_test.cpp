@@ -21,8 +21,8 @@ using namespace bridgebot::store;
 
 namespace {
 
-struct TempDir : bridgebot::testing::TempDir {
-  TempDir() : bridgebot::testing::TempDir("store_crash") {}
+struct TempDir : bridgebot::test::TempDir {
+  TempDir() : bridgebot::test::TempDir("store_crash") {}
 };
 
 // The child: accepts from several threads forever and reports each acknowledged id, one line per

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <string>
 
-namespace bridgebot::testing {
+namespace bridgebot::test {
 
 struct TempDir {
   std::filesystem::path path;
@@ -25,4 +25,4 @@ struct TempDir {
   std::string file(const std::string& name) const { return (path / name).string(); }
 };
 
-}  // namespace bridgebot::testing
+}  // namespace bridgebot::test

@@ -32,7 +32,7 @@ class OneTeam final : public bridge::InstallationDirectory {
 };
 
 struct Fixture {
-  testing::TempDir dir{"api_platform"};
+  test::TempDir dir{"api_platform"};
   core::Config config;
   core::FakeClock clock{1'700'000'000};
   std::unique_ptr<store::Store> db;

@@ -23,7 +23,7 @@ slack::AuthTestResult acme_auth(std::vector<std::string> scopes) {
 }
 
 struct Fixture {
-  testing::TempDir dir{"bridge_accept"};
+  test::TempDir dir{"bridge_accept"};
   std::unique_ptr<store::Store> db;
   bridge_test::FakeSlackApi slack;
   core::SecretBox box{core::random_bytes(32)};

@@ -279,7 +279,7 @@ inline constexpr const char* kBotToken = "xoxb-bot";
 // The whole delivery path on a fresh SQLite file: accept items as the lead's accept path does
 // (outbox_payloads.h), run the dispatcher on the calling thread, read back what Slack saw.
 struct BridgeFixture {
-  testing::TempDir dir{"bridge"};
+  test::TempDir dir{"bridge"};
   std::unique_ptr<store::Store> store = open_store();
   FakeSlackApi slack;
   FakeInstallations installations;

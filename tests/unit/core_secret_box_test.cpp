@@ -33,7 +33,7 @@ TEST_CASE("after a key rotation old values still open and are flagged for reseal
 }
 
 TEST_CASE("a missing key file is created once with mode 0600 and reused", "[core][secretbox]") {
-  bridgebot::testing::TempDir dir{"secret_box"};
+  bridgebot::test::TempDir dir{"secret_box"};
   const std::string path = dir.file("bridgebot.key");
   bool created = false;
   auto first = load_or_create_key("", path, created);

@@ -15,8 +15,8 @@ using namespace bridgebot::store;
 
 namespace {
 
-struct TempDir : bridgebot::testing::TempDir {
-  TempDir() : bridgebot::testing::TempDir("store_group") {}
+struct TempDir : bridgebot::test::TempDir {
+  TempDir() : bridgebot::test::TempDir("store_group") {}
 };
 
 AcceptRequest message(std::string id) {

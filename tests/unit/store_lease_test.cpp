@@ -13,8 +13,8 @@ using namespace bridgebot::store;
 
 namespace {
 
-struct TempDir : bridgebot::testing::TempDir {
-  TempDir() : bridgebot::testing::TempDir("store_lease") {}
+struct TempDir : bridgebot::test::TempDir {
+  TempDir() : bridgebot::test::TempDir("store_lease") {}
 };
 
 // Two stores on one file, as two bridgebot processes sharing a database.

@@ -15,8 +15,8 @@ using namespace bridgebot::store;
 namespace {
 
 // A fresh directory under the system temp dir, removed with everything in it.
-struct TempDir : bridgebot::testing::TempDir {
-  TempDir() : bridgebot::testing::TempDir("store_migrations") {}
+struct TempDir : bridgebot::test::TempDir {
+  TempDir() : bridgebot::test::TempDir("store_migrations") {}
 };
 
 // Sets the recorded schema version with plain SQLite, as a newer bridgebot would have.

@@ -13,8 +13,8 @@ using namespace bridgebot::store;
 
 namespace {
 
-struct TempDir : bridgebot::testing::TempDir {
-  TempDir() : bridgebot::testing::TempDir("store_outbox") {}
+struct TempDir : bridgebot::test::TempDir {
+  TempDir() : bridgebot::test::TempDir("store_outbox") {}
 };
 
 // A store on a fresh file, reopenable to simulate a restart.

@@ -13,8 +13,8 @@ using namespace bridgebot::store;
 
 namespace {
 
-struct TempDir : bridgebot::testing::TempDir {
-  TempDir() : bridgebot::testing::TempDir("store_records") {}
+struct TempDir : bridgebot::test::TempDir {
+  TempDir() : bridgebot::test::TempDir("store_records") {}
 };
 
 struct StoreFixture {
