@@ -86,7 +86,7 @@ Result<Url> parse_url(std::string_view text) {
   auto path_start = rest.find_first_of("/?");
   std::string_view authority = rest.substr(0, path_start);
   url.target = path_start == std::string_view::npos ? "/" : std::string(rest.substr(path_start));
-  if (url.target.front() == '?') url.target.insert(0, "/");
+  if (url.target.front() == '?') url.target = "/" + url.target;
   if (authority.find('@') != std::string_view::npos) return bad("credentials in URLs are refused");
 
   std::string_view host = authority;
