@@ -66,7 +66,7 @@ class SocketMode::Impl {
     std::lock_guard lock(mutex_);
     if (started_) return make_error("invalid_state", "Socket Mode was already started");
     started_ = true;
-    terminal_ = SocketModeState::connecting;
+    run_state_ = SocketModeState::connecting;
     supervisor_ = std::thread([this] { supervise(); });
     dispatcher_ = std::thread([this] { dispatch(); });
     return Status::success();
@@ -83,7 +83,7 @@ class SocketMode::Impl {
     hub_->envelopes.close(std::chrono::steady_clock::now() + kDrainGrace);
     if (dispatcher_.joinable()) dispatcher_.join();
     std::lock_guard lock(mutex_);
-    terminal_ = SocketModeState::stopped;
+    run_state_ = SocketModeState::stopped;
   }
 
   SocketModeStatus status() const {
@@ -99,8 +99,8 @@ class SocketMode::Impl {
     status.connected = status.open_connections > 0;
     status.last_hello_num_connections = last_hello_num_connections_;
     status.message = message_;
-    status.state = terminal_;
-    if (terminal_ == SocketModeState::connecting && status.connected) {
+    status.state = run_state_;
+    if (run_state_ == SocketModeState::connecting && status.connected) {
       status.state = SocketModeState::connected;
       status.message.clear();
     }
@@ -124,7 +124,8 @@ class SocketMode::Impl {
 
   bool gave_up() const {
     std::lock_guard lock(mutex_);
-    return terminal_ == SocketModeState::link_disabled || terminal_ == SocketModeState::auth_failed;
+    return run_state_ == SocketModeState::link_disabled ||
+           run_state_ == SocketModeState::auth_failed;
   }
 
   void apply(const detail::LinkEvent& event) {
@@ -258,7 +259,7 @@ class SocketMode::Impl {
     spdlog::error("socket mode: {}", message);
     {
       std::lock_guard lock(mutex_);
-      terminal_ = state;
+      run_state_ = state;
       message_ = std::move(message);
     }
     for (const auto& link : all_links()) link->close();
@@ -341,7 +342,9 @@ class SocketMode::Impl {
   mutable std::mutex mutex_;
   bool started_ = false;
   bool stopped_ = false;
-  SocketModeState terminal_ = SocketModeState::stopped;  // connecting while running normally
+  // connecting while running normally (status() reports connected while a link is open), or
+  // why it stopped.
+  SocketModeState run_state_ = SocketModeState::stopped;
   std::string message_;
   int last_hello_num_connections_ = 0;
   std::map<std::uint64_t, std::shared_ptr<detail::Link>> links_;

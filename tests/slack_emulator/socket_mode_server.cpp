@@ -99,7 +99,7 @@ class SocketModeServer::Core : public std::enable_shared_from_this<Core> {
     const InFlight& sent = it->second;
     SocketModeEventRecord& event = events_[sent.event_index];
     SocketModeDelivery& delivery = event.deliveries[sent.delivery_index];
-    delivery.ack_latency = std::chrono::duration_cast<std::chrono::milliseconds>(
+    delivery.ack_latency = std::chrono::duration_cast<std::chrono::microseconds>(
         SteadyClock::now() - delivery.sent_at);
     delivery.lost_with_connection = false;
     event.acked = true;

@@ -41,7 +41,7 @@ struct SocketModeDelivery {
   std::uint64_t connection_id = 0;
   int retry_attempt = 0;
   std::chrono::steady_clock::time_point sent_at{};
-  std::optional<std::chrono::milliseconds> ack_latency;  // set once acked
+  std::optional<std::chrono::microseconds> ack_latency;  // set once acked
   // The socket was stalled, dropped or closed before an ack came: the ack could not arrive.
   bool lost_with_connection = false;
 };
