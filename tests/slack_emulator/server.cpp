@@ -3,6 +3,7 @@
 #include "bridgebot/net/http_server.h"
 #include "delayed_responses.h"
 #include "responses.h"
+#include "slack_emulator/socket_mode_server.h"
 
 namespace bridgebot::emulator {
 
@@ -11,16 +12,31 @@ class EmulatorServer::Impl {
   Impl(Emulator& emulator, const EmulatorServerOptions& options)
       : emulator_(emulator),
         tls_(!options.tls_certificate_pem.empty() && !options.tls_private_key_pem.empty()),
-        server_(server_options(options), [this](net::HttpRequest request, net::Responder respond) {
-          serve(std::move(request), std::move(respond));
-        }) {}
+        socket_mode_(emulator),
+        server_(
+            server_options(options),
+            [this](net::HttpRequest request, net::Responder respond) {
+              serve(std::move(request), std::move(respond));
+            },
+            [this](const net::HttpRequest& request) { return socket_mode_.accept(request); }) {}
 
-  Status start() { return server_.start(); }
+  // apps.connections.open hands out URLs pointing at this server's Socket Mode endpoint.
+  Status start() {
+    Status started = server_.start();
+    if (started.ok()) {
+      emulator_.set_socket_mode_url(std::string(tls_ ? "wss" : "ws") +
+                                    "://127.0.0.1:" + std::to_string(server_.port()) + "/link/");
+    }
+    return started;
+  }
 
   void stop() {
     delayed_.flush_and_stop();
+    socket_mode_.stop();  // lets go of its sockets before the server closes them
     server_.stop();
   }
+
+  SocketModeServer& socket_mode() { return socket_mode_; }
 
   std::uint16_t port() const { return server_.port(); }
   bool tls() const { return tls_; }
@@ -53,7 +69,8 @@ class EmulatorServer::Impl {
 
   Emulator& emulator_;
   bool tls_;
-  DelayedResponses delayed_;  // declared before server_: outlives the handler that uses it
+  DelayedResponses delayed_;      // declared before server_: outlives the handler that uses it
+  SocketModeServer socket_mode_;  // likewise, for the WebSocket acceptor
   net::HttpServer server_;
 };
 
@@ -83,6 +100,10 @@ std::string EmulatorServer::base_url() const {
 
 std::string EmulatorServer::api_base_url() const {
   return base_url() + "api/";
+}
+
+SocketModeServer& EmulatorServer::socket_mode() {
+  return impl_->socket_mode();
 }
 
 std::string EmulatorServer::webhook_url(const std::string& webhook_id) const {

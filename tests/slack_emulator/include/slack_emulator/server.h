@@ -9,6 +9,7 @@
 
 #include "bridgebot/core/result.h"
 #include "slack_emulator/emulator.h"
+#include "slack_emulator/socket_mode_server.h"
 
 namespace bridgebot::emulator {
 
@@ -37,6 +38,8 @@ class EmulatorServer {
   std::string base_url() const;
   // What a Slack client uses as its api_base_url: base_url() + "api/".
   std::string api_base_url() const;
+  // The Socket Mode endpoint; start() points the Emulator's apps.connections.open at it.
+  SocketModeServer& socket_mode();
   // The URL of the incoming webhook registered under `webhook_id`.
   std::string webhook_url(const std::string& webhook_id) const;
 

@@ -1,0 +1,120 @@
+// Socket Mode: keeps `connections` WebSockets to Slack open, acks every envelope the moment it is
+// parsed, and hands each event to an EnvelopeHandler exactly once.
+//
+// Threads:
+//  - network threads (net layer) parse frames and write acks; they never run application code;
+//  - one supervisor thread owns every connect and reconnect (apps.connections.open for a fresh URL
+//    each time, then the WebSocket handshake) and the backoff schedule;
+//  - one dispatcher thread de-duplicates and calls the EnvelopeHandler, one envelope at a time.
+// A slow handler therefore never delays acks or pongs.
+//
+// Liveness comes from the net layer: the client pings every ping_interval and a socket that
+// received nothing (no pong, no frame) for idle_timeout is closed and replaced.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bridgebot/core/clock.h"
+#include "bridgebot/net/http.h"
+#include "bridgebot/slack/backoff.h"
+#include "bridgebot/slack/slack_api.h"
+#include "bridgebot/slack/socket_mode_frames.h"
+
+namespace bridgebot::slack {
+
+// Receives envelopes after they were acked, on the dispatcher thread, one at a time, each
+// de-duplicated (events by payload.event_id, others by envelope_id). It must not throw; it may
+// block, but while it does later envelopes wait (their acks do not).
+class EnvelopeHandler {
+ public:
+  virtual ~EnvelopeHandler() = default;
+  virtual void on_envelope(const Envelope& envelope) = 0;
+};
+
+struct SocketModeOptions {
+  int connections = 2;  // 1..10 sockets kept open (clamped)
+  std::chrono::milliseconds ping_interval{5'000};
+  std::chrono::milliseconds idle_timeout{15'000};
+  std::chrono::milliseconds handshake_timeout{4'000};
+  BackoffPolicy backoff{std::chrono::milliseconds{1'000}, 2.0, std::chrono::milliseconds{60'000}};
+  // A connection up this long resets the backoff schedule.
+  std::chrono::milliseconds healthy_period{60'000};
+  net::TlsOptions tls;
+  // De-duplication memory.
+  std::size_t dedup_capacity = 10'000;
+  std::chrono::milliseconds dedup_max_age{std::chrono::hours{1}};
+};
+
+// Whole-client state, for /readyz and `test-connection`.
+enum class SocketModeState {
+  stopped,        // not started, or stop() returned
+  connecting,     // started, no hello yet (or every socket lost): retrying
+  connected,      // at least one socket said hello and is alive
+  link_disabled,  // Slack said Socket Mode is off for this app: not retrying
+  auth_failed,    // apps.connections.open refused the app token for good: not retrying
+};
+
+std::string to_string(SocketModeState state);
+
+struct SocketModeCounters {
+  std::uint64_t envelopes = 0;       // envelopes received (each delivery counts)
+  std::uint64_t acks = 0;            // acks handed to a live socket
+  std::uint64_t ack_failures = 0;    // acks that found their socket already gone
+  std::uint64_t duplicates = 0;      // deliveries not handed to the handler again
+  std::uint64_t handled = 0;         // handler calls
+  std::uint64_t unknown_frames = 0;  // empty, non-JSON or unknown frames
+  std::uint64_t hellos = 0;
+  std::uint64_t disconnects = 0;       // disconnect frames received
+  std::uint64_t reconnects = 0;        // sockets replaced (lost, refused or recycled)
+  std::uint64_t connect_failures = 0;  // apps.connections.open or handshake failures
+};
+
+struct SocketModeConnectionStatus {
+  std::uint64_t id = 0;  // local, increasing with every connect
+  std::string state;     // connecting | open | draining
+};
+
+struct SocketModeStatus {
+  SocketModeState state = SocketModeState::stopped;
+  // For a person: why we are not connected and what to do ("" when connected).
+  std::string message;
+  bool connected = false;  // a socket that said hello is open and passes the liveness check
+  int open_connections = 0;
+  int last_hello_num_connections = 0;  // Slack's own count, from the last hello
+  std::vector<SocketModeConnectionStatus> connections;
+  SocketModeCounters counters;
+};
+
+class SocketMode {
+ public:
+  // `api` (for apps.connections.open) and `handler` must outlive the SocketMode. Give it a
+  // SlackApi whose retry policy waits briefly (e.g. max_wait 2 s): the supervisor retries
+  // apps.connections.open itself, forever, with its own backoff, and stop() waits for a call in
+  // flight. `clock` times backoff and de-duplication memory.
+  SocketMode(SlackApi& api, std::string app_token, SocketModeOptions options,
+             EnvelopeHandler& handler, const core::Clock& clock = core::system_clock());
+  ~SocketMode();  // stop()
+  SocketMode(const SocketMode&) = delete;
+  SocketMode& operator=(const SocketMode&) = delete;
+
+  // Starts the supervisor and dispatcher threads and returns at once; connecting happens in the
+  // background (watch status()). invalid_state when already started or after stop().
+  Status start();
+  // Closes every socket with code 1000, lets the handler finish the envelopes already acked
+  // (those Slack will not send again) for up to a few seconds, and joins the threads. Returns
+  // within 5 s when handler calls are short and the SlackApi does not wait long. Idempotent.
+  void stop();
+
+  // Thread-safe snapshot.
+  SocketModeStatus status() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bridgebot::slack

@@ -1,0 +1,71 @@
+// Private to Socket Mode: what the network threads share with the supervisor and the dispatcher.
+// Held by shared_ptr from every Link, because the net layer may deliver a connection's last
+// events after SocketMode is gone; so it holds nothing of the SocketMode's (no SlackApi, no
+// handler), only queues and counters.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "bridgebot/slack/socket_mode.h"
+#include "bridgebot/slack/socket_mode_link_state.h"
+
+namespace bridgebot::slack::detail {
+
+struct AtomicCounters {
+  std::atomic<std::uint64_t> envelopes{0}, acks{0}, ack_failures{0}, duplicates{0}, handled{0},
+      unknown_frames{0}, hellos{0}, disconnects{0}, reconnects{0}, connect_failures{0};
+
+  SocketModeCounters snapshot() const;
+};
+
+// What a Link tells the supervisor: the action its state machine chose.
+struct LinkEvent {
+  std::uint64_t link_id = 0;
+  LinkAction action = LinkAction::none;
+  int num_connections = 0;  // mark_open: from the hello
+  std::string detail;       // close reason, disconnect reason
+};
+
+// Envelopes already acked, waiting for the dispatcher. Thread-safe.
+class EnvelopeQueue {
+ public:
+  void push(Envelope envelope);
+  // Blocks for the next envelope. After close(): hands out what is left until `drain_deadline`,
+  // then nullopt.
+  std::optional<Envelope> pop();
+  void close(std::chrono::steady_clock::time_point drain_deadline);
+  std::size_t size() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Envelope> items_;
+  bool closed_ = false;
+  std::chrono::steady_clock::time_point drain_deadline_{};
+};
+
+struct Hub {
+  AtomicCounters counters;
+  EnvelopeQueue envelopes;
+
+  // The supervisor's inbox.
+  void post(LinkEvent event);
+  // Waits until an event arrives, stop was asked, or `timeout` passed; takes every queued event.
+  std::deque<LinkEvent> wait_events(std::chrono::milliseconds timeout);
+  void request_stop();
+  bool stop_requested() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<LinkEvent> events_;
+  bool stopping_ = false;
+};
+
+}  // namespace bridgebot::slack::detail
