@@ -8,15 +8,40 @@
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/directory_sweeper.h"
 #include "bridgebot/bridge/dispatcher.h"
+#include "bridgebot/bridge/events.h"
 #include "bridgebot/bridge/installation_service.h"
+#include "bridgebot/core/json.h"
 #include "bridgebot/core/secret_box.h"
 #include "bridgebot/core/thread_pool.h"
 #include "bridgebot/net/http_server.h"
 #include "bridgebot/slack/rate_limiter.h"
+#include "bridgebot/slack/socket_mode.h"
 #include "bridgebot/slack/web_api.h"
 #include "bridgebot/store/sqlite_store.h"
 
 namespace bridgebot::cli {
+namespace {
+
+// Hands each Events API envelope (already acked) to the bridge's event table.
+class EventsFromSocketMode final : public slack::EnvelopeHandler {
+ public:
+  explicit EventsFromSocketMode(bridge::EventHandler& events) : events_(events) {}
+  void on_envelope(const slack::Envelope& envelope) override {
+    if (envelope.type != "events_api") return;  // no slash commands or interactivity yet
+    auto payload = core::parse_json(envelope.payload_json);
+    const rapidjson::Value* event = payload.ok() ? core::json_object(*payload, "event") : nullptr;
+    if (event == nullptr) return;
+    if (auto handled = events_.handle_event(envelope.team_id, *event); !handled.ok()) {
+      spdlog::warn("event {} ({}) of {} failed: {}", envelope.event_id, envelope.event_type,
+                   envelope.team_id, handled.error().to_string());
+    }
+  }
+
+ private:
+  bridge::EventHandler& events_;
+};
+
+}  // namespace
 
 // Construction order is dependency order; members are destroyed in reverse.
 struct App::Parts {
@@ -30,12 +55,47 @@ struct App::Parts {
   std::unique_ptr<bridge::DirectorySweeper> sweeper;
   std::unique_ptr<bridge::Dispatcher> dispatcher;
   std::unique_ptr<bridge::Acceptor> acceptor;
+  std::unique_ptr<bridge::EventHandler> events;
+  std::unique_ptr<EventsFromSocketMode> envelope_handler;
+  // Socket Mode gets its own WebApi with short waits: its supervisor retries with its own backoff.
+  std::unique_ptr<slack::WebApi> socket_slack;
+  std::unique_ptr<slack::SocketMode> socket_mode;
   std::unique_ptr<core::ThreadPool> workers;
   std::unique_ptr<api::PlatformApi> platform;
   std::unique_ptr<net::HttpServer> server;
 };
 
 namespace {
+
+std::string socket_mode_metrics(const slack::SocketModeStatus& status) {
+  const auto& c = status.counters;
+  std::string out =
+      "# HELP bridgebot_socket_mode_connections Socket Mode connections open and alive\n"
+      "# TYPE bridgebot_socket_mode_connections gauge\n"
+      "bridgebot_socket_mode_connections " +
+      std::to_string(status.open_connections) + "\n";
+  for (const auto& [name, value] :
+       {std::pair{"envelopes", c.envelopes}, std::pair{"acks", c.acks},
+        std::pair{"duplicates", c.duplicates}, std::pair{"reconnects", c.reconnects},
+        std::pair{"connect_failures", c.connect_failures}}) {
+    out += std::string("bridgebot_socket_mode_") + name + "_total " + std::to_string(value) + "\n";
+  }
+  return out;
+}
+
+std::string dispatcher_metrics(const bridge::DispatcherMetrics& m) {
+  std::string out =
+      "# HELP bridgebot_outbox_items_total Outbox items finished, by outcome\n"
+      "# TYPE bridgebot_outbox_items_total counter\n";
+  for (const auto& [name, value] :
+       {std::pair{"delivered", m.delivered}, std::pair{"failed", m.failed},
+        std::pair{"undeliverable", m.undeliverable}, std::pair{"ignored", m.ignored},
+        std::pair{"retried", m.retried}}) {
+    out += std::string("bridgebot_outbox_items_total{outcome=\"") + name + "\"} " +
+           std::to_string(value) + "\n";
+  }
+  return out;
+}
 
 Result<std::string> sqlite_path(const std::string& url) {
   if (url.rfind("sqlite:", 0) == 0) return url.substr(7);
@@ -113,25 +173,40 @@ Status App::start() {
   // Enough accept calls in flight for the store's group commit to batch them.
   p.workers = std::make_unique<core::ThreadPool>(32);
   p.platform = std::make_unique<api::PlatformApi>(api::PlatformApiDeps{
-      config_, clock, *p.store, *p.acceptor, *p.workers, nullptr, [d = p.dispatcher.get()] {
-        const auto m = d->metrics();
-        std::string out;
-        for (const auto& [name, value] :
-             {std::pair{"delivered", m.delivered}, std::pair{"failed", m.failed},
-              std::pair{"undeliverable", m.undeliverable}, std::pair{"ignored", m.ignored},
-              std::pair{"retried", m.retried}}) {
-          out += std::string("bridgebot_outbox_items_total{outcome=\"") + name + "\"} " +
-                 std::to_string(value) + "\n";
-        }
-        return "# HELP bridgebot_outbox_items_total Outbox items finished, by outcome\n"
-               "# TYPE bridgebot_outbox_items_total counter\n" +
-               out;
+      config_, clock, *p.store, *p.acceptor, *p.workers,
+      [&p]() -> std::string {
+        if (!p.socket_mode) return {};
+        const auto status = p.socket_mode->status();
+        if (status.connected) return {};
+        return status.message.empty() ? "no Socket Mode connection is open yet" : status.message;
+      },
+      [&p] {
+        std::string out = dispatcher_metrics(p.dispatcher->metrics());
+        if (p.socket_mode) out += socket_mode_metrics(p.socket_mode->status());
+        return out;
       }});
 
   api::add_link_routes(*p.platform, {*p.store, *p.directory, *p.acceptor, clock, nullptr});
 
   p.dispatcher->start();
   p.sweeper->start();
+
+  p.events = std::make_unique<bridge::EventHandler>(*p.store, *p.slack, *p.installations,
+                                                    *p.directory, clock);
+  if (config_.slack.socket_mode_enabled) {
+    slack::RetryPolicy short_waits;
+    short_waits.max_wait = std::chrono::seconds(2);
+    p.socket_slack = std::make_unique<slack::WebApi>(*p.http, config_.slack.api_base_url, clock,
+                                                     *p.limiter, short_waits);
+    p.envelope_handler = std::make_unique<EventsFromSocketMode>(*p.events);
+    slack::SocketModeOptions socket_options;
+    socket_options.connections = config_.slack.socket_mode_connections;
+    socket_options.tls = http_options.tls;
+    p.socket_mode = std::make_unique<slack::SocketMode>(*p.socket_slack, config_.slack.app_token,
+                                                        socket_options, *p.envelope_handler);
+    if (auto started = p.socket_mode->start(); !started.ok()) return started.error();
+    spdlog::info("Socket Mode: opening {} connection(s)", socket_options.connections);
+  }
 
   net::ServerOptions server_options;
   server_options.listen = config_.platform.listen;
@@ -150,6 +225,7 @@ void App::stop() {
   if (!parts_) return;
   Parts& p = *parts_;
   if (p.server) p.server->stop();
+  if (p.socket_mode) p.socket_mode->stop();
   if (p.workers) p.workers->shutdown();
   if (p.sweeper) p.sweeper->stop();
   if (p.dispatcher) p.dispatcher->stop();

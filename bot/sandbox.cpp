@@ -30,7 +30,7 @@ core::Config sandbox_config(const emulator::EmulatorServer& server,
   c.slack.tls_allow_plaintext = true;  // the emulator listens on loopback without TLS
   c.slack.bot_token = demo.bot_token;
   c.slack.workspace_domain = "acme";
-  c.slack.socket_mode_enabled = false;
+  c.slack.app_token = demo.app_token;  // Socket Mode against the emulator's endpoint
   c.platform.listen = options.listen;
   c.platform.signing_secret = kSandboxSecret;
   c.platform.admin_token = kSandboxAdmin;
