@@ -15,8 +15,9 @@ TEST_CASE("SIGTERM with work queued and a Slack call hanging exits 0 within 5 s"
   Bridge bridge;
   bridge.settings.require_recipient_link = false;
   bridge.settings.copy_to_sender = false;
-  // Distinct recipients: each DM channel has its own rate limit, so the rest drains quickly.
-  const auto people = add_slack_users(bridge.emulator, "T0001", 2000, 30);
+  // Distinct recipients: each DM channel has its own rate limit, so the rest drains quickly
+  // (few of them: every first contact costs a paced conversations.open, Tier 3).
+  const auto people = add_slack_users(bridge.emulator, "T0001", 2000, 8);
   bridge.start_bot();
   // The first posts hang in Slack for 3 s, so the stop comes while a call is in flight.
   bridge.emulator.inject_fault("chat.postMessage", emu::Fault::slow(3s), 2);
