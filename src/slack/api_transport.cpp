@@ -82,9 +82,15 @@ Result<T> ApiTransport::paced(const RateLimitKey& key, Send&& send) {
   auto budget = [&] { return std::max(deadline - clock_.now(), core::Clock::Duration::zero()); };
   int backoff_retries = 0;
   for (int attempt = 1;; ++attempt) {
-    Reservation slot = limiter_.reserve(key, budget());
-    if (!slot.granted) return paced_out(key, slot.wait);
-    if (slot.wait > core::Clock::Duration::zero()) sleep_(slot.wait);
+    // A Retry-After told to another call of this scope while we waited for our slot voids the
+    // slot: Slack's window outranks it, and a fresh slot after the window keeps the calls that
+    // were waiting spaced out instead of all going at the window's end.
+    for (;;) {
+      Reservation slot = limiter_.reserve(key, budget());
+      if (!slot.granted) return paced_out(key, slot.wait);
+      if (slot.wait > core::Clock::Duration::zero()) sleep_(slot.wait);
+      if (limiter_.blocked_for(key) == core::Clock::Duration::zero()) break;
+    }
 
     Result<T> result = send();
     if (result.ok()) return result;

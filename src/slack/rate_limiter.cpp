@@ -76,6 +76,17 @@ void RateLimiter::block(const RateLimitKey& key, core::Clock::Duration retry_aft
   // Setting tat past the pause by the burst tolerance makes the first slot exactly
   // now + retry_after and leaves no burst credit for right after it.
   b.tat = std::max(b.tat, clock_.now() + retry_after + tolerance(b.limit));
+  b.blocked_until = std::max(b.blocked_until, clock_.now() + retry_after);
+}
+
+core::Clock::Duration RateLimiter::blocked_for(const RateLimitKey& key) {
+  const Tier tier = method_info(key.method).tier;
+  const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
+
+  std::lock_guard lock(mutex_);
+  const Bucket& b =
+      bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}}, limit_for(tier));
+  return std::max(b.blocked_until - clock_.now(), core::Clock::Duration::zero());
 }
 
 }  // namespace bridgebot::slack

@@ -68,11 +68,18 @@ class RateLimiter {
   // afterwards calls resume one interval apart rather than in a burst.
   void block(const RateLimitKey& key, core::Clock::Duration retry_after);
 
+  // How long a Retry-After told for `key`'s scope still holds (zero when none). A caller that was
+  // granted a slot before the 429 arrived checks this after its wait: the slot does not entitle
+  // it to call inside the window Slack asked for.
+  core::Clock::Duration blocked_for(const RateLimitKey& key);
+
  private:
   struct Bucket {
     BucketLimit limit;
     // GCRA's theoretical arrival time: a call may go at max(now, tat - (burst-1) * interval).
     core::Clock::TimePoint tat{};
+    // End of the latest Retry-After window Slack told for this bucket's scope.
+    core::Clock::TimePoint blocked_until{};
   };
   using BucketId = std::tuple<std::string, std::string, std::string>;  // team, method, channel
 

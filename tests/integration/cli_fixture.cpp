@@ -1,0 +1,189 @@
+// The shared world of the integration_cli tests (see support/cli_fixture.h).
+#include "support/cli_fixture.h"
+
+#include <catch2/catch.hpp>
+#include <cctype>
+
+#include "bridgebot/core/clock.h"
+#include "bridgebot/core/json.h"
+#include "support/wait_until.h"
+
+namespace bridgebot::test {
+
+std::string bot_config_yaml(const BotSettings& s) {
+  auto flag = [](bool value) { return value ? "true" : "false"; };
+  std::string yaml;
+  yaml += "slack:\n";
+  yaml += "  api_base_url: \"" + s.api_base_url + "\"\n";
+  if (!s.bot_token.empty()) {
+    yaml += "  bot_token: \"" + s.bot_token + "\"\n";
+    yaml += "  workspace_domain: \"" + s.workspace_domain + "\"\n";
+  }
+  // Socket Mode is not what these tests exercise; the emulator speaks plain HTTP on loopback.
+  yaml += "  socket_mode:\n    enabled: false\n";
+  yaml += "  tls:\n    allow_plaintext: true\n";
+  yaml += "platform:\n";
+  yaml += "  listen: \"{{LISTEN}}\"\n";
+  yaml += std::string("  signing_secret: \"") + kSigningSecret + "\"\n";
+  yaml += "  admin_token: \"integration-admin-token\"\n";
+  yaml += "  max_body_bytes: " + std::to_string(s.max_body_bytes) + "\n";
+  yaml += "relay:\n";
+  yaml += std::string("  require_recipient_link: ") + flag(s.require_recipient_link) + "\n";
+  yaml += std::string("  copy_to_sender: ") + flag(s.copy_to_sender) + "\n";
+  if (!s.routes_yaml.empty()) yaml += "notifications:\n  routes:\n" + s.routes_yaml;
+  yaml += "store:\n  url: \"sqlite:" + s.store_path + "\"\n";
+  yaml += "log:\n  level: info\n";
+  return yaml;
+}
+
+std::string user_mention(const Person& p) {
+  return "{\"type\":\"user\",\"id\":" + core::json_quote(p.id) +
+         ",\"email\":" + core::json_quote(p.email) + ",\"name\":" + core::json_quote(p.name) + "}";
+}
+
+std::string group_mention(const std::string& type) {
+  return "{\"type\":" + core::json_quote(type) + ",\"id\":\"g-1\",\"name\":\"Everyone\"}";
+}
+
+std::string message_body(const std::string& id, const Person& sender,
+                         const std::vector<std::string>& mentions, const std::string& text,
+                         const std::string& team_id) {
+  std::string body = "{\"id\":" + core::json_quote(id);
+  if (!team_id.empty()) body += ",\"team_id\":" + core::json_quote(team_id);
+  body += ",\"sender\":{\"id\":" + core::json_quote(sender.id) +
+          ",\"email\":" + core::json_quote(sender.email) +
+          ",\"name\":" + core::json_quote(sender.name) +
+          ",\"avatar_url\":\"https://platform.example/avatars/" + sender.id + ".png\"" +
+          ",\"external\":" + (sender.external ? "true" : "false") + "}";
+  body += ",\"mentions\":[";
+  for (std::size_t i = 0; i < mentions.size(); ++i) body += (i ? "," : "") + mentions[i];
+  body += "],\"text\":" + core::json_quote(text) +
+          ",\"url\":\"https://platform.example/spaces/42/messages/" + id + "\"" +
+          ",\"space\":{\"id\":\"42\",\"name\":\"Design floor\"}}";
+  return body;
+}
+
+std::string notification_body(const std::string& id, const std::string& route,
+                              const std::string& title, const std::string& text,
+                              const std::string& severity, const std::string& thread_key) {
+  std::string body =
+      "{\"id\":" + core::json_quote(id) + ",\"team_id\":\"T0001\"" +
+      ",\"route\":" + core::json_quote(route) + ",\"title\":" + core::json_quote(title) +
+      ",\"text\":" + core::json_quote(text) + ",\"severity\":" + core::json_quote(severity) +
+      ",\"url\":\"https://helpdesk.example/tickets/42\"" +
+      ",\"fields\":[{\"title\":\"Priority\",\"value\":\"Urgent\"}]";
+  if (!thread_key.empty()) body += ",\"thread_key\":" + core::json_quote(thread_key);
+  return body + "}";
+}
+
+Person alice() {
+  return {"p-alice", "alice@example.com", "Alice Ng"};
+}
+Person bob() {
+  return {"p-bob", "bob@example.com", "Bob B"};
+}
+Person carol() {
+  return {"p-carol", "carol@example.com", "Carol C"};
+}
+
+std::vector<Person> add_slack_users(emulator::Emulator& emulator, const std::string& team_id,
+                                    int first, int count) {
+  std::vector<Person> people;
+  emulator.with_state([&](emulator::State& state) {
+    for (int n = first; n < first + count; ++n) {
+      emulator::User user;
+      user.id = "U" + team_id + "X" + std::to_string(n);
+      user.team_id = team_id;
+      user.name = "user" + std::to_string(n);
+      user.real_name = "User " + std::to_string(n);
+      user.display_name = user.name;
+      // Lower case: the emulator's users.lookupByEmail is case-sensitive by default.
+      std::string domain = team_id;
+      for (char& c : domain) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      user.email = user.name + "@" + domain + ".example.com";
+      state.add(user);
+      people.push_back({"p-" + user.name, user.email, user.real_name});
+    }
+    return 0;
+  });
+  return people;
+}
+
+Bridge::Bridge()
+    : emulator(core::system_clock()),
+      demo(emulator::seed_demo_workspace(emulator)),
+      server(emulator) {
+  auto started = server.start();
+  if (!started.ok()) FAIL("cannot start the Slack emulator: " << started.error().to_string());
+  settings.api_base_url = server.api_base_url();
+  settings.bot_token = demo.bot_token;
+  settings.store_path = (dir / "bridgebot.db").string();
+  // helpdesk → #helpdesk (the bot is a member); alerts → the demo incoming webhook.
+  settings.routes_yaml =
+      "    - match: {route: helpdesk}\n      to: [{channel: " + demo.helpdesk_channel + "}]\n" +
+      "    - match: {route: alerts}\n      to: [{webhook: \"" +
+      server.webhook_url(demo.webhook_id) + "\"}]\n";
+}
+
+Bridge::~Bridge() {
+  bot.reset();  // kill -9 a bot a failed test left running, before the emulator goes away
+  server.stop();
+}
+
+void Bridge::start_bot() {
+  if (bot && bot->running()) FAIL("start_bot: the bot is already running");
+  bot = std::make_unique<BotProcess>(dir.path(), bot_config_yaml(settings));
+  if (auto failure = bot->start()) FAIL(*failure);
+  if (api) {
+    api->set_base_url(bot->base_url());
+  } else {
+    api = std::make_unique<PlatformClient>(bot->base_url(), kSigningSecret);
+  }
+}
+
+ExitStatus Bridge::stop_bot() {
+  return bot ? bot->terminate() : ExitStatus{};
+}
+
+ExitStatus Bridge::kill_bot() {
+  return bot ? bot->kill9() : ExitStatus{};
+}
+
+void Bridge::link(const Person& person) {
+  const auto response =
+      api->put("/v1/users/" + person.id + "/link",
+               "{\"email\":" + core::json_quote(person.email) + ",\"team_id\":\"T0001\"}");
+  INFO(response.body);
+  REQUIRE(response.status == 200);
+}
+
+std::string Bridge::wait_final(const std::string& id, bool notification,
+                               std::chrono::milliseconds within) {
+  const std::string path = (notification ? "/v1/notifications/" : "/v1/messages/") + id;
+  std::string last;
+  const bool done = wait_until(
+      [&] {
+        const auto response = api->get(path);
+        last = response.body;
+        return response.status == 200 && json_string(last, "status") != "queued";
+      },
+      within, std::chrono::milliseconds(50));
+  return done ? last : std::string();
+}
+
+std::vector<emulator::Message> Bridge::bot_dm_messages(const std::string& slack_user) {
+  const std::string bot_user = demo.bot_user_id;
+  std::vector<emulator::Message> out;
+  emulator.with_state([&](emulator::State& state) {
+    for (const auto& message : state.messages) {
+      const auto* dm = state.find_dm(message.team_id, message.channel);
+      if (dm != nullptr && dm->has_member(slack_user) && dm->has_member(bot_user)) {
+        out.push_back(message);
+      }
+    }
+    return 0;
+  });
+  return out;
+}
+
+}  // namespace bridgebot::test

@@ -1,0 +1,188 @@
+// Each relay case end to end: a signed POST /v1/messages to the real binary, what the emulated
+// Slack received, and what GET /v1/messages/{id} reports.
+#include <catch2/catch.hpp>
+
+#include "support/cli_fixture.h"
+#include "support/wait_until.h"
+
+using namespace bridgebot::test;
+using namespace std::chrono_literals;
+using bridgebot::emulator::Message;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string accepted(Bridge& bridge, const std::string& body) {
+  const auto response = bridge.api->post("/v1/messages", body);
+  INFO(response.body);
+  REQUIRE(response.status == 202);
+  return json_string(response.body, "id");
+}
+
+}  // namespace
+
+TEST_CASE("a linked sender's mention reaches the recipient as from them, with a copy to them",
+          "[cli][relay]") {
+  Bridge bridge;
+  bridge.start_bot();
+  bridge.link(alice());
+  bridge.link(bob());
+
+  const std::string id = accepted(
+      bridge, message_body("msg-linked", alice(), {user_mention(bob())}, "release notes?"));
+  const std::string state = bridge.wait_final(id);
+  INFO(state << "\n" << bridge.bot->output_tail());
+  REQUIRE(json_string(state, "status") == "delivered");
+  REQUIRE(json_array_size(state, "deliveries") == 2);
+
+  // Bob's DM with the bot names Alice as her Slack user, under her name and avatar
+  // (the demo bot token has chat:write.customize).
+  const auto to_bob = bridge.bot_dm_messages("U0002");
+  REQUIRE(to_bob.size() == 1);
+  CHECK(contains(to_bob[0].text, "<@U0001>"));
+  CHECK(contains(to_bob[0].text, "release notes?"));
+  CHECK(contains(to_bob[0].text, "Design floor"));
+  CHECK(contains(to_bob[0].text, "https://platform.example/spaces/42/messages/msg-linked"));
+  CHECK(to_bob[0].username == "Alice Ng");
+  CHECK(to_bob[0].icon_url == "https://platform.example/avatars/p-alice.png");
+  CHECK(to_bob[0].author_user_id == bridge.demo.bot_user_id);
+
+  // Alice gets her copy: "you → @Bob: …".
+  const auto to_alice = bridge.bot_dm_messages("U0001");
+  REQUIRE(to_alice.size() == 1);
+  CHECK(contains(to_alice[0].text, "you \u2192 <@U0002>"));
+  CHECK(contains(to_alice[0].text, "release notes?"));
+
+  // The status names both deliveries exactly as Slack stored them.
+  for (int i = 0; i < 2; ++i) {
+    const std::string at = "deliveries." + std::to_string(i) + ".";
+    const std::string role = json_string(state, at + "role");
+    const Message& posted = role == "recipient" ? to_bob[0] : to_alice[0];
+    INFO(role);
+    CHECK((role == "recipient" || role == "sender_copy"));
+    CHECK(json_string(state, at + "slack_user") == (role == "recipient" ? "U0002" : "U0001"));
+    CHECK(json_string(state, at + "channel") == posted.channel);
+    CHECK(json_string(state, at + "ts") == posted.ts);
+  }
+}
+
+TEST_CASE("an unlinked sender's mention arrives as the bot's fallback DM naming them",
+          "[cli][relay]") {
+  Bridge bridge;
+  bridge.start_bot();
+  bridge.link(bob());
+
+  const std::string id =
+      accepted(bridge, message_body("msg-unlinked", carol(), {user_mention(bob())}, "ping"));
+  const std::string state = bridge.wait_final(id);
+  INFO(state << "\n" << bridge.bot->output_tail());
+  REQUIRE(json_string(state, "status") == "delivered");
+  CHECK(json_string(state, "deliveries.0.role") == "recipient");
+  CHECK(json_string(state, "deliveries.0.slack_user") == "U0002");
+
+  const auto to_bob = bridge.bot_dm_messages("U0002");
+  REQUIRE(to_bob.size() == 1);
+  CHECK(contains(to_bob[0].text, "Carol C mentioned you in Design floor"));
+  CHECK(contains(to_bob[0].text, "ping"));
+  CHECK_FALSE(contains(to_bob[0].text, "<@U0003>"));  // not linked: not shown as her Slack user
+  CHECK(to_bob[0].username.empty());                  // the bot speaks as itself
+  // Carol gets no copy: she never linked, so the bot has nobody to send it to.
+  CHECK(bridge.bot_dm_messages("U0003").empty());
+}
+
+TEST_CASE("an external visitor's mention is marked (guest), even with a Slack-known email",
+          "[cli][relay]") {
+  Bridge bridge;
+  bridge.start_bot();
+  bridge.link(bob());
+  // The visitor claims carol's email; external senders are never trusted as Slack users.
+  Person visitor{"v-1", "carol@example.com", "Vera Visitor", true};
+
+  const std::string id =
+      accepted(bridge, message_body("msg-guest", visitor, {user_mention(bob())}, "hello there"));
+  const std::string state = bridge.wait_final(id);
+  INFO(state << "\n" << bridge.bot->output_tail());
+  REQUIRE(json_string(state, "status") == "delivered");
+  const auto to_bob = bridge.bot_dm_messages("U0002");
+  REQUIRE(to_bob.size() == 1);
+  CHECK(contains(to_bob[0].text, "Vera Visitor (guest) mentioned you"));
+  CHECK(to_bob[0].username.empty());
+  CHECK(bridge.bot_dm_messages("U0003").empty());
+}
+
+TEST_CASE("a recipient who has not linked gets nothing while links are required", "[cli][relay]") {
+  Bridge bridge;
+  bridge.start_bot();
+  bridge.link(alice());
+
+  const std::string id =
+      accepted(bridge, message_body("msg-nolink", alice(), {user_mention(carol())}, "hi"));
+  const std::string state = bridge.wait_final(id);
+  INFO(state << "\n" << bridge.bot->output_tail());
+  CHECK(json_string(state, "status") == "undeliverable");
+  CHECK(json_string(state, "reason") == "recipient_not_linked");
+  CHECK(bridge.bot_dm_messages("U0003").empty());
+}
+
+TEST_CASE("a recipient without a Slack account is undeliverable recipient_not_in_slack",
+          "[cli][relay]") {
+  Bridge bridge;
+  bridge.settings.require_recipient_link = false;  // so only the Slack account is missing
+  bridge.start_bot();
+  Person zed{"p-zed", "zed@nowhere.example", "Zed"};
+
+  const std::string id =
+      accepted(bridge, message_body("msg-noslack", alice(), {user_mention(zed)}, "hi"));
+  const std::string state = bridge.wait_final(id);
+  INFO(state << "\n" << bridge.bot->output_tail());
+  CHECK(json_string(state, "status") == "undeliverable");
+  CHECK(json_string(state, "reason") == "recipient_not_in_slack");
+  CHECK(bridge.emulator.messages().empty());
+}
+
+TEST_CASE("with links not required, an email match is enough to receive DMs", "[cli][relay]") {
+  Bridge bridge;
+  bridge.settings.require_recipient_link = false;
+  bridge.start_bot();
+  const std::string id =
+      accepted(bridge, message_body("msg-email", alice(), {user_mention(carol())}, "hi carol"));
+  const std::string state = bridge.wait_final(id);
+  INFO(state << "\n" << bridge.bot->output_tail());
+  CHECK(json_string(state, "status") == "delivered");
+  REQUIRE(bridge.bot_dm_messages("U0003").size() == 1);
+}
+
+TEST_CASE("platform text cannot ping, mention or forge links in Slack", "[cli][relay][escape]") {
+  Bridge bridge;
+  bridge.start_bot();
+  bridge.link(bob());
+  const std::string hostile =
+      "<!channel> <!here> <!everyone> hey <@U0002> see <#C1> and <!subteam^S1> "
+      "<http://evil.example|click> @channel @everyone @here";
+  // Also as the sender's name and the space's name, which land in the header line.
+  Person mallory{"p-mallory", "mallory@evil.example", "<!channel> @here Mallory"};
+
+  const std::string id =
+      accepted(bridge, message_body("msg-evil", mallory, {user_mention(bob())}, hostile));
+  const std::string state = bridge.wait_final(id);
+  INFO(state << "\n" << bridge.bot->output_tail());
+  REQUIRE(json_string(state, "status") == "delivered");
+
+  const auto to_bob = bridge.bot_dm_messages("U0002");
+  REQUIRE(to_bob.size() == 1);
+  for (const std::string& stored : {to_bob[0].text, to_bob[0].blocks_json}) {
+    INFO(stored);
+    for (const char* live :
+         {"<!channel>", "<!here>", "<!everyone>", "<@U0002>", "<#C1>", "<!subteam^S1>",
+          "<http://evil", "|click>", "@channel", "@everyone", "@here"}) {
+      INFO(live);
+      CHECK_FALSE(contains(stored, live));
+    }
+    // The words are still there for Bob to read, just inert.
+    CHECK(contains(stored, "&lt;!channel&gt;"));
+    CHECK(contains(stored, "evil.example|click"));
+  }
+}

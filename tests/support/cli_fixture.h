@@ -1,0 +1,98 @@
+// The world of an integration_cli test: the Slack emulator (in the test process, on loopback),
+// the real bridgebot binary (child process) with a config file and a SQLite store in a temporary
+// directory, and a platform client signing requests to it. Implemented in
+// tests/integration/cli_fixture.cpp (only integration_cli needs it).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "slack_emulator/emulator.h"
+#include "slack_emulator/seed.h"
+#include "slack_emulator/server.h"
+#include "support/bot_process.h"
+#include "support/platform_client.h"
+
+namespace bridgebot::test {
+
+inline constexpr const char* kSigningSecret = "integration-signing-secret";
+
+// The knobs of the bot's YAML configuration that tests turn.
+struct BotSettings {
+  std::string api_base_url;
+  std::string bot_token;  // installs this workspace at start
+  std::string workspace_domain = "acme";
+  bool require_recipient_link = true;
+  bool copy_to_sender = true;
+  std::size_t max_body_bytes = 262144;
+  std::string routes_yaml;  // items of notifications.routes, already indented by 4
+  std::string store_path;
+};
+
+std::string bot_config_yaml(const BotSettings& settings);
+
+// A platform user as the JSON of a message names them.
+struct Person {
+  std::string id;
+  std::string email;
+  std::string name;
+  bool external = false;
+};
+
+// {"type":"user",...} for one person; {"type":T} for all/here/group.
+std::string user_mention(const Person& person);
+std::string group_mention(const std::string& type);
+// A POST /v1/messages body. `team_id` empty: left out.
+std::string message_body(const std::string& id, const Person& sender,
+                         const std::vector<std::string>& mentions, const std::string& text,
+                         const std::string& team_id = "T0001");
+// A POST /v1/notifications body; `thread_key` empty: left out.
+std::string notification_body(const std::string& id, const std::string& route,
+                              const std::string& title, const std::string& text,
+                              const std::string& severity = "info",
+                              const std::string& thread_key = "");
+
+// Demo people: alice, bob and carol exist in the emulated Slack (U0001..U0003).
+Person alice();
+Person bob();
+Person carol();
+
+// Adds `count` active users U1000.. (user1000@example.com ...) to `team_id`; returns them.
+std::vector<Person> add_slack_users(emulator::Emulator& emulator, const std::string& team_id,
+                                    int first, int count);
+
+class Bridge {
+ public:
+  // Seeds the demo workspace and serves the emulator on loopback; the bot is not started yet.
+  Bridge();
+  ~Bridge();
+
+  // Starts (or restarts) the bot with the current settings; fails the test with its output when
+  // it does not become healthy.
+  void start_bot();
+  ExitStatus stop_bot();  // SIGTERM; the caller asserts on the result
+  ExitStatus kill_bot();  // kill -9
+
+  // PUT /v1/users/{person.id}/link with the person's email in T0001; requires 200.
+  void link(const Person& person);
+  // Polls GET /v1/messages/{id} (or notifications) until its status is not "queued"; returns the
+  // last body ("" when the deadline passed while queued).
+  std::string wait_final(const std::string& id, bool notification = false,
+                         std::chrono::milliseconds within = std::chrono::seconds(30));
+
+  // Messages the bot's DM with `slack_user` holds, oldest first.
+  std::vector<emulator::Message> bot_dm_messages(const std::string& slack_user);
+
+  emulator::Emulator emulator;
+  emulator::DemoWorkspace demo;
+  emulator::EmulatorServer server;
+  TempDir dir;
+  BotSettings settings;
+  std::unique_ptr<BotProcess> bot;
+  std::unique_ptr<PlatformClient> api;
+};
+
+}  // namespace bridgebot::test
