@@ -7,7 +7,7 @@
 // people, because bridgebot paces chat.postMessage per workspace (5/s, burst 20) and per DM
 // (1/s, burst 3): with one workspace the delivery figure is that pacing, not the pipeline.
 //
-//   bench_relay_throughput [--connections 64] [--messages 20000] [--teams 1000] [--users 16]
+//   bench_relay_throughput [--connections 64] [--messages 20000] [--teams 200] [--users 16]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -33,7 +33,7 @@ struct Figures {
 int run(bench::Options& options) {
   const auto connections = static_cast<int>(options.number("connections", 64));
   const long messages = static_cast<long>(options.number("messages", 20'000));
-  const auto teams = static_cast<int>(options.number("teams", 1000));
+  const auto teams = static_cast<int>(options.number("teams", 200));
   const auto users = static_cast<int>(options.number("users", 16));
   options.check();
 
