@@ -1,0 +1,131 @@
+// bench_relay_throughput: how many 1:1 mentions per second the real bridgebot binary accepts
+// durably (202 after the SQLite group commit) and delivers into Slack (the emulator, its rate
+// limits off; bridgebot's own pacing stays on).
+//
+// N load threads share one keep-alive client and post signed POST /v1/messages as fast as the
+// answers come back (closed loop). Recipients are spread over --teams workspaces of --users
+// people, because bridgebot paces chat.postMessage per workspace (5/s, burst 20) and per DM
+// (1/s, burst 3): with one workspace the delivery figure is that pacing, not the pipeline.
+//
+//   bench_relay_throughput [--connections 64] [--messages 20000] [--teams 200] [--users 16]
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "harness/bot_process.h"
+#include "harness/options.h"
+#include "harness/platform_client.h"
+#include "harness/stats.h"
+#include "harness/world.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Figures {
+  std::atomic<long> accepted{0};  // 202
+  std::atomic<long> other{0};     // anything else: reported, never expected
+};
+
+int run(bench::Options& options) {
+  const auto connections = static_cast<int>(options.number("connections", 64));
+  const long messages = static_cast<long>(options.number("messages", 20'000));
+  const auto teams = static_cast<int>(options.number("teams", 200));
+  const auto users = static_cast<int>(options.number("users", 16));
+  options.check();
+
+  std::printf("setup: %d workspaces x %d users, seeding the store...\n", teams, users);
+  bench::World world({teams, users, false});
+  bench::ScratchDir dir;
+  bench::seed_installations(dir.file("bridgebot.db"), world);
+  bench::BotProcess bot(dir, world);
+  // Let the start-up directory sweep (one users.list per workspace) finish first: it is
+  // start-up work, not relay work.
+  while (world.emulator().calls_of("users.list").size() < static_cast<std::size_t>(teams)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const bench::Memory idle = bot.memory();
+
+  bench::PlatformClient client(bot.port(), static_cast<std::size_t>(connections));
+  // Bodies are built before the clock starts: the client's own JSON work is not the bot's.
+  std::vector<std::string> bodies;
+  bodies.reserve(static_cast<std::size_t>(messages));
+  for (long n = 0; n < messages; ++n) {
+    const auto& team = world.teams()[static_cast<std::size_t>(n % teams)];
+    const auto& email = team.emails[static_cast<std::size_t>((n / teams) % users)];
+    bodies.push_back(bench::mention_json("tp-" + std::to_string(n), team.id, email,
+                                         bench::message_tag(static_cast<std::uint64_t>(n))));
+  }
+
+  Figures figures;
+  std::atomic<long> next{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> load;
+  for (int c = 0; c < connections; ++c) {
+    load.emplace_back([&] {
+      for (long n = next++; n < messages; n = next++) {
+        const int status = client.post_message(bodies[static_cast<std::size_t>(n)]);
+        (status == 202 ? figures.accepted : figures.other)++;
+      }
+    });
+  }
+  // Delivery is watched while the load runs: the emulator's message count, every 10 ms.
+  std::atomic<bool> load_done{false};
+  double all_delivered_at = -1;
+  std::thread watcher([&] {
+    const auto deadline = Clock::now() + std::chrono::minutes(10);
+    while (Clock::now() < deadline) {
+      const auto seen = static_cast<long>(world.message_count());
+      if (load_done && seen >= figures.accepted) {
+        all_delivered_at = bench::seconds_since(start);
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  for (auto& thread : load) thread.join();
+  const double accept_seconds = bench::seconds_since(start);
+  const std::size_t delivered_when_accepted = world.message_count();
+  load_done = true;
+  watcher.join();
+  const bench::Memory peak = bot.memory();
+
+  // Spot-check the bot's own view: the last message must read "delivered".
+  std::string last;
+  client.get("/v1/messages/tp-" + std::to_string(messages - 1), &last);
+
+  const double accepted = static_cast<double>(figures.accepted);
+  std::printf("load: %d connections, %ld messages, %d workspaces x %d users\n", connections,
+              messages, teams, users);
+  std::printf("accepted (202): %ld in %.2f s = %.0f msg/s; other answers: %ld\n",
+              figures.accepted.load(), accept_seconds, accepted / accept_seconds,
+              figures.other.load());
+  std::printf("delivered while accepting: %zu\n", delivered_when_accepted);
+  if (all_delivered_at > 0) {
+    std::printf("delivered: all %ld by %.2f s after the first POST = %.0f msg/s\n",
+                figures.accepted.load(), all_delivered_at, accepted / all_delivered_at);
+  } else {
+    std::printf("delivered: only %zu of %ld within 10 minutes\n", world.message_count(),
+                figures.accepted.load());
+  }
+  std::printf("last message: %s\n", last.c_str());
+  std::printf("bot memory: idle RSS %.1f MiB, peak (VmHWM) %.1f MiB\n", bench::mib(idle.rss_kb),
+              bench::mib(peak.hwm_kb));
+  return figures.other == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    bench::Options options(argc, argv);
+    return run(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_relay_throughput: %s\n", e.what());
+    return 2;
+  }
+}

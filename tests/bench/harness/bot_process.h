@@ -1,0 +1,67 @@
+// The bridgebot service under test, run as the real binary (BRIDGEBOT_BINARY) in a child process
+// so that its memory (VmHWM) and its threads are its own, as in production. The benches talk to
+// it only over loopback: the platform API in front, the Slack emulator behind.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+
+#include "harness/world.h"
+
+namespace bench {
+
+struct BotOptions {
+  bool require_recipient_link = false;
+  bool copy_to_sender = false;  // one Slack post per relayed message
+  std::string log_level = "warn";
+};
+
+// A scratch directory holding the store, its key file, the config and the bot's log.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();  // removes it unless BENCH_KEEP is set
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// Installs every team of `world` into the store at `db_path` the way an admin would
+// (InstallationService::install_bot_token: auth.test, scope check, token sealed with the key
+// file beside the store), and warms the directory cache with every user, as the start-up sweep
+// would, so that no message waits for users.lookupByEmail.
+void seed_installations(const std::string& db_path, World& world);
+
+struct Memory {
+  long hwm_kb = 0;  // VmHWM: peak resident set
+  long rss_kb = 0;  // VmRSS: resident now
+};
+
+class BotProcess {
+ public:
+  BotProcess(const ScratchDir& dir, World& world, BotOptions options = {});
+  ~BotProcess();  // stops the bot if still running
+
+  std::uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  Memory memory() const;
+  // SIGTERM and wait; returns the exit status (the bot drains in-flight work first).
+  int stop();
+
+ private:
+  void wait_ready();
+
+  std::string log_path_;
+  std::uint16_t port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// The platform's shared signing secret the bot is configured with.
+inline constexpr const char* kSigningSecret = "bench-signing-secret";
+inline constexpr const char* kAdminToken = "bench-admin-token";
+
+}  // namespace bench

@@ -1,0 +1,84 @@
+#include "harness/platform_client.h"
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "bridgebot/api/signature.h"
+#include "bridgebot/core/clock.h"
+#include "harness/bot_process.h"
+
+namespace bench {
+
+using namespace bridgebot;
+
+std::string message_tag(std::uint64_t n) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "bq%09lluz", static_cast<unsigned long long>(n));
+  return buffer;
+}
+
+long long find_tag(const std::string& text) {
+  for (auto at = text.find("bq"); at != std::string::npos; at = text.find("bq", at + 2)) {
+    const std::size_t end = at + 2 + 9;
+    if (end < text.size() && text[end] == 'z') {
+      return std::strtoll(text.substr(at + 2, 9).c_str(), nullptr, 10);
+    }
+  }
+  return -1;
+}
+
+std::string mention_json(const std::string& id, const std::string& team_id,
+                         const std::string& recipient_email, const std::string& tag) {
+  return R"({"id":")" + id + R"(","team_id":")" + team_id +
+         R"(","sender":{"id":"p-sender","email":"sender@platform.example","name":"Sender"},)"
+         R"("mentions":[{"type":"user","id":"p-)" +
+         recipient_email + R"(","email":")" + recipient_email +
+         R"(","name":"R"}],)"
+         R"("text":"@R please look at )" +
+         tag + R"(","url":"https://platform.example/m/)" + id +
+         R"(",)"
+         R"("space":{"id":"1","name":"Bench"},"sent_at":"2026-11-21T10:00:00Z"})";
+}
+
+PlatformClient::PlatformClient(std::uint16_t port, std::size_t connections)
+    : base_("http://127.0.0.1:" + std::to_string(port)) {
+  net::ClientOptions options;
+  options.tls.allow_plaintext = true;
+  options.max_idle_per_host = connections;
+  options.request_timeout = std::chrono::milliseconds(30'000);
+  http_ = net::make_http_client(options);
+}
+
+namespace {
+
+void sign(net::ClientRequest& request) {
+  const std::int64_t now = core::system_clock().unix_seconds();
+  request.headers.set("X-Bridge-Timestamp", std::to_string(now));
+  request.headers.set("X-Bridge-Signature", api::sign_request(kSigningSecret, now, request.body));
+}
+
+}  // namespace
+
+int PlatformClient::post_message(const std::string& body) {
+  net::ClientRequest request;
+  request.method = "POST";
+  request.url = base_ + "/v1/messages";
+  request.headers.set("Content-Type", "application/json");
+  request.body = body;
+  sign(request);
+  auto response = http_->send(request);
+  return response.ok() ? response->status : 0;
+}
+
+int PlatformClient::get(const std::string& path, std::string* body) {
+  net::ClientRequest request;
+  request.method = "GET";
+  request.url = base_ + path;
+  sign(request);
+  auto response = http_->send(request);
+  if (!response.ok()) return 0;
+  if (body != nullptr) *body = response->body;
+  return response->status;
+}
+
+}  // namespace bench

@@ -1,0 +1,38 @@
+// The platform side of a benchmark: signed POST /v1/messages over keep-alive connections, as a
+// platform backend would send them. Thread-safe (net::HttpClient is): one instance serves every
+// load thread, each call on its own pooled connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "bridgebot/net/http.h"
+
+namespace bench {
+
+// A 1:1 @mention from an unlinked sender: relayed as the bot's fallback DM to the recipient.
+// `tag` is carried in the text so the emulator's copy can be matched to the request.
+std::string mention_json(const std::string& id, const std::string& team_id,
+                         const std::string& recipient_email, const std::string& tag);
+
+// The tag of message number n ("bq000042z"): letters and digits only, so mrkdwn escaping keeps
+// it intact, and easy to find again in the text the emulator stored.
+std::string message_tag(std::uint64_t n);
+// The number in the first tag found in `text`, or -1.
+long long find_tag(const std::string& text);
+
+class PlatformClient {
+ public:
+  PlatformClient(std::uint16_t port, std::size_t connections);
+  // POST /v1/messages, signed now. Returns the HTTP status (0 on a transport error).
+  int post_message(const std::string& body);
+  // GET `path` (e.g. /v1/messages/ID), signed; the body goes to `body` when given.
+  int get(const std::string& path, std::string* body = nullptr);
+
+ private:
+  std::string base_;
+  std::unique_ptr<bridgebot::net::HttpClient> http_;
+};
+
+}  // namespace bench
