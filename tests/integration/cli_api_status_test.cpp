@@ -14,12 +14,14 @@ std::int64_t now() {
   return static_cast<std::int64_t>(std::time(nullptr));
 }
 
-// "error" of an error body, with the body in the failure message when it is not what we expect.
-#define CHECK_ERROR(response, status_code, code)            \
-  do {                                                      \
-    INFO("body: " << (response).body);                      \
-    CHECK((response).status == (status_code));              \
-    CHECK(json_string((response).body, "error") == (code)); \
+// Checks an error answer; `request` is evaluated (sent) once. A macro so failures show the
+// caller's line; the body is in the failure message.
+#define CHECK_ERROR(request, status_code, code)          \
+  do {                                                   \
+    const ApiResponse answer_ = (request);               \
+    INFO("body: " << answer_.body);                      \
+    CHECK(answer_.status == (status_code));              \
+    CHECK(json_string(answer_.body, "error") == (code)); \
   } while (false)
 
 }  // namespace

@@ -19,9 +19,11 @@ std::string bot_config_yaml(const BotSettings& s) {
     yaml += "  bot_token: \"" + s.bot_token + "\"\n";
     yaml += "  workspace_domain: \"" + s.workspace_domain + "\"\n";
   }
-  // Socket Mode is not what these tests exercise; the emulator speaks plain HTTP on loopback.
+  // Socket Mode is not what these tests exercise (it is being wired separately).
   yaml += "  socket_mode:\n    enabled: false\n";
-  yaml += "  tls:\n    allow_plaintext: true\n";
+  yaml += "  tls:\n";
+  yaml += std::string("    allow_plaintext: ") + flag(s.allow_plaintext) + "\n";
+  if (!s.ca_file.empty()) yaml += "    ca_file: \"" + s.ca_file + "\"\n";
   yaml += "platform:\n";
   yaml += "  listen: \"{{LISTEN}}\"\n";
   yaml += std::string("  signing_secret: \"") + kSigningSecret + "\"\n";
@@ -109,15 +111,31 @@ std::vector<Person> add_slack_users(emulator::Emulator& emulator, const std::str
   return people;
 }
 
-Bridge::Bridge()
+namespace {
+
+emulator::EmulatorServerOptions server_options(const TestCertificates& certificates) {
+  emulator::EmulatorServerOptions options;
+  options.tls_certificate_pem = certificates.server_cert_pem;
+  options.tls_private_key_pem = certificates.server_key_pem;
+  return options;
+}
+
+}  // namespace
+
+Bridge::Bridge(BridgeOptions options)
     : emulator(core::system_clock()),
       demo(emulator::seed_demo_workspace(emulator)),
-      server(emulator) {
+      certificates(options.https ? make_test_certificates() : TestCertificates{}),
+      server(emulator, server_options(certificates)) {
   auto started = server.start();
   if (!started.ok()) FAIL("cannot start the Slack emulator: " << started.error().to_string());
   settings.api_base_url = server.api_base_url();
   settings.bot_token = demo.bot_token;
   settings.store_path = (dir / "bridgebot.db").string();
+  if (options.https) {
+    settings.ca_file = write_ca_file(certificates);
+    settings.allow_plaintext = false;
+  }
   // helpdesk → #helpdesk (the bot is a member); alerts → the demo incoming webhook.
   settings.routes_yaml =
       "    - match: {route: helpdesk}\n      to: [{channel: " + demo.helpdesk_channel + "}]\n" +

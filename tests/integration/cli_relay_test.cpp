@@ -186,3 +186,30 @@ TEST_CASE("platform text cannot ping, mention or forge links in Slack", "[cli][r
     CHECK(contains(stored, "evil.example|click"));
   }
 }
+
+TEST_CASE("over HTTPS the bot relays when it trusts Slack's CA, and refuses to start otherwise",
+          "[cli][relay][tls]") {
+  Bridge bridge(BridgeOptions{true});
+  REQUIRE(bridge.server.api_base_url().rfind("https://", 0) == 0);
+  bridge.settings.require_recipient_link = false;
+
+  SECTION("trusted through slack.tls.ca_file") {
+    bridge.start_bot();
+    const std::string id =
+        accepted(bridge, message_body("msg-tls", carol(), {user_mention(bob())}, "over tls"));
+    const std::string state = bridge.wait_final(id);
+    INFO(state << "\n" << bridge.bot->output_tail());
+    CHECK(json_string(state, "status") == "delivered");
+    CHECK(bridge.bot_dm_messages("U0002").size() == 1);
+  }
+  SECTION("an unknown CA stops the start with a reason") {
+    bridge.settings.ca_file.clear();
+    BotProcess bot(bridge.dir.path(), bot_config_yaml(bridge.settings));
+    const auto failure = bot.start();
+    REQUIRE(failure.has_value());
+    INFO(*failure);
+    CHECK(contains(*failure, "cannot start"));
+    CHECK(contains(*failure, "tls"));
+    CHECK(bridge.emulator.messages().empty());
+  }
+}

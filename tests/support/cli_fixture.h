@@ -15,6 +15,7 @@
 #include "slack_emulator/server.h"
 #include "support/bot_process.h"
 #include "support/platform_client.h"
+#include "support/test_tls.h"
 
 namespace bridgebot::test {
 
@@ -30,6 +31,8 @@ struct BotSettings {
   std::size_t max_body_bytes = 262144;
   std::string routes_yaml;  // items of notifications.routes, already indented by 4
   std::string store_path;
+  std::string ca_file;          // slack.tls.ca_file
+  bool allow_plaintext = true;  // slack.tls.allow_plaintext (an http:// emulator)
 };
 
 std::string bot_config_yaml(const BotSettings& settings);
@@ -64,10 +67,16 @@ Person carol();
 std::vector<Person> add_slack_users(emulator::Emulator& emulator, const std::string& team_id,
                                     int first, int count);
 
+struct BridgeOptions {
+  // Serve the emulator over HTTPS with a certificate from a fresh test CA, which the bot's
+  // config trusts through slack.tls.ca_file.
+  bool https = false;
+};
+
 class Bridge {
  public:
   // Seeds the demo workspace and serves the emulator on loopback; the bot is not started yet.
-  Bridge();
+  explicit Bridge(BridgeOptions options = {});
   ~Bridge();
 
   // Starts (or restarts) the bot with the current settings; fails the test with its output when
@@ -88,6 +97,7 @@ class Bridge {
 
   emulator::Emulator emulator;
   emulator::DemoWorkspace demo;
+  TestCertificates certificates;  // empty without https
   emulator::EmulatorServer server;
   TempDir dir;
   BotSettings settings;
