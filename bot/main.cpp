@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "installs_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"bridgebot: relays platform mentions and notifications into Slack"};
@@ -18,6 +19,8 @@ int main(int argc, char** argv) {
                                    "Validate a configuration file without connecting anywhere");
   check->add_option("--config,-c", config_path, "YAML configuration file")->required();
   check->callback([&] { exit_code = bridgebot::cli::check_config(config_path); });
+
+  bridgebot::cli::add_installs_commands(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

@@ -23,6 +23,7 @@ class EmulatorServer::Impl {
   }
 
   std::uint16_t port() const { return server_.port(); }
+  Emulator& emulator() { return emulator_; }
   bool tls() const { return tls_; }
 
  private:
@@ -65,7 +66,9 @@ EmulatorServer::~EmulatorServer() {
 }
 
 Status EmulatorServer::start() {
-  return impl_->start();
+  Status started = impl_->start();
+  if (started.ok()) impl_->emulator().set_public_base_url(base_url());
+  return started;
 }
 
 void EmulatorServer::stop() {
