@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "commands.h"
+#include "installs_commands.h"
 #include "signals.h"
 
 int main(int argc, char** argv) {
@@ -45,6 +46,8 @@ int main(int argc, char** argv) {
   send->add_option("--id", send_options.id, "Message id (idempotency key); default random");
   send->add_flag("--external", send_options.external, "The sender is an outside visitor");
   send->callback([&] { exit_code = bridgebot::cli::send(send_options); });
+
+  bridgebot::cli::add_installs_commands(app, exit_code);
 
   CLI11_PARSE(app, argc, argv);
   return exit_code;

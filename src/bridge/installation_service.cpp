@@ -3,30 +3,30 @@
 #include <spdlog/spdlog.h>
 
 #include "bridgebot/bridge/workspace_domain.h"
+#include "bridgebot/core/crypto.h"
 #include "bridgebot/core/log.h"
 #include "bridgebot/slack/scopes.h"
+#include "installation_errors.h"
 
 namespace bridgebot::bridge {
-namespace {
-
-Error unknown_team(std::string_view team_id) {
-  return make_error("unknown_team", "workspace " + std::string(team_id) +
-                                        " is not installed (install it, or check team_id)");
-}
-
-Error with_field(Error e, std::string field) {
-  e.field = std::move(field);
-  return e;
-}
-
-}  // namespace
 
 InstallationService::InstallationService(store::Store& store, slack::SlackApi& slack,
-                                         const core::SecretBox& box, const core::Clock& clock)
-    : store_(store), slack_(slack), box_(box), clock_(clock) {}
+                                         const core::SecretBox& box, const core::Clock& clock,
+                                         InstallationServiceOptions options)
+    : store_(store),
+      slack_(slack),
+      box_(box),
+      clock_(clock),
+      options_(std::move(options)),
+      lease_owner_("installs-" + core::random_token(9)) {
+  if (options_.oauth) core::register_secret(options_.oauth->client_secret);
+}
 
 std::string InstallationService::bot_token_context(std::string_view team_id) {
   return "bot_token:" + std::string(team_id);
+}
+std::string InstallationService::refresh_token_context(std::string_view team_id) {
+  return "refresh_token:" + std::string(team_id);
 }
 std::string InstallationService::webhook_context(std::string_view team_id) {
   return "webhook:" + std::string(team_id);
@@ -34,6 +34,10 @@ std::string InstallationService::webhook_context(std::string_view team_id) {
 std::string InstallationService::user_token_context(std::string_view team_id,
                                                     std::string_view user_id) {
   return "user_token:" + std::string(team_id) + ":" + std::string(user_id);
+}
+std::string InstallationService::user_refresh_token_context(std::string_view team_id,
+                                                            std::string_view user_id) {
+  return "user_refresh_token:" + std::string(team_id) + ":" + std::string(user_id);
 }
 
 store::Blob InstallationService::seal(std::string_view plaintext,
@@ -53,7 +57,7 @@ Result<std::string> InstallationService::open(const store::Blob& blob,
 }
 
 Result<store::Installation> InstallationService::install_bot_token(
-    const std::string& bot_token, const std::string& workspace_domain) {
+    const std::string& bot_token, const std::string& workspace_domain, bool* created) {
   auto domain = normalize_workspace_domain(workspace_domain);
   if (!domain.ok()) return domain.error();
   if (bot_token.rfind("xoxb-", 0) != 0 && bot_token.rfind("xoxe.xoxb-", 0) != 0) {
@@ -86,6 +90,7 @@ Result<store::Installation> InstallationService::install_bot_token(
   store::Installation inst = existing->value_or(store::Installation{});
   const auto now = clock_.unix_seconds();
   if (!existing->has_value() || (*existing)->state == store::InstallationState::revoked) {
+    inst = store::Installation{};  // nothing of a disconnected install carries over
     inst.installed_at = now;
   }
   inst.team_id = auth->team_id;
@@ -101,8 +106,57 @@ Result<store::Installation> InstallationService::install_bot_token(
   inst.state = store::InstallationState::active;
   inst.updated_at = now;
   if (auto put = store_.put_installation(inst); !put.ok()) return put.error();
+  if (created)
+    *created = !existing->has_value() || (*existing)->state != store::InstallationState::active;
   spdlog::info("installed workspace {} ({}) with bot user {}", inst.team_id, inst.domain,
                inst.bot_user_id);
+  return inst;
+}
+
+Result<store::Installation> InstallationService::install_oauth(const slack::OAuthAccess& access) {
+  core::register_secret(access.access_token);
+  if (!access.refresh_token.empty()) core::register_secret(access.refresh_token);
+  if (access.incoming_webhook) core::register_secret(access.incoming_webhook->url);
+  if (access.token_type != "bot" || access.team.id.empty()) {
+    return make_error("invalid_response", "Slack's answer held no bot token for a workspace");
+  }
+  // oauth.v2.access does not tell the domain; auth.test does.
+  auto auth = slack_.auth_test({access.team.id, access.access_token});
+  if (!auth.ok()) return auth.error();
+  auto domain = normalize_workspace_domain(auth->url);
+  if (!domain.ok()) return domain.error();
+
+  auto existing = store_.get_installation(access.team.id);
+  if (!existing.ok()) return existing.error();
+  store::Installation inst = existing->value_or(store::Installation{});
+  const auto now = clock_.unix_seconds();
+  if (!existing->has_value() || (*existing)->state == store::InstallationState::revoked) {
+    inst = store::Installation{};
+    inst.installed_at = now;
+  }
+  inst.team_id = access.team.id;
+  inst.team_name = access.team.name;
+  inst.enterprise_id = access.enterprise_id;
+  inst.domain = *domain;
+  inst.bot_user_id = access.bot_user_id;
+  inst.bot_id = auth->bot_id;
+  inst.app_id = access.app_id;
+  inst.scopes = split_scope_list(access.scope);
+  inst.bot_token = seal(access.access_token, bot_token_context(inst.team_id));
+  inst.refresh_token = seal(access.refresh_token, refresh_token_context(inst.team_id));
+  inst.token_expires_at.reset();
+  if (access.expires_in) inst.token_expires_at = now + *access.expires_in;
+  if (access.incoming_webhook) {
+    const auto& hook = *access.incoming_webhook;
+    inst.incoming_webhook =
+        store::IncomingWebhook{hook.channel, hook.channel_id, hook.configuration_url,
+                               seal(hook.url, webhook_context(inst.team_id))};
+  }
+  inst.state = store::InstallationState::active;
+  inst.updated_at = now;
+  if (auto put = store_.put_installation(inst); !put.ok()) return put.error();
+  spdlog::info("installed workspace {} ({}) through OAuth{}", inst.team_id, inst.domain,
+               inst.token_expires_at ? " with token rotation" : "");
   return inst;
 }
 
@@ -131,12 +185,6 @@ Result<ActiveInstallation> InstallationService::active(std::string_view team_id)
   return out;
 }
 
-Result<ActiveInstallation> InstallationService::refresh_expired(std::string_view team_id) {
-  return make_error("token_expired", "the bot token of " + std::string(team_id) +
-                                         " expired and does not rotate here: paste a new token "
-                                         "(POST /v1/installations) or reinstall the app");
-}
-
 std::vector<std::string> InstallationService::active_team_ids() {
   std::vector<std::string> ids;
   auto all = store_.list_installations();
@@ -145,17 +193,6 @@ std::vector<std::string> InstallationService::active_team_ids() {
     if (inst.state == store::InstallationState::active) ids.push_back(inst.team_id);
   }
   return ids;
-}
-
-Result<std::optional<std::string>> InstallationService::connected_user_token(
-    std::string_view team_id, std::string_view platform_user_id) {
-  auto link = store_.get_link(team_id, platform_user_id);
-  if (!link.ok()) return link.error();
-  if (!link->has_value() || !(*link)->user_token) return std::optional<std::string>{};
-  auto token =
-      open((*link)->user_token->token, user_token_context(team_id, (*link)->slack_user_id));
-  if (!token.ok()) return token.error();
-  return std::optional<std::string>{*token};
 }
 
 }  // namespace bridgebot::bridge

@@ -262,7 +262,8 @@ Result<OAuthAccess> WebApi::oauth_v2_access(const OAuthClient& client, const OAu
   auto answer = transport_->call(call);
   if (!answer.ok()) return answer.error();
   OAuthAccess access = parse_oauth_access(answer->json);
-  if (access.access_token.empty()) {
+  // A user-scope-only install (personal Connect) carries its token in authed_user alone.
+  if (access.access_token.empty() && access.authed_user.access_token.empty()) {
     return make_error("invalid_response", "oauth.v2.access answered without an access token");
   }
   return access;

@@ -5,6 +5,7 @@
 #include <thread>
 #include <utility>
 
+#include "oauth.h"
 #include "responses.h"
 #include "web_api.h"
 
@@ -13,14 +14,15 @@ namespace {
 
 constexpr std::string_view kApiPrefix = "/api/";
 constexpr std::string_view kWebhookPrefix = "/services/";
+constexpr std::string_view kAuthorizePath = "/oauth/v2/authorize";
 
 // Why a token cannot be used, or "" when it can.
-std::string token_problem(const std::string& presented, const Token* token) {
+std::string token_problem(const std::string& presented, const Token* token, std::int64_t now) {
   if (presented.empty()) return "not_authed";
   if (token == nullptr) return "invalid_auth";
   switch (token->state) {
     case TokenState::valid:
-      return "";
+      return token->expires_at && now >= *token->expires_at ? "token_expired" : "";
     case TokenState::expired:
       return "token_expired";
     case TokenState::revoked:
@@ -60,6 +62,11 @@ Answer Emulator::answer(const net::HttpRequest& request) {
   Answer result;
   if (path.rfind(kApiPrefix, 0) == 0) {
     result = answer_web_api(path.substr(kApiPrefix.size()), request, record);
+  } else if (path == kAuthorizePath) {
+    // A browser page, not an API call: not in the call log.
+    OAuthContext context{state_, random_, clock_.unix_seconds(), options_.public_base_url};
+    result.response = authorize(context, request);
+    return result;
   } else if (path.rfind(kWebhookPrefix, 0) == 0) {
     result = answer_webhook(path.substr(kWebhookPrefix.size()), request, record);
   } else {
@@ -141,8 +148,28 @@ Answer Emulator::answer_web_api(const std::string& method, const net::HttpReques
     return finish(std::move(answer.response), record.error);
   }
   if (!parsed) return fail(parsed.error().code);
+  if (method == "oauth.v2.access") {
+    // Authenticated by the client id and secret, not by a token.
+    params.erase("client_secret");
+    params.erase("code");
+    params.erase("refresh_token");
+    record.params = params.all();
+    auto full = Params::from_request(request);
+    rapidjson::Document reply;
+    reply.SetObject();
+    add_bool(reply, "ok", true, reply.GetAllocator());
+    OAuthContext context{state_, random_, clock_.unix_seconds(), options_.public_base_url};
+    Status done = oauth_v2_access(context, *full, request.headers.get("Authorization"), reply);
+    if (!done) return fail(done.error().code);
+    if (reply.HasMember("team") && reply["team"].HasMember("id")) {
+      record.team_id = reply["team"]["id"].GetString();
+    }
+    return finish(json_response(200, reply), "");
+  }
   if (!spec) return fail("unknown_method");
-  if (auto problem = token_problem(presented, token); !problem.empty()) return fail(problem);
+  if (auto problem = token_problem(presented, token, clock_.unix_seconds()); !problem.empty()) {
+    return fail(problem);
+  }
   const Workspace* workspace = state_.find_workspace(token->team_id);
   if (workspace == nullptr) return fail("team_not_found");
   if (spec->app_token_only != (token->kind == TokenKind::app)) {
@@ -213,6 +240,11 @@ void Emulator::set_rate_limits(RateLimitConfig config) {
 void Emulator::set_behaviour(Behaviour behaviour) {
   std::lock_guard lock(mutex_);
   options_.behaviour = behaviour;
+}
+
+void Emulator::set_public_base_url(std::string url) {
+  std::lock_guard lock(mutex_);
+  options_.public_base_url = std::move(url);
 }
 
 void Emulator::set_socket_mode_url(std::string url) {

@@ -39,6 +39,7 @@ class EmulatorServer::Impl {
   SocketModeServer& socket_mode() { return socket_mode_; }
 
   std::uint16_t port() const { return server_.port(); }
+  Emulator& emulator() { return emulator_; }
   bool tls() const { return tls_; }
 
  private:
@@ -82,7 +83,9 @@ EmulatorServer::~EmulatorServer() {
 }
 
 Status EmulatorServer::start() {
-  return impl_->start();
+  Status started = impl_->start();
+  if (started.ok()) impl_->emulator().set_public_base_url(base_url());
+  return started;
 }
 
 void EmulatorServer::stop() {

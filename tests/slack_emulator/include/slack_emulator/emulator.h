@@ -1,6 +1,7 @@
 // A Slack emulator speaking Slack's wire format, independent of any transport: the Web API
-// (POST /api/<method>) and incoming webhooks (POST /services/<id>). Serve it over sockets with
-// EmulatorServer, or call handle() directly in unit tests.
+// (POST /api/<method>, oauth.v2.access included), incoming webhooks (POST /services/<id>) and the
+// OAuth authorize page (GET /oauth/v2/authorize, answered as State::consent says). Serve it over
+// sockets with EmulatorServer, or call handle() directly in unit tests.
 //
 // Thread-safe: every public member may be called from any thread (one mutex guards all state).
 #pragma once
@@ -35,6 +36,9 @@ struct EmulatorOptions {
   std::string socket_mode_url = "wss://emulator.invalid/link/";
   RateLimitConfig rate_limits;
   Behaviour behaviour;
+  // Where clients reach the emulator ("http://127.0.0.1:PORT/"): incoming-webhook URLs handed
+  // out by OAuth installs point here. EmulatorServer sets it when it starts.
+  std::string public_base_url = "https://emulator.invalid/";
 };
 
 // One call as it arrived, for assertions ("no call before the Retry-After elapsed").
@@ -86,6 +90,7 @@ class Emulator {
   void set_rate_limits(RateLimitConfig config);
   void set_behaviour(Behaviour behaviour);
   void set_socket_mode_url(std::string url);
+  void set_public_base_url(std::string url);
 
   // Queues `fault` for the next `times` calls of `method` ("" = any call); see FaultQueue.
   void inject_fault(std::string method, Fault fault, int times = 1);

@@ -29,6 +29,8 @@ struct App {
   std::string client_id;
   std::string client_secret;
   bool home_tab_enabled = true;  // views.publish answers not_enabled when off
+  // OAuth installs issue expiring tokens with refresh tokens (Slack's "token rotation").
+  bool token_rotation_enabled = false;
 };
 
 struct User {
@@ -75,6 +77,8 @@ struct Token {
   std::string user_id;  // bot tokens: the bot user; user tokens: that user; app tokens: empty
   std::string app_id;
   TokenState state = TokenState::valid;
+  // Unix seconds after which Slack answers token_expired; rotating tokens only.
+  std::optional<std::int64_t> expires_at{};
 
   bool has_scope(std::string_view scope) const;
   std::string scopes_header() const;  // "a,b,c" as in x-oauth-scopes
@@ -122,6 +126,32 @@ struct SocketModeTicket {
   bool used = false;
 };
 
+// OAuth: an authorization code, a refresh token, and who sits at Slack's authorize page.
+struct OAuthCode {
+  std::string code;
+  std::string app_id;
+  std::string team_id;
+  std::string user_id;  // who approved
+  std::string redirect_uri;
+  std::string scope;       // bot scopes asked for, comma-separated
+  std::string user_scope;  // user scopes asked for, comma-separated
+  bool used = false;
+};
+
+struct RefreshToken {
+  std::string value;
+  std::string access_token;  // the token it refreshes; expires when the pair rotates
+  bool used = false;         // a refresh token works once
+};
+
+// What the person at GET /oauth/v2/authorize does. Tests set it before sending a browser there.
+struct OAuthConsent {
+  bool approve = true;  // false: redirect back with error=access_denied
+  std::string team_id;  // the workspace picked; "" = the request's `team`, else the first one
+  std::string user_id;  // who clicks Allow; "" = the first person of that workspace
+  std::string webhook_channel_id;  // incoming-webhook channel picked; "" = the first channel
+};
+
 struct State {
   std::map<std::string, Workspace> workspaces;  // by id
   std::map<std::string, App> apps;              // by id
@@ -133,6 +163,9 @@ struct State {
   std::vector<Message> messages;                         // in posting order
   std::vector<PublishedView> home_views;                 // in publishing order
   std::vector<SocketModeTicket> tickets;                 // in issuing order
+  std::map<std::string, OAuthCode> oauth_codes;          // by code
+  std::map<std::string, RefreshToken> refresh_tokens;    // by value
+  OAuthConsent consent;
 
   // Convenience for tests and the seed: insert or replace by key.
   void add(Workspace w) { workspaces[w.id] = std::move(w); }

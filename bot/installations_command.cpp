@@ -1,0 +1,124 @@
+#include <algorithm>
+#include <iostream>
+
+#include "admin_context.h"
+#include "bridgebot/bridge/key_rotation.h"
+#include "bridgebot/slack/scopes.h"
+#include "installs_commands.h"
+
+namespace bridgebot::cli {
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out.empty() ? "-" : out;
+}
+
+int list(AdminContext& context) {
+  auto all = context.store->list_installations();
+  if (!all.ok()) {
+    std::cerr << all.error().to_string() << "\n";
+    return 2;
+  }
+  int shown = 0;
+  for (const auto& inst : *all) {
+    if (inst.state != store::InstallationState::active) continue;
+    ++shown;
+    std::cout << inst.team_id << "  " << inst.domain << "  bot " << inst.bot_user_id << "  token "
+              << (inst.token_expires_at
+                      ? "rotating, expires at " + std::to_string(*inst.token_expires_at)
+                      : std::string("does not expire"))
+              << "  missing scopes " << joined(slack::missing_scopes(inst.scopes)) << "\n";
+  }
+  if (shown == 0) std::cout << "no workspace is installed\n";
+  return 0;
+}
+
+int test(AdminContext& context, const std::string& team_id) {
+  std::vector<std::string> teams{team_id};
+  if (team_id.empty()) teams = context.installations->active_team_ids();
+  if (teams.empty()) {
+    std::cout << "no workspace is installed\n";
+    return 1;
+  }
+  int exit_code = 0;
+  for (const auto& team : teams) {
+    auto report = context.installations->test_connection(team, "");
+    if (!report.ok()) {
+      std::cerr << team << ": " << report.error().to_string() << "\n";
+      exit_code = 1;
+      continue;
+    }
+    exit_code = std::max(exit_code, print_connection_report(*report));
+  }
+  return exit_code;
+}
+
+int rotate(AdminContext& context, const std::string& team_id) {
+  auto inst = context.installations->rotate(team_id);
+  if (!inst.ok()) {
+    std::cerr << team_id << ": " << inst.error().to_string() << "\n";
+    return 1;
+  }
+  std::cout << team_id << ": token refreshed; it expires at (unix) "
+            << inst->token_expires_at.value_or(0) << "\n";
+  return 0;
+}
+
+int disconnect(AdminContext& context, const std::string& team_id) {
+  auto outcome = context.installations->disconnect(team_id);
+  if (!outcome.ok()) {
+    std::cerr << team_id << ": " << outcome.error().to_string() << "\n";
+    return 1;
+  }
+  const auto& p = outcome->purged;
+  std::cout << team_id << ": disconnected; deleted " << p.links << " links, " << p.outbox_items
+            << " queued items, " << p.thread_anchors << " thread anchors, " << p.directory_entries
+            << " directory entries\n";
+  if (!outcome->token_revoked) {
+    std::cout << "warning: Slack did not revoke the token (" << outcome->revoke_error
+              << "): revoke it in the app's settings (OAuth & Permissions)\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int installations_command(const std::string& action, const std::string& config_path,
+                          const std::string& team_id) {
+  auto context = open_admin_context(config_path);
+  if (!context.ok()) {
+    std::cerr << config_path << ": " << context.error().to_string() << "\n";
+    return 2;
+  }
+  AdminContext& c = **context;
+  if (action == "list") return list(c);
+  if (action == "test") return test(c, team_id);
+  if (action == "rotate") return rotate(c, team_id);
+  return disconnect(c, team_id);
+}
+
+int rotate_key_command(const std::string& config_path, const std::string& old_key) {
+  if (old_key.empty()) {
+    std::cerr << "give the previous key with --old-key or $BRIDGEBOT_OLD_ENCRYPTION_KEY\n";
+    return 2;
+  }
+  auto context = open_admin_context(config_path, old_key);
+  if (!context.ok()) {
+    std::cerr << config_path << ": " << context.error().to_string() << "\n";
+    return 2;
+  }
+  auto counts = bridge::reseal_installations(*(*context)->store, *(*context)->box);
+  if (!counts.ok()) {
+    std::cerr << counts.error().to_string() << "\n";
+    return 1;
+  }
+  std::cout << "re-sealed " << counts->secrets << " secret(s) in " << counts->installations
+            << " installation(s) with key " << (*context)->box->current_key_id() << "\n"
+            << "note: personal Connect user tokens keep their old seal; they open only while "
+               "the old key is configured, so users may have to connect again\n";
+  return 0;
+}
+
+}  // namespace bridgebot::cli

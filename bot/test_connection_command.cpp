@@ -1,0 +1,60 @@
+#include <iostream>
+
+#include "admin_context.h"
+#include "bridgebot/bridge/connection_test.h"
+#include "installs_commands.h"
+
+namespace bridgebot::cli {
+namespace {
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out.empty() ? "(none)" : out;
+}
+
+}  // namespace
+
+// Prints a report for a person at a terminal; returns the exit code.
+int print_connection_report(const bridge::ConnectionReport& r) {
+  if (!r.team_id.empty() || !r.domain.empty()) {
+    std::cout << "workspace: " << (r.domain.empty() ? "?" : r.domain) << " (" << r.team_name << ", "
+              << r.team_id << ")\n";
+  }
+  if (!r.bot_user_id.empty()) {
+    std::cout << "bot user: " << r.bot_user_name << " (" << r.bot_user_id << ")\n"
+              << "granted scopes: " << joined(r.scopes) << "\n";
+  }
+  for (const auto& scope : r.missing_scopes) {
+    std::cout << "missing required scope " << scope << ": " << bridge::how_to_add_scope(scope)
+              << "\n";
+  }
+  if (r.token_expires_at) std::cout << "token expires at (unix): " << *r.token_expires_at << "\n";
+  if (!r.socket_mode.empty()) std::cout << "socket mode: " << r.socket_mode << "\n";
+  if (r.ok) {
+    std::cout << "OK: the token works and has every required scope\n";
+    return 0;
+  }
+  std::cout << "FAILED: " << r.error << (r.message.empty() ? "" : ": " + r.message) << "\n"
+            << "what to do: " << r.action << "\n";
+  return 1;
+}
+
+int test_connection_command(const std::string& config_path, const std::string& team_id) {
+  if (!team_id.empty()) return installations_command("test", config_path, team_id);
+  auto config = load_admin_config(config_path);
+  if (!config.ok()) {
+    std::cerr << config_path << ": " << config.error().message << "\n";
+    return 2;
+  }
+  if (config->slack.bot_token.empty()) {
+    std::cerr << "slack.bot_token is empty in " << config_path
+              << ": set it, or give --team T to test an installed workspace\n";
+    return 2;
+  }
+  SlackClient slack(*config);
+  return print_connection_report(
+      bridge::test_connection(slack.api, {"", config->slack.bot_token}, ""));
+}
+
+}  // namespace bridgebot::cli

@@ -1,0 +1,47 @@
+// Test Connection: what an admin needs to know about one bot token (does Slack take it, which
+// workspace and bot user, which required scopes are missing, is Socket Mode up) and, when
+// something is wrong, the one thing to do next. Shared by POST /v1/installations/{team}/test and
+// `bridgebot test-connection`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bridgebot/slack/slack_api.h"
+
+namespace bridgebot::bridge {
+
+struct ConnectionReport {
+  bool ok = false;
+  std::string error;    // Slack's or our code ("token_expired", "missing_scopes", ...); "" when ok
+  std::string message;  // a sentence about the error
+  std::string action;   // the admin's next step; "" when ok
+  std::string team_id;
+  std::string team_name;
+  std::string domain;
+  std::string bot_user_id;
+  std::string bot_user_name;
+  std::vector<std::string> scopes;
+  std::vector<std::string> missing_scopes;  // required scopes not granted, in kRequiredBotScopes
+  std::optional<std::int64_t> token_expires_at;  // unix seconds, rotating tokens only
+  std::string socket_mode;  // as the Socket Mode supervisor reports it; "" when unknown
+};
+
+// Socket Mode states the supervisor may report; "link_disabled" fails the test.
+inline constexpr std::string_view kSocketModeLinkDisabled = "link_disabled";
+
+// The admin's next step for an error code; pure. Unknown codes get a generic sentence.
+std::string admin_action_for(std::string_view error_code);
+
+// How to add one missing scope, for people reading the CLI output.
+std::string how_to_add_scope(std::string_view scope);
+
+// Calls auth.test with `token` and builds the report. `socket_mode` is the supervisor's state
+// for this workspace ("" when not known or not used). Blocks on Slack.
+ConnectionReport test_connection(slack::SlackApi& slack, const slack::TeamToken& token,
+                                 std::string socket_mode);
+
+}  // namespace bridgebot::bridge

@@ -1,0 +1,144 @@
+// `bridgebot test-connection` and `bridgebot manifest` as an admin runs them: the real binary,
+// a configuration file, and the Slack emulator on loopback.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+
+#include "bridgebot/core/crypto.h"
+#include "bridgebot/net/http_server.h"
+#include "slack_emulator/seed.h"
+#include "slack_emulator/server.h"
+
+using namespace bridgebot;
+
+namespace {
+
+struct Run {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+Run run_bridgebot(const std::string& arguments) {
+  Run run;
+  std::string command = std::string(BRIDGEBOT_BINARY) + " " + arguments + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) run.output.append(buffer, n);
+  int status = ::pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+struct CliFixture {
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("bb-installs-cli-" + core::random_token(6));
+  core::FakeClock clock;
+  emulator::Emulator slack{clock};
+  emulator::DemoWorkspace demo = emulator::seed_demo_workspace(slack);
+  emulator::EmulatorServer server{slack};
+
+  CliFixture() {
+    std::filesystem::create_directories(dir);
+    REQUIRE(server.start().ok());
+  }
+  ~CliFixture() {
+    server.stop();
+    std::filesystem::remove_all(dir);
+  }
+
+  // A configuration whose slack.bot_token is `token` and whose API is at `api_base_url`.
+  std::string config(const std::string& token, const std::string& api_base_url) {
+    auto path = dir / "bridgebot.yaml";
+    std::ofstream out(path);
+    out << "slack:\n  bot_token: " << token << "\n  workspace_domain: acme\n"
+        << "  api_base_url: " << api_base_url << "\n  socket_mode:\n    enabled: false\n"
+        << "  tls:\n    allow_plaintext: true\n"
+        << "platform:\n  signing_secret: s3cret-signing\n  admin_token: s3cret-admin\n"
+        << "store:\n  url: sqlite:" << (dir / "bridge.db").string() << "\n";
+    return path.string();
+  }
+
+  void add_token(const std::string& value, std::vector<std::string> scopes,
+                 emulator::TokenState state = emulator::TokenState::valid) {
+    slack.with_state([&](emulator::State& s) {
+      emulator::Token token{
+          value,      demo.team_id, emulator::TokenKind::bot, std::move(scopes), demo.bot_user_id,
+          demo.app_id};
+      token.state = state;
+      s.add(token);
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("test-connection shows workspace, bot user and scopes of a good token",
+          "[installs][cli]") {
+  CliFixture f;
+  auto run = run_bridgebot("test-connection --config " +
+                           f.config(f.demo.bot_token, f.server.api_base_url()));
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.output, Catch::Contains("workspace: acme"));
+  CHECK_THAT(run.output, Catch::Contains("bot user: bridgebot (U0BOT)"));
+  CHECK_THAT(run.output, Catch::Contains("users:read.email"));
+  CHECK_THAT(run.output, Catch::Contains("OK"));
+  CHECK_THAT(run.output, !Catch::Contains(f.demo.bot_token));
+}
+
+TEST_CASE("test-connection names a missing users:read.email scope and how to add it",
+          "[installs][cli]") {
+  CliFixture f;
+  f.add_token("xoxb-no-email", {"users:read", "chat:write"});
+  auto run = run_bridgebot("test-connection --config " +
+                           f.config("xoxb-no-email", f.server.api_base_url()));
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.output, Catch::Contains("missing required scope users:read.email"));
+  CHECK_THAT(run.output, Catch::Contains("Bot Token Scopes"));
+  CHECK_THAT(run.output, Catch::Contains("reinstall"));
+}
+
+TEST_CASE("test-connection on an expired token says to re-generate it", "[installs][cli]") {
+  CliFixture f;
+  f.add_token("xoxb-expired", {"users:read", "users:read.email", "chat:write"},
+              emulator::TokenState::expired);
+  auto run = run_bridgebot("test-connection --config " +
+                           f.config("xoxb-expired", f.server.api_base_url()));
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.output, Catch::Contains("FAILED: token_expired"));
+  CHECK_THAT(run.output, Catch::Contains("Re-generate token"));
+}
+
+TEST_CASE("test-connection against an unreachable host says Slack could not be reached",
+          "[installs][cli]") {
+  CliFixture f;
+  // A port that was free a moment ago: nothing listens there.
+  std::uint16_t port = 0;
+  {
+    net::HttpServer probe(
+        {}, [](net::HttpRequest, net::Responder respond) { respond(net::HttpResponse{}); });
+    REQUIRE(probe.start().ok());
+    port = probe.port();
+    probe.stop();
+  }
+  auto run = run_bridgebot(
+      "test-connection --config " +
+      f.config(f.demo.bot_token, "http://127.0.0.1:" + std::to_string(port) + "/api/"));
+  CHECK(run.exit_code == 1);
+  CHECK_THAT(run.output, Catch::Contains("could not be reached"));
+}
+
+TEST_CASE("deploy/slack-app-manifest.yaml is what `bridgebot manifest` prints", "[installs][cli]") {
+  auto run = run_bridgebot("manifest");
+  REQUIRE(run.exit_code == 0);
+  std::ifstream file(std::string(BRIDGEBOT_SOURCE_DIR) + "/deploy/slack-app-manifest.yaml");
+  REQUIRE(file.good());
+  std::stringstream saved;
+  saved << file.rdbuf();
+  // On a difference, regenerate it: bridgebot manifest > deploy/slack-app-manifest.yaml
+  CHECK(saved.str() == run.output);
+}

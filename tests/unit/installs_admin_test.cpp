@@ -1,0 +1,138 @@
+#include <catch2/catch.hpp>
+
+#include "bridgebot/bridge/connection_test.h"
+#include "bridgebot/bridge/masked_email.h"
+#include "bridgebot/bridge/oauth_states.h"
+#include "installs_fakes.h"
+
+using namespace bridgebot;
+using bridge::InstallationService;
+
+TEST_CASE("Test Connection tells the admin the next step for each failure", "[installs]") {
+  CHECK_THAT(bridge::admin_action_for("token_expired"), Catch::Contains("Re-generate token"));
+  CHECK_THAT(bridge::admin_action_for("invalid_auth"), Catch::Contains("Reinstall"));
+  CHECK_THAT(bridge::admin_action_for("token_revoked"), Catch::Contains("Reinstall"));
+  CHECK_THAT(bridge::admin_action_for("missing_scopes"), Catch::Contains("Bot Token Scopes"));
+  CHECK_THAT(bridge::admin_action_for("link_disabled"), Catch::Contains("Socket Mode on"));
+  CHECK_THAT(bridge::admin_action_for("tls_failed"), Catch::Contains("certificate"));
+  CHECK_THAT(bridge::admin_action_for("connect_failed"), Catch::Contains("could not be reached"));
+}
+
+TEST_CASE("Test Connection fails on missing scopes and on a disabled Socket Mode link",
+          "[installs]") {
+  test::FakeSlack slack;
+  slack.add_live("xoxb-t");
+  slack.scopes = {"users:read", "chat:write"};
+  auto missing = bridge::test_connection(slack, {"", "xoxb-t"}, "connected");
+  CHECK_FALSE(missing.ok);
+  CHECK(missing.error == "missing_scopes");
+  CHECK(missing.missing_scopes == std::vector<std::string>{"users:read.email"});
+  slack.scopes = {"users:read", "users:read.email", "chat:write"};
+  auto disabled = bridge::test_connection(slack, {"", "xoxb-t"}, "link_disabled");
+  CHECK_FALSE(disabled.ok);
+  CHECK(disabled.error == "link_disabled");
+  CHECK(bridge::test_connection(slack, {"", "xoxb-t"}, "connected").ok);
+}
+
+TEST_CASE("a masked email is recognisable but not readable", "[installs]") {
+  CHECK(bridge::mask_email("alice.smith@example.com") == "a***h@e***.com");
+  CHECK(bridge::mask_email("bo@x.io") == "b*@x***.io");
+  CHECK(bridge::mask_email("") == "(none)");
+}
+
+TEST_CASE("an OAuth state works once, for its own flow, within ten minutes", "[installs][oauth]") {
+  test::TempStore temp;
+  core::FakeClock clock;
+  bridge::OAuthStates states{*temp.db, temp.box, clock};
+  using bridge::OAuthFlow;
+
+  const std::string token = states.issue({OAuthFlow::install, {}, {}, {}, {}});
+  CHECK(states.consume(token, {OAuthFlow::connect}).error().code == "invalid_state");
+  REQUIRE(states.consume(token, {OAuthFlow::install}).ok());
+  CHECK(states.consume(token, {OAuthFlow::install}).error().code == "reused_state");
+
+  std::string tampered = states.issue({OAuthFlow::install, {}, {}, {}, {}});
+  tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
+  CHECK(states.consume(tampered, {OAuthFlow::install}).error().code == "invalid_state");
+
+  const std::string later =
+      states.issue({OAuthFlow::connect, "T0001", "p-1", "a@b.c", "https://x"});
+  clock.advance(std::chrono::minutes(11));
+  CHECK(states.consume(later, {OAuthFlow::connect}).error().code == "expired_state");
+}
+
+TEST_CASE("Disconnect purges even when Slack cannot revoke the token, and says so",
+          "[installs][disconnect]") {
+  test::TempStore temp;
+  test::FakeSlack slack;
+  core::FakeClock clock;
+  InstallationService service{*temp.db, slack, temp.box, clock};
+  slack.add_live("xoxb-plain");
+  REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+  REQUIRE(temp.db->put_link({"T0001", "p-1", "U0001", "a@example.com", 1, std::nullopt}).ok());
+  slack.fail_revoke = "connect_failed";
+
+  auto outcome = service.disconnect("T0001");
+  REQUIRE(outcome.ok());
+  CHECK_FALSE(outcome->token_revoked);
+  CHECK_THAT(outcome->revoke_error, Catch::Contains("connect_failed"));
+  CHECK(outcome->purged.links == 1);
+  CHECK_FALSE(service.active("T0001").ok());
+  CHECK_FALSE(temp.db->get_link("T0001", "p-1").value().has_value());
+}
+
+TEST_CASE("Edit refuses a domain of another workspace and a notification_channel that is no id",
+          "[installs][edit]") {
+  test::TempStore temp;
+  test::FakeSlack slack;
+  core::FakeClock clock;
+  InstallationService service{*temp.db, slack, temp.box, clock};
+  slack.add_live("xoxb-plain");
+  REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+
+  bridge::InstallationEdit other;
+  other.workspace_domain = "globex";
+  CHECK(service.edit("T0001", other).error().code == "domain_mismatch");
+  bridge::InstallationEdit channel;
+  channel.notification_channel = "#alerts";
+  CHECK(service.edit("T0001", channel).error().code == "invalid_field");
+
+  bridge::InstallationEdit good;
+  good.workspace_domain = "https://ACME.slack.com/";
+  good.notification_channel = "C0123456";
+  good.sender_identity = false;
+  auto edited = service.edit("T0001", good);
+  REQUIRE(edited.ok());
+  CHECK(edited->notification_channel == "C0123456");
+  CHECK_FALSE(edited->sender_identity);
+  CHECK(service.active("T0001")->notification_channel == "C0123456");
+}
+
+TEST_CASE("Connect refuses a Slack account with another email and keeps no token",
+          "[installs][connect]") {
+  test::TempStore temp;
+  test::FakeSlack slack;
+  core::FakeClock clock;
+  InstallationService service{*temp.db, slack, temp.box, clock};
+  slack.add_live("xoxb-plain");
+  REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+  slack::OAuthAccess access;
+  access.team = {"T0001", "Acme"};
+  access.authed_user.id = "U0002";
+  access.authed_user.access_token = "xoxp-bob";
+  slack.user_email = "bob@example.com";
+
+  auto refused = service.connect_user("T0001", "p-alice", "alice@example.com", access);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == "email_mismatch");
+  CHECK_THAT(refused.error().message, Catch::Contains("b***b@e***.com"));
+  CHECK_FALSE(temp.db->get_link("T0001", "p-alice").value().has_value());
+
+  slack.user_email = " Alice@Example.com";
+  auto linked = service.connect_user("T0001", "p-alice", "alice@example.com", access);
+  REQUIRE(linked.ok());
+  CHECK(service.connected_user_token("T0001", "p-alice").value() == "xoxp-bob");
+  REQUIRE(service.revoke_user_token("T0001", "p-alice").ok());
+  CHECK_FALSE(service.connected_user_token("T0001", "p-alice").value().has_value());
+  CHECK(temp.db->get_link("T0001", "p-alice").value().has_value());  // email-only link stays
+}
