@@ -2,7 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "bridgebot/api/installation_routes.h"
 #include "bridgebot/api/link_routes.h"
+#include "bridgebot/api/oauth_routes.h"
 #include "bridgebot/api/platform_api.h"
 #include "bridgebot/bridge/acceptor.h"
 #include "bridgebot/bridge/directory.h"
@@ -10,6 +16,7 @@
 #include "bridgebot/bridge/dispatcher.h"
 #include "bridgebot/bridge/events.h"
 #include "bridgebot/bridge/installation_service.h"
+#include "bridgebot/bridge/oauth_states.h"
 #include "bridgebot/core/json.h"
 #include "bridgebot/core/secret_box.h"
 #include "bridgebot/core/thread_pool.h"
@@ -41,6 +48,34 @@ class EventsFromSocketMode final : public slack::EnvelopeHandler {
   bridge::EventHandler& events_;
 };
 
+// Runs `job` now and then every `period` on its own thread until destroyed.
+class PeriodicJob {
+ public:
+  PeriodicJob(std::chrono::seconds period, std::function<void()> job)
+      : thread_([this, period, job = std::move(job)] {
+          std::unique_lock lock(mutex_);
+          do {
+            lock.unlock();
+            job();
+            lock.lock();
+          } while (!wake_.wait_for(lock, period, [this] { return stopping_; }));
+        }) {}
+  ~PeriodicJob() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: starts after the fields it uses
+};
+
 }  // namespace
 
 // Construction order is dependency order; members are destroyed in reverse.
@@ -51,6 +86,8 @@ struct App::Parts {
   std::unique_ptr<slack::RateLimiter> limiter;
   std::unique_ptr<slack::WebApi> slack;
   std::unique_ptr<bridge::InstallationService> installations;
+  std::unique_ptr<bridge::OAuthStates> oauth_states;
+  std::unique_ptr<PeriodicJob> token_refresher;
   std::unique_ptr<bridge::Directory> directory;
   std::unique_ptr<bridge::DirectorySweeper> sweeper;
   std::unique_ptr<bridge::Dispatcher> dispatcher;
@@ -141,8 +178,13 @@ Status App::start() {
   p.http = net::make_http_client(http_options);
   p.limiter = std::make_unique<slack::RateLimiter>(clock);
   p.slack = std::make_unique<slack::WebApi>(*p.http, config_.slack.api_base_url, clock, *p.limiter);
-  p.installations =
-      std::make_unique<bridge::InstallationService>(*p.store, *p.slack, *p.box, clock);
+  bridge::InstallationServiceOptions install_options;
+  if (const auto& oauth = config_.slack.oauth) {
+    install_options.oauth = slack::OAuthClient{oauth->client_id, oauth->client_secret};
+  }
+  p.installations = std::make_unique<bridge::InstallationService>(*p.store, *p.slack, *p.box, clock,
+                                                                  install_options);
+  p.oauth_states = std::make_unique<bridge::OAuthStates>(*p.store, *p.box, clock);
 
   if (!config_.slack.bot_token.empty()) {
     auto installed =
@@ -190,7 +232,20 @@ Status App::start() {
         return out;
       }});
 
-  api::add_link_routes(*p.platform, {*p.store, *p.directory, *p.acceptor, clock, nullptr});
+  api::add_link_routes(
+      *p.platform, {*p.store, *p.directory, *p.acceptor, clock,
+                    [i = p.installations.get()](const std::string& team, const std::string& user) {
+                      (void)i->revoke_user_token(team, user);  // best effort, logged inside
+                    }});
+  api::add_installation_routes(*p.platform,
+                               {*p.installations, *p.store, [&p](std::string_view) -> std::string {
+                                  if (!p.socket_mode) return "disabled";
+                                  return slack::to_string(p.socket_mode->status().state);
+                                }});
+  api::add_oauth_routes(*p.platform, {config_, *p.installations, *p.oauth_states, *p.slack});
+  // Rotating tokens are refreshed ahead of expiry even when no event arrives (bolt-js #1968).
+  p.token_refresher = std::make_unique<PeriodicJob>(
+      std::chrono::minutes(5), [i = p.installations.get()] { (void)i->refresh_due(); });
 
   p.dispatcher->start();
   p.sweeper->start();
@@ -200,6 +255,7 @@ Status App::start() {
   if (config_.slack.socket_mode_enabled) {
     slack::RetryPolicy short_waits;
     short_waits.max_wait = std::chrono::seconds(2);
+    short_waits.max_attempts = 1;
     p.socket_slack = std::make_unique<slack::WebApi>(*p.http, config_.slack.api_base_url, clock,
                                                      *p.limiter, short_waits);
     p.envelope_handler = std::make_unique<EventsFromSocketMode>(*p.events);
@@ -230,6 +286,7 @@ void App::stop() {
   Parts& p = *parts_;
   if (p.server) p.server->stop();
   if (p.socket_mode) p.socket_mode->stop();
+  p.token_refresher.reset();
   if (p.workers) p.workers->shutdown();
   if (p.sweeper) p.sweeper->stop();
   if (p.dispatcher) p.dispatcher->stop();
