@@ -25,11 +25,18 @@ int list(AdminContext& context) {
   for (const auto& inst : *all) {
     if (inst.state != store::InstallationState::active) continue;
     ++shown;
+    auto usage = context.store->team_usage(inst.team_id);
+    if (!usage.ok()) {
+      std::cerr << inst.team_id << ": " << usage.error().to_string() << "\n";
+      return 2;
+    }
     std::cout << inst.team_id << "  " << inst.domain << "  bot " << inst.bot_user_id << "  token "
               << (inst.token_expires_at
                       ? "rotating, expires at " + std::to_string(*inst.token_expires_at)
                       : std::string("does not expire"))
-              << "  missing scopes " << joined(slack::missing_scopes(inst.scopes)) << "\n";
+              << "  missing scopes " << joined(slack::missing_scopes(inst.scopes)) << "  links "
+              << usage->links << " (" << usage->connected_users << " connected)  queued "
+              << usage->queued_items << "\n";
   }
   if (shown == 0) std::cout << "no workspace is installed\n";
   return 0;
@@ -80,6 +87,11 @@ int disconnect(AdminContext& context, const std::string& team_id) {
     std::cout << "warning: Slack did not revoke the token (" << outcome->revoke_error
               << "): revoke it in the app's settings (OAuth & Permissions)\n";
   }
+  if (outcome->user_tokens_revoked < outcome->user_tokens) {
+    std::cout << "warning: Slack did not revoke "
+              << outcome->user_tokens - outcome->user_tokens_revoked << " of "
+              << outcome->user_tokens << " personal Connect token(s); they were deleted here\n";
+  }
   return 0;
 }
 
@@ -109,15 +121,14 @@ int rotate_key_command(const std::string& config_path, const std::string& old_ke
     std::cerr << config_path << ": " << context.error().to_string() << "\n";
     return 2;
   }
-  auto counts = bridge::reseal_installations(*(*context)->store, *(*context)->box);
+  auto counts = bridge::reseal_stored_secrets(*(*context)->store, *(*context)->box);
   if (!counts.ok()) {
     std::cerr << counts.error().to_string() << "\n";
     return 1;
   }
   std::cout << "re-sealed " << counts->secrets << " secret(s) in " << counts->installations
-            << " installation(s) with key " << (*context)->box->current_key_id() << "\n"
-            << "note: personal Connect user tokens keep their old seal; they open only while "
-               "the old key is configured, so users may have to connect again\n";
+            << " installation(s) and " << counts->links << " connected user(s) with key "
+            << (*context)->box->current_key_id() << "\n";
   return 0;
 }
 

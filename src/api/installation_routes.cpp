@@ -130,8 +130,16 @@ class InstallationRoutes : public std::enable_shared_from_this<InstallationRoute
     return deps_.socket_mode_state ? deps_.socket_mode_state(team_id) : std::string();
   }
 
+  Result<std::string> describe(const store::Installation& inst) const {
+    auto usage = deps_.store.team_usage(inst.team_id);
+    if (!usage.ok()) return usage.error();
+    return installation_json(inst, socket_mode(inst.team_id), *usage);
+  }
+
   net::HttpResponse one(int status, const store::Installation& inst) const {
-    return json_response(status, installation_json(inst, socket_mode(inst.team_id)));
+    auto body = describe(inst);
+    if (!body.ok()) return error_of(body.error());
+    return json_response(status, *body);
   }
 
   net::HttpResponse list() const {
@@ -141,7 +149,9 @@ class InstallationRoutes : public std::enable_shared_from_this<InstallationRoute
     bool first = true;
     for (const auto& inst : *all) {
       if (inst.state != store::InstallationState::active) continue;
-      body += (first ? "" : ",") + installation_json(inst, socket_mode(inst.team_id));
+      auto described = describe(inst);
+      if (!described.ok()) return error_of(described.error());
+      body += (first ? "" : ",") + *described;
       first = false;
     }
     return json_response(200, body + "]}");
@@ -189,10 +199,18 @@ class InstallationRoutes : public std::enable_shared_from_this<InstallationRoute
     response.status = 204;
     // 204 has no body: whether Slack took the revocation travels in a header.
     response.headers.set("X-Bridge-Token-Revoked", outcome->token_revoked ? "true" : "false");
+    response.headers.set(
+        "X-Bridge-User-Tokens-Revoked",
+        std::to_string(outcome->user_tokens_revoked) + "/" + std::to_string(outcome->user_tokens));
     if (!outcome->token_revoked) {
       response.headers.set("X-Bridge-Warning",
                            "Slack could not revoke the token (" + outcome->revoke_error +
                                "); everything was deleted here, revoke it in the app settings");
+    } else if (outcome->user_tokens_revoked < outcome->user_tokens) {
+      response.headers.set("X-Bridge-Warning",
+                           "Slack did not revoke " +
+                               std::to_string(outcome->user_tokens - outcome->user_tokens_revoked) +
+                               " personal Connect token(s); they were deleted here");
     }
     return response;
   }
@@ -203,8 +221,8 @@ class InstallationRoutes : public std::enable_shared_from_this<InstallationRoute
 
 }  // namespace
 
-std::string installation_json(const store::Installation& inst,
-                              const std::string& socket_mode_state) {
+std::string installation_json(const store::Installation& inst, const std::string& socket_mode_state,
+                              const store::TeamUsage& usage) {
   std::string body = "{\"team_id\":" + core::json_quote(inst.team_id) +
                      ",\"team_name\":" + core::json_quote(inst.team_name) +
                      ",\"domain\":" + core::json_quote(inst.domain) +
@@ -222,7 +240,10 @@ std::string installation_json(const store::Installation& inst,
         ",\"incoming_webhook\":{\"channel\":" + core::json_quote(inst.incoming_webhook->channel) +
         ",\"channel_id\":" + core::json_quote(inst.incoming_webhook->channel_id) + "}";
   }
-  return body + ",\"installed_at\":" + std::to_string(inst.installed_at) + "}";
+  return body + ",\"links\":" + std::to_string(usage.links) +
+         ",\"connected_users\":" + std::to_string(usage.connected_users) +
+         ",\"queued_items\":" + std::to_string(usage.queued_items) +
+         ",\"installed_at\":" + std::to_string(inst.installed_at) + "}";
 }
 
 void add_installation_routes(PlatformApi& api, InstallationRoutesDeps deps) {

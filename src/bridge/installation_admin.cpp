@@ -96,6 +96,7 @@ Result<DisconnectOutcome> InstallationService::disconnect(std::string_view team_
     return unknown_team(team_id);
   }
   DisconnectOutcome outcome;
+  bool slack_unreachable = false;
   auto token = open((*record)->bot_token, bot_token_context(team_id));
   if (!token.ok()) {
     outcome.revoke_error = token.error().to_string();
@@ -105,14 +106,26 @@ Result<DisconnectOutcome> InstallationService::disconnect(std::string_view team_
     // Slack unreachable or the token already dead: the admin asked to disconnect, so the data
     // goes anyway; the response says the token may still be live at Slack.
     outcome.revoke_error = revoked.error().to_string();
+    slack_unreachable = revoked.error().transient;
     spdlog::warn("disconnect {}: auth.revoke failed ({}); purging anyway", team_id,
                  outcome.revoke_error);
+  }
+  auto links = store_.links_of_team(team_id);
+  if (!links.ok()) return links.error();
+  for (const store::Link& link : *links) {
+    if (!link.user_token) continue;
+    ++outcome.user_tokens;
+    // With Slack unreachable, one try per user would only make the admin wait.
+    if (!slack_unreachable && revoke_at_slack(link)) ++outcome.user_tokens_revoked;
   }
   auto purged = store_.purge_team(team_id, clock_.unix_seconds());
   if (!purged.ok()) return purged.error();
   outcome.purged = *purged;
-  spdlog::info("disconnected workspace {}: {} links and {} queued items deleted", team_id,
-               outcome.purged.links, outcome.purged.outbox_items);
+  spdlog::info(
+      "disconnected workspace {}: {} links ({} user tokens, {} revoked) and {} queued items "
+      "deleted",
+      team_id, outcome.purged.links, outcome.user_tokens, outcome.user_tokens_revoked,
+      outcome.purged.outbox_items);
   return outcome;
 }
 
@@ -167,15 +180,19 @@ Status InstallationService::revoke_user_token(std::string_view team_id,
   if (!link.ok()) return link.error();
   if (!link->has_value() || !(*link)->user_token) return Status::success();
   store::Link current = **link;
-  auto token = open(current.user_token->token, user_token_context(team_id, current.slack_user_id));
-  if (token.ok()) {
-    if (auto revoked = slack_.auth_revoke({std::string(team_id), *token}); !revoked.ok()) {
-      spdlog::warn("revoking the user token of {} in {} failed ({}); dropping it anyway",
-                   platform_user_id, team_id, revoked.error().to_string());
-    }
-  }
+  (void)revoke_at_slack(current);
   current.user_token.reset();
   return store_.put_link(current);
+}
+
+bool InstallationService::revoke_at_slack(const store::Link& link) {
+  auto token = open(link.user_token->token, user_token_context(link.team_id, link.slack_user_id));
+  Status revoked = token.ok() ? slack_.auth_revoke({link.team_id, *token}) : Status(token.error());
+  if (!revoked.ok()) {
+    spdlog::warn("revoking the user token of {} in {} failed ({}); dropping it anyway",
+                 link.platform_user_id, link.team_id, revoked.error().to_string());
+  }
+  return revoked.ok();
 }
 
 }  // namespace bridgebot::bridge

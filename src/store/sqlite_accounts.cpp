@@ -232,6 +232,13 @@ Result<std::vector<Link>> SqliteStore::links_of_platform_user(std::string_view p
       [&](Connection& db) { return query_all(db, kSelect, {platform_user_id}, link_from_row); });
 }
 
+Result<std::vector<Link>> SqliteStore::links_of_team(std::string_view team_id) {
+  static const std::string kSelect = "SELECT " + std::string(kLinkColumns) +
+                                     " FROM links WHERE team_id = ?1 ORDER BY platform_user_id";
+  return with_reader(
+      [&](Connection& db) { return query_all(db, kSelect, {team_id}, link_from_row); });
+}
+
 Result<bool> SqliteStore::delete_link(std::string_view team_id, std::string_view platform_user_id) {
   auto deleted =
       delete_rows(writer_, "DELETE FROM links WHERE team_id = ?1 AND platform_user_id = ?2",

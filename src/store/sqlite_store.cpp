@@ -68,5 +68,20 @@ Result<PurgeCounts> SqliteStore::purge_team(std::string_view team_id, UnixSecond
   return counts;
 }
 
+Result<TeamUsage> SqliteStore::team_usage(std::string_view team_id) {
+  return with_reader([&](Connection& db) -> Result<TeamUsage> {
+    // Both counts in one statement, so they come from one snapshot of the database.
+    auto query = db.prepare(
+        "SELECT (SELECT COUNT(*) FROM links WHERE team_id = ?1), "
+        "(SELECT COUNT(*) FROM links WHERE team_id = ?1 AND has_user_token != 0), "
+        "(SELECT COUNT(*) FROM outbox WHERE team_id = ?1 AND status IN ('queued', 'in_flight'))");
+    if (!query) return query.error();
+    query->bind(1, team_id);
+    auto row = query->step();
+    if (!row) return row.error();
+    return TeamUsage{query->integer(0), query->integer(1), query->integer(2)};
+  });
+}
+
 }  // namespace sqlite
 }  // namespace bridgebot::store

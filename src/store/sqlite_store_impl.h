@@ -45,6 +45,7 @@ class SqliteStore final : public Store {
   Result<std::optional<Link>> find_link_by_slack_user(std::string_view team_id,
                                                       std::string_view slack_user_id) override;
   Result<std::vector<Link>> links_of_platform_user(std::string_view platform_user_id) override;
+  Result<std::vector<Link>> links_of_team(std::string_view team_id) override;
   Result<bool> delete_link(std::string_view team_id, std::string_view platform_user_id) override;
 
   Status upsert_directory(const std::vector<DirectoryEntry>& entries) override;
@@ -65,6 +66,7 @@ class SqliteStore final : public Store {
   Status release_lease(std::string_view name, std::string_view owner) override;
 
   Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) override;
+  Result<TeamUsage> team_usage(std::string_view team_id) override;
 
   StoreStats stats() const override { return {writer_.operations(), writer_.transactions()}; }
 

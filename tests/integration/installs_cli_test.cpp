@@ -1,16 +1,18 @@
 // `bridgebot test-connection` and `bridgebot manifest` as an admin runs them: the real binary,
 // a configuration file, and the Slack emulator on loopback.
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/net/http_server.h"
 #include "slack_emulator/seed.h"
 #include "slack_emulator/server.h"
+#include "support/bot_process.h"
 
 using namespace bridgebot;
 
@@ -51,15 +53,26 @@ struct CliFixture {
     std::filesystem::remove_all(dir);
   }
 
-  // A configuration whose slack.bot_token is `token` and whose API is at `api_base_url`.
-  std::string config(const std::string& token, const std::string& api_base_url) {
-    auto path = dir / "bridgebot.yaml";
-    std::ofstream out(path);
+  // The YAML of a configuration whose slack.bot_token is `token` and whose API is at
+  // `api_base_url`; `encryption_key` and `listen` are left out when empty.
+  std::string config_yaml(const std::string& token, const std::string& api_base_url,
+                          const std::string& encryption_key = "", const std::string& listen = "") {
+    std::ostringstream out;
     out << "slack:\n  bot_token: " << token << "\n  workspace_domain: acme\n"
         << "  api_base_url: " << api_base_url << "\n  socket_mode:\n    enabled: false\n"
         << "  tls:\n    allow_plaintext: true\n"
-        << "platform:\n  signing_secret: s3cret-signing\n  admin_token: s3cret-admin\n"
-        << "store:\n  url: sqlite:" << (dir / "bridge.db").string() << "\n";
+        << "platform:\n  signing_secret: s3cret-signing\n  admin_token: s3cret-admin\n";
+    if (!listen.empty()) out << "  listen: \"" << listen << "\"\n";
+    out << "store:\n  url: sqlite:" << (dir / "bridge.db").string() << "\n";
+    if (!encryption_key.empty()) out << "security:\n  encryption_key: " << encryption_key << "\n";
+    return out.str();
+  }
+
+  // Writes config_yaml(...) to a file; returns its path.
+  std::string config(const std::string& token, const std::string& api_base_url,
+                     const std::string& encryption_key = "") {
+    auto path = dir / "bridgebot.yaml";
+    std::ofstream(path) << config_yaml(token, api_base_url, encryption_key);
     return path.string();
   }
 
@@ -141,4 +154,37 @@ TEST_CASE("deploy/slack-app-manifest.yaml is what `bridgebot manifest` prints", 
   saved << file.rdbuf();
   // On a difference, regenerate it: bridgebot manifest > deploy/slack-app-manifest.yaml
   CHECK(saved.str() == run.output);
+}
+
+TEST_CASE("rotate-key re-seals the stored token so the old key can be dropped",
+          "[installs][cli][keys]") {
+  CliFixture f;
+  const std::string old_key = core::base64_encode(core::random_bytes(32));
+  const std::string new_key = core::base64_encode(core::random_bytes(32));
+  {
+    // `bridgebot run` stores the configured bot token sealed under the old key.
+    std::filesystem::create_directories(f.dir / "run");
+    test::BotProcess bot(f.dir / "run", f.config_yaml(f.demo.bot_token, f.server.api_base_url(),
+                                                      old_key, "{{LISTEN}}"));
+    auto failure = bot.start();
+    REQUIRE_FALSE(failure);
+    REQUIRE(bot.terminate().code == 0);
+  }
+  const std::string config = f.config(f.demo.bot_token, f.server.api_base_url(), new_key);
+
+  auto before = run_bridgebot("installations test --config " + config);
+  INFO(before.output);
+  CHECK(before.exit_code != 0);
+  CHECK_THAT(before.output, Catch::Contains("decrypt_failed"));
+
+  auto rotated = run_bridgebot("rotate-key --config " + config + " --old-key " + old_key);
+  INFO(rotated.output);
+  CHECK(rotated.exit_code == 0);
+  CHECK_THAT(rotated.output, Catch::Contains("re-sealed 1 secret(s) in 1 installation(s)"));
+
+  auto after = run_bridgebot("installations test --config " + config);
+  INFO(after.output);
+  CHECK(after.exit_code == 0);
+  CHECK_THAT(after.output, Catch::Contains("OK"));
+  CHECK_THAT(after.output, !Catch::Contains(old_key));
 }

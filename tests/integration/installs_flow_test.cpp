@@ -140,6 +140,33 @@ struct Bridge {
   }
 
   store::Installation stored() { return db->get_installation("T0001").value().value(); }
+
+  // Installs T0001 with the demo bot token (manual setup); requires 201.
+  void install_manually() {
+    REQUIRE(send("POST", "/v1/installations",
+                 R"({"bot_token":")" + demo.bot_token + R"(","workspace_domain":"acme"})")
+                .status == 201);
+  }
+
+  // Accepts a message for bob straight into the store, as if the platform had sent it.
+  void queue_message(const std::string& id) {
+    store::AcceptRequest queued;
+    queued.source_id = id;
+    queued.team_id = "T0001";
+    queued.items.push_back({"recipient", "U0002", "{}", "", 0});
+    REQUIRE(db->accept(queued).ok());
+  }
+
+  // Asks for platform user `user_id`'s personal Connect link (signed POST .../connect);
+  // returns the link.
+  std::string connect_link(const std::string& user_id, const std::string& email) {
+    auto link =
+        send_signed("/v1/users/" + user_id + "/connect",
+                    R"({"email":")" + email +
+                        R"(","team_id":"T0001","return_to":"https://platform.example/done"})");
+    REQUIRE(link.status == 200);
+    return core::json_string(core::parse_json(link.body).value(), "url").value();
+  }
 };
 
 }  // namespace
@@ -241,6 +268,7 @@ TEST_CASE("Admin endpoints: list, test, rotate, edit and disconnect an installat
   CHECK_THAT(list.body, Catch::Contains(R"("team_id":"T0001")"));
   CHECK_THAT(list.body, Catch::Contains(R"("socket_mode":"connected")"));
   CHECK_THAT(list.body, Catch::Contains(R"("missing_scopes":[])"));
+  CHECK_THAT(list.body, Catch::Contains(R"("links":0,"connected_users":0,"queued_items":0)"));
   CHECK_THAT(list.body, !Catch::Contains("xoxb"));
 
   auto test = b.send("POST", "/v1/installations/T0001/test");
@@ -268,9 +296,13 @@ TEST_CASE("Admin endpoints: list, test, rotate, edit and disconnect an installat
   CHECK_THAT(edited.body, Catch::Contains(R"("notification_channel":"C0002")"));
 
   REQUIRE(b.db->put_link({"T0001", "p-bob", "U0002", "bob@example.com", 1, std::nullopt}).ok());
+  b.queue_message("msg-1");
+  CHECK_THAT(b.send("GET", "/v1/installations").body,
+             Catch::Contains(R"("links":1,"connected_users":0,"queued_items":1)"));
   auto gone = b.send("DELETE", "/v1/installations/T0001");
   CHECK(gone.status == 204);
   CHECK(gone.headers.get("X-Bridge-Token-Revoked") == "true");
+  CHECK(gone.headers.get("X-Bridge-User-Tokens-Revoked") == "0/0");
   CHECK(b.auth_test_error(b.demo.bot_token) == "token_revoked");
   CHECK_FALSE(b.db->get_link("T0001", "p-bob").value().has_value());
   CHECK(b.stored().state == store::InstallationState::revoked);
@@ -281,15 +313,9 @@ TEST_CASE("Admin endpoints: list, test, rotate, edit and disconnect an installat
 TEST_CASE("Disconnect purges the workspace even when Slack is unreachable, and says so",
           "[installs][admin]") {
   Bridge b;
-  REQUIRE(b.send("POST", "/v1/installations",
-                 R"({"bot_token":")" + b.demo.bot_token + R"(","workspace_domain":"acme"})")
-              .status == 201);
+  b.install_manually();
   REQUIRE(b.db->put_link({"T0001", "p-bob", "U0002", "bob@example.com", 1, std::nullopt}).ok());
-  store::AcceptRequest queued;
-  queued.source_id = "msg-1";
-  queued.team_id = "T0001";
-  queued.items.push_back({"recipient", "U0002", "{}", "", 0});
-  REQUIRE(b.db->accept(queued).ok());
+  b.queue_message("msg-1");
   REQUIRE(b.db->put_thread_anchor({"T0001", "C0002", "ticket-1", "C0002", "1.2"}).ok());
   b.slack_server->stop();
 
@@ -306,16 +332,12 @@ TEST_CASE("Disconnect purges the workspace even when Slack is unreachable, and s
 TEST_CASE("Personal Connect links a user with their token and returns to the platform",
           "[installs][connect]") {
   Bridge b;
-  REQUIRE(b.send("POST", "/v1/installations",
-                 R"({"bot_token":")" + b.demo.bot_token + R"(","workspace_domain":"acme"})")
-              .status == 201);
+  b.install_manually();
   b.slack_emulator.with_state([](emulator::State& s) { s.consent.user_id = "U0001"; });
-  const std::string body =
-      R"({"email":"Alice@Example.com","team_id":"T0001","return_to":"https://platform.example/done"})";
-  CHECK(b.send("POST", "/v1/users/p-alice/connect", body).status == 401);  // unsigned
-  auto link = b.send_signed("/v1/users/p-alice/connect", body);
-  REQUIRE(link.status == 200);
-  auto url = core::json_string(core::parse_json(link.body).value(), "url").value();
+  CHECK(b.send("POST", "/v1/users/p-alice/connect",
+               R"({"email":"Alice@Example.com","team_id":"T0001","return_to":"https://x/"})")
+            .status == 401);  // unsigned
+  const std::string url = b.connect_link("p-alice", "Alice@Example.com");
   CHECK_THAT(url, Catch::StartsWith(b.base + "/slack/connect?t="));
 
   const std::string back = b.authorize_redirect(url);
@@ -334,18 +356,31 @@ TEST_CASE("Personal Connect links a user with their token and returns to the pla
 TEST_CASE("Personal Connect with a Slack account of another email links nothing",
           "[installs][connect]") {
   Bridge b;
-  REQUIRE(b.send("POST", "/v1/installations",
-                 R"({"bot_token":")" + b.demo.bot_token + R"(","workspace_domain":"acme"})")
-              .status == 201);
+  b.install_manually();
   b.slack_emulator.with_state([](emulator::State& s) { s.consent.user_id = "U0002"; });  // bob
-  auto link = b.send_signed(
-      "/v1/users/p-alice/connect",
-      R"({"email":"alice@example.com","team_id":"T0001","return_to":"https://platform.example/"})");
-  REQUIRE(link.status == 200);
-  auto url = core::json_string(core::parse_json(link.body).value(), "url").value();
-  auto page = b.browse(b.authorize_redirect(url));
+  auto page = b.browse(b.authorize_redirect(b.connect_link("p-alice", "alice@example.com")));
   CHECK(page.status == 409);
   CHECK_THAT(page.body, Catch::Contains("b***b@e***.com"));
   CHECK_THAT(page.body, !Catch::Contains("bob@example.com"));
+  CHECK_FALSE(b.db->get_link("T0001", "p-alice").value().has_value());
+}
+
+TEST_CASE("Disconnect revokes the connected users' own tokens at Slack as well as the bot's",
+          "[installs][connect][admin]") {
+  Bridge b;
+  b.install_manually();
+  b.slack_emulator.with_state([](emulator::State& s) { s.consent.user_id = "U0001"; });
+  REQUIRE(b.browse(b.authorize_redirect(b.connect_link("p-alice", "alice@example.com"))).status ==
+          302);
+  const std::string user_token =
+      b.installations->connected_user_token("T0001", "p-alice").value().value();
+  CHECK_THAT(b.send("GET", "/v1/installations").body,
+             Catch::Contains(R"("links":1,"connected_users":1)"));
+
+  auto gone = b.send("DELETE", "/v1/installations/T0001");
+  CHECK(gone.status == 204);
+  CHECK(gone.headers.get("X-Bridge-User-Tokens-Revoked") == "1/1");
+  CHECK(b.auth_test_error(user_token) == "token_revoked");
+  CHECK(b.auth_test_error(b.demo.bot_token) == "token_revoked");
   CHECK_FALSE(b.db->get_link("T0001", "p-alice").value().has_value());
 }

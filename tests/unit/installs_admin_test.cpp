@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "bridgebot/bridge/connection_test.h"
+#include "bridgebot/bridge/key_rotation.h"
 #include "bridgebot/bridge/masked_email.h"
 #include "bridgebot/bridge/oauth_states.h"
 #include "installs_fakes.h"
@@ -70,15 +72,77 @@ TEST_CASE("Disconnect purges even when Slack cannot revoke the token, and says s
   slack.add_live("xoxb-plain");
   REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
   REQUIRE(temp.db->put_link({"T0001", "p-1", "U0001", "a@example.com", 1, std::nullopt}).ok());
+  test::connect(service, slack, "carol", "U0003", "xoxp-carol");
   slack.fail_revoke = "connect_failed";
 
   auto outcome = service.disconnect("T0001");
   REQUIRE(outcome.ok());
   CHECK_FALSE(outcome->token_revoked);
   CHECK_THAT(outcome->revoke_error, Catch::Contains("connect_failed"));
-  CHECK(outcome->purged.links == 1);
+  CHECK(outcome->user_tokens == 1);
+  CHECK(outcome->user_tokens_revoked == 0);
+  CHECK(slack.revokes == 1);  // Slack is unreachable: no second try per user
+  CHECK(outcome->purged.links == 2);
   CHECK_FALSE(service.active("T0001").ok());
   CHECK_FALSE(temp.db->get_link("T0001", "p-1").value().has_value());
+}
+
+TEST_CASE("Disconnect revokes the bot token and every personal Connect token of the workspace",
+          "[installs][disconnect]") {
+  test::TempStore temp;
+  test::FakeSlack slack;
+  core::FakeClock clock;
+  InstallationService service{*temp.db, slack, temp.box, clock};
+  slack.add_live("xoxb-plain");
+  REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+  test::connect(service, slack, "alice", "U0001", "xoxp-alice");
+  test::connect(service, slack, "carol", "U0003", "xoxp-carol");
+  REQUIRE(temp.db->put_link({"T0001", "bob", "U0002", "bob@example.com", 1, std::nullopt}).ok());
+
+  auto outcome = service.disconnect("T0001");
+  REQUIRE(outcome.ok());
+  CHECK(outcome->token_revoked);
+  CHECK(outcome->user_tokens == 2);
+  CHECK(outcome->user_tokens_revoked == 2);
+  auto revoked = slack.revoked();
+  std::sort(revoked.begin(), revoked.end());
+  CHECK(revoked == std::vector<std::string>{"xoxb-plain", "xoxp-alice", "xoxp-carol"});
+  CHECK(outcome->purged.links == 3);
+  CHECK(temp.db->links_of_team("T0001").value().empty());
+}
+
+TEST_CASE("rotate-key re-seals bot, refresh and personal Connect tokens under the new key",
+          "[installs][keys]") {
+  test::TempStore temp;
+  test::FakeSlack slack;
+  core::FakeClock clock;
+  const std::string old_key = core::random_bytes(32);
+  const std::string new_key = core::random_bytes(32);
+  const core::SecretBox old_box{old_key};
+  InstallationService before{*temp.db, slack, old_box, clock};
+  test::install_rotating(before, *temp.db, slack, 99'999);
+  test::connect(before, slack, "alice", "U0001", "xoxp-alice");
+  REQUIRE(temp.db->put_link({"T0001", "bob", "U0002", "bob@example.com", 1, std::nullopt}).ok());
+
+  const core::SecretBox unrelated{core::random_bytes(32)};
+  auto refused = bridge::reseal_stored_secrets(*temp.db, unrelated);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().code == "wrong_key");
+  CHECK_THAT(refused.error().message, Catch::StartsWith("T0001: "));
+
+  const core::SecretBox rotating{new_key, {old_key}};
+  auto counts = bridge::reseal_stored_secrets(*temp.db, rotating);
+  REQUIRE(counts.ok());
+  CHECK(counts->installations == 1);
+  CHECK(counts->links == 1);    // bob's email-only link holds no secret
+  CHECK(counts->secrets == 3);  // bot token, refresh token, alice's user token
+  CHECK(bridge::reseal_stored_secrets(*temp.db, rotating)->secrets == 0);
+
+  // The old key can now be thrown away: everything opens with the new key alone.
+  const core::SecretBox new_only{new_key};
+  InstallationService after{*temp.db, slack, new_only, clock};
+  CHECK(after.active("T0001")->bot_token == "xoxe.xoxb-1-original");
+  CHECK(after.connected_user_token("T0001", "alice").value() == "xoxp-alice");
 }
 
 TEST_CASE("Edit refuses a domain of another workspace and a notification_channel that is no id",

@@ -49,10 +49,17 @@ class FakeSlack final : public slack::SlackApi {
     r.scopes = scopes;
     return r;
   }
-  Status auth_revoke(const slack::TeamToken&) override {
+  Status auth_revoke(const slack::TeamToken& auth) override {
     ++revokes;
     if (!fail_revoke.empty()) return make_error(fail_revoke, "revoke failed", true);
+    std::lock_guard lock(mutex_);
+    revoked_.push_back(auth.token);
     return Status::success();
+  }
+  // Tokens auth.revoke succeeded for, in call order.
+  std::vector<std::string> revoked() {
+    std::lock_guard lock(mutex_);
+    return revoked_;
   }
   Result<slack::SlackUser> users_lookup_by_email(const slack::TeamToken&,
                                                  std::string_view) override {
@@ -112,6 +119,7 @@ class FakeSlack final : public slack::SlackApi {
   std::mutex mutex_;
   std::vector<std::string> live_;
   std::vector<std::string> spent_;
+  std::vector<std::string> revoked_;
 };
 
 // A SQLite store in a fresh temporary directory, removed with the object.
@@ -154,6 +162,19 @@ inline void install_rotating(bridge::InstallationService& service, store::Store&
       service.seal("xoxe-1-refresh-0", bridge::InstallationService::refresh_token_context("T0001"));
   inst.token_expires_at = expires_at;
   REQUIRE(db.put_installation(inst).ok());
+}
+
+// Links `platform_user_id` to Slack user `slack_user_id` through personal Connect with user
+// token `user_token` (users.info answers the platform email).
+inline void connect(bridge::InstallationService& service, FakeSlack& slack,
+                    const std::string& platform_user_id, const std::string& slack_user_id,
+                    const std::string& user_token) {
+  slack::OAuthAccess access;
+  access.team = {"T0001", "Acme"};
+  access.authed_user.id = slack_user_id;
+  access.authed_user.access_token = user_token;
+  slack.user_email = platform_user_id + "@example.com";
+  REQUIRE(service.connect_user("T0001", platform_user_id, slack.user_email, access).ok());
 }
 
 }  // namespace bridgebot::test

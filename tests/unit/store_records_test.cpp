@@ -249,3 +249,42 @@ TEST_CASE("purge_team removes one team's rows table by table and keeps the other
   REQUIRE(again.ok());
   CHECK(again->links + again->outbox_items + again->sources + again->directory_entries == 0);
 }
+
+TEST_CASE("A team's links and unfinished items are listed and counted for that team only",
+          "[store][records]") {
+  StoreFixture f;
+  REQUIRE(f.store->put_link(link("T1", "p-carol", "U3")).ok());
+  auto email_only = link("T1", "p-bob", "U2");
+  email_only.user_token.reset();
+  REQUIRE(f.store->put_link(email_only).ok());
+  REQUIRE(f.store->put_link(link("T2", "p-dan", "U4")).ok());
+  AcceptRequest request;
+  request.source_id = "msg-1";
+  request.team_id = "T1";
+  request.items = {{"recipient", "U2", "{}", "T1:U2", 0},
+                   {"sender_copy", "U3", "{}", "T1:U3", 0},
+                   {"recipient", "U9", "{}", "T1:U9", 0}};
+  REQUIRE(f.store->accept(request).ok());
+  auto claimed = f.store->claim_due(0, 2, "worker");  // two in flight, one still queued
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->size() == 2);
+  REQUIRE(f.store->complete((*claimed)[0].item_id, ItemStatus::delivered, "", {}).ok());
+
+  auto links = f.store->links_of_team("T1");
+  REQUIRE(links.ok());
+  REQUIRE(links->size() == 2);
+  CHECK((*links)[0].platform_user_id == "p-bob");
+  CHECK((*links)[1].platform_user_id == "p-carol");
+  CHECK((*links)[1].user_token.has_value());
+
+  auto usage = f.store->team_usage("T1");
+  REQUIRE(usage.ok());
+  CHECK(usage->links == 2);
+  CHECK(usage->connected_users == 1);
+  CHECK(usage->queued_items == 2);  // the delivered item no longer counts
+  auto other = f.store->team_usage("T2");
+  REQUIRE(other.ok());
+  CHECK(other->links == 1);
+  CHECK(other->queued_items == 0);
+  CHECK(f.store->team_usage("T-none")->links == 0);
+}

@@ -26,6 +26,6 @@ void add_installation_routes(PlatformApi& api, InstallationRoutesDeps deps);
 
 // The JSON object GET /v1/installations lists for one installation (no secrets).
 std::string installation_json(const store::Installation& installation,
-                              const std::string& socket_mode_state);
+                              const std::string& socket_mode_state, const store::TeamUsage& usage);
 
 }  // namespace bridgebot::api

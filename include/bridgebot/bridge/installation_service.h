@@ -53,6 +53,9 @@ struct InstallationEdit {
 struct DisconnectOutcome {
   bool token_revoked = false;  // auth.revoke succeeded
   std::string revoke_error;    // why it did not (Slack unreachable, token already dead), or ""
+  // Personal Connect user tokens held for the workspace, and how many Slack revoked.
+  int user_tokens = 0;
+  int user_tokens_revoked = 0;
   store::PurgeCounts purged;
 };
 
@@ -103,8 +106,9 @@ class InstallationService final : public InstallationDirectory {
   // invalid_field (a notification_channel that is not a channel id).
   Result<store::Installation> edit(std::string_view team_id, const InstallationEdit& edit);
 
-  // Disconnect: auth.revoke (best effort: a failure is reported, never blocks the purge), then
-  // deletes everything held for the workspace. unknown_team when it is not installed.
+  // Disconnect: auth.revoke of the bot token and of every personal Connect user token (best
+  // effort: a failure is reported, never blocks the purge), then deletes everything held for the
+  // workspace. unknown_team when it is not installed.
   Result<DisconnectOutcome> disconnect(std::string_view team_id);
 
   // Personal Connect: `access` is oauth.v2.access's answer for the user scope. Checks with
@@ -137,6 +141,8 @@ class InstallationService final : public InstallationDirectory {
   Result<store::Installation> exchange_refresh(store::Installation inst);
   Result<store::Link> refresh_user(const store::Link& stale);
   Result<store::Link> exchange_user_refresh(store::Link link);
+  // auth.revoke with the link's user token; false (logged) when it does not open or Slack refuses.
+  bool revoke_at_slack(const store::Link& link);
   // Runs `work` holding lease `name`; while another holder has it, calls `changed` after each
   // pause until it yields a result or lease_wait ends (refresh_busy, transient).
   template <typename T, typename Work, typename Changed>

@@ -12,12 +12,14 @@
 namespace bridgebot::bridge {
 
 struct ResealCounts {
-  std::int64_t installations = 0;  // rows rewritten
-  std::int64_t secrets = 0;        // bot tokens, refresh tokens and webhook URLs re-sealed
+  std::int64_t installations = 0;  // installation rows rewritten
+  std::int64_t links = 0;          // link rows rewritten (personal Connect user tokens)
+  // Bot tokens, refresh tokens, webhook URLs and user tokens re-sealed.
+  std::int64_t secrets = 0;
 };
 
 // `box` must open values sealed under the old key (pass it as a previous key) and seals with the
-// new one. Fails without writing a row whose secrets do not open (wrong old key).
-Result<ResealCounts> reseal_installations(store::Store& store, const core::SecretBox& box);
+// new one. Fails without writing a row whose secrets do not open (wrong old key), naming it.
+Result<ResealCounts> reseal_stored_secrets(store::Store& store, const core::SecretBox& box);
 
 }  // namespace bridgebot::bridge

@@ -75,6 +75,8 @@ class Store {
                                                               std::string_view slack_user_id) = 0;
   // Every link of one platform user, across workspaces, ordered by team_id.
   virtual Result<std::vector<Link>> links_of_platform_user(std::string_view platform_user_id) = 0;
+  // Every link of one workspace, ordered by platform_user_id.
+  virtual Result<std::vector<Link>> links_of_team(std::string_view team_id) = 0;
   // Returns false when there was none.
   virtual Result<bool> delete_link(std::string_view team_id, std::string_view platform_user_id) = 0;
 
@@ -115,6 +117,9 @@ class Store {
   // (with deliveries), idempotency records and thread anchors, and marks its installation revoked
   // with every token blob erased.
   virtual Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) = 0;
+
+  // Counts of the team's links and unfinished outbox items.
+  virtual Result<TeamUsage> team_usage(std::string_view team_id) = 0;
 
   virtual StoreStats stats() const = 0;
 };

@@ -194,6 +194,13 @@ struct PurgeCounts {
   bool installation_revoked = false;  // false when the team had no installation row
 };
 
+// What one workspace holds, as the admin's installation list shows it.
+struct TeamUsage {
+  std::int64_t links = 0;
+  std::int64_t connected_users = 0;  // links holding a personal Connect user token
+  std::int64_t queued_items = 0;     // outbox items not finished yet (queued or in flight)
+};
+
 // Counters for tests and /metrics. Monotonic since open.
 struct StoreStats {
   std::uint64_t write_operations = 0;    // mutating calls committed or failed
