@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "bridgebot/bridge/directory.h"
+#include "bridgebot/bridge/dm_channels.h"
 #include "bridgebot/bridge/installations.h"
 #include "bridgebot/core/config.h"
 #include "bridgebot/core/result.h"
@@ -25,6 +26,7 @@ struct DeliveryContext {
   Directory& directory;
   const core::RelayConfig& relay;
   const std::vector<core::NotificationRoute>& routes;
+  DmChannels& dm_channels;
 };
 
 struct Completion {
@@ -46,12 +48,5 @@ Result<Completion> deliver_sender_copy(DeliveryContext& context, const store::Ou
 // role "destination": one notification to one route destination.
 Result<Completion> deliver_notification(DeliveryContext& context, const store::OutboxItem& item,
                                         const ActiveInstallation& installation);
-
-// The channel to DM `slack_user_id` through with the bot token. With im:write it is the DM
-// conversation id from conversations.open (the app's Messages tab); without it the user id
-// itself, which Slack delivers to the user's DM with the app (or with Slackbot, depending on the
-// app's settings): both are DMs the user sees.
-Result<std::string> bot_dm_channel(slack::SlackApi& slack, const ActiveInstallation& installation,
-                                   const std::string& slack_user_id);
 
 }  // namespace bridgebot::bridge

@@ -37,14 +37,42 @@ Completion delivered(const char* role, const std::string& slack_user,
   return done;
 }
 
+// The channel to DM `slack_user_id` through with the bot token. With im:write it is the DM
+// conversation id from conversations.open (the app's Messages tab), remembered in
+// context.dm_channels (`remembered` tells whether it came from there); without it the user id
+// itself, which Slack delivers to the user's DM with the app (or with Slackbot, depending on the
+// app's settings): both are DMs the user sees.
+Result<std::string> bot_dm_channel(DeliveryContext& context, const ActiveInstallation& installation,
+                                   const std::string& slack_user_id, bool& remembered) {
+  remembered = false;
+  if (!installation.has_scope("im:write")) return slack_user_id;
+  if (auto known = context.dm_channels.find(installation.team_id, slack_user_id)) {
+    remembered = true;
+    return *known;
+  }
+  auto opened = context.slack.conversations_open(bot_token(installation), slack_user_id);
+  if (opened.ok()) context.dm_channels.remember(installation.team_id, slack_user_id, *opened);
+  return opened;
+}
+
+bool conversation_gone(const std::string& code) {
+  return code == "channel_not_found" || code == "is_archived";
+}
+
 Result<slack::PostedMessage> post_as_bot(DeliveryContext& context,
                                          const ActiveInstallation& installation,
                                          const std::string& slack_user_id,
                                          const SlackMessage& message) {
-  auto channel = bot_dm_channel(context.slack, installation, slack_user_id);
+  bool remembered = false;
+  auto channel = bot_dm_channel(context, installation, slack_user_id, remembered);
   if (!channel.ok()) return channel.error();
-  return context.slack.chat_post_message(bot_token(installation),
-                                         post_request(std::move(*channel), message));
+  auto posted = context.slack.chat_post_message(bot_token(installation),
+                                                post_request(std::move(*channel), message));
+  if (posted.ok() || !remembered || !conversation_gone(posted.error().code)) return posted;
+  // The remembered conversation was deleted or archived since: forget it and open a fresh one
+  // (once: the next call finds nothing remembered).
+  context.dm_channels.forget(installation.team_id, slack_user_id);
+  return post_as_bot(context, installation, slack_user_id, message);
 }
 
 }  // namespace
@@ -54,12 +82,6 @@ Completion finished(ItemStatus status, std::string reason) {
   done.status = status;
   done.reason = std::move(reason);
   return done;
-}
-
-Result<std::string> bot_dm_channel(slack::SlackApi& slack, const ActiveInstallation& installation,
-                                   const std::string& slack_user_id) {
-  if (!installation.has_scope("im:write")) return slack_user_id;
-  return slack.conversations_open(bot_token(installation), slack_user_id);
 }
 
 Result<Completion> deliver_recipient(DeliveryContext& context, const store::OutboxItem& item,

@@ -93,6 +93,38 @@ TEST_CASE("with im:write the DM channel comes from conversations.open", "[bridge
   CHECK(f.slack.posts().at(1).request.channel == "D1");
 }
 
+TEST_CASE("a repeat recipient's DM conversation is opened once", "[bridge][relay]") {
+  BridgeFixture f;
+  auto installation = BridgeFixture::installation();
+  installation.scopes.push_back("im:write");
+  f.installations.install(installation);
+  f.link("p-alice", "U1", "alice@example.com");
+  f.link("p-bob", "U2", "bob@example.com");
+  for (const char* id : {"msg-1", "msg-2", "msg-3"}) f.accept(BridgeFixture::message(id));
+  f.drain();
+  CHECK(f.slack.opened_dms() == std::vector<std::string>{"U2", "U1"});
+  REQUIRE(f.slack.posts().size() == 6);
+  CHECK(f.slack.posts().at(4).request.channel == "D2");
+  CHECK(f.status("msg-3").status == ItemStatus::delivered);
+}
+
+TEST_CASE("a remembered DM conversation Slack says is gone is opened afresh, not failed",
+          "[bridge][relay]") {
+  BridgeFixture f;
+  auto installation = BridgeFixture::installation();
+  installation.scopes.push_back("im:write");
+  f.installations.install(installation);
+  f.link("p-alice", "U1", "alice@example.com");
+  f.link("p-bob", "U2", "bob@example.com");
+  f.accept(BridgeFixture::message("msg-1"), false);
+  f.drain();
+  f.slack.fail_next_posts({slack_error("chat.postMessage", "channel_not_found")});
+  f.accept(BridgeFixture::message("msg-2"), false);
+  f.drain();
+  CHECK(f.status("msg-2").status == ItemStatus::delivered);
+  CHECK(f.slack.opened_dms() == std::vector<std::string>{"U2", "U2"});
+}
+
 TEST_CASE("an unlinked sender falls back to a bot message naming them, without a copy",
           "[bridge][relay]") {
   BridgeFixture f;
