@@ -104,34 +104,44 @@ struct App::Parts {
 
 namespace {
 
-std::string socket_mode_metrics(const slack::SocketModeStatus& status) {
-  const auto& c = status.counters;
-  std::string out =
-      "# HELP bridgebot_socket_mode_connections Socket Mode connections open and alive\n"
-      "# TYPE bridgebot_socket_mode_connections gauge\n"
-      "bridgebot_socket_mode_connections " +
-      std::to_string(status.open_connections) + "\n";
-  for (const auto& [name, value] :
-       {std::pair{"envelopes", c.envelopes}, std::pair{"acks", c.acks},
-        std::pair{"duplicates", c.duplicates}, std::pair{"reconnects", c.reconnects},
-        std::pair{"connect_failures", c.connect_failures}}) {
-    out += std::string("bridgebot_socket_mode_") + name + "_total " + std::to_string(value) + "\n";
+using Counters = std::initializer_list<std::pair<const char*, std::uint64_t>>;
+
+// One Prometheus sample line per counter; `sample_name(name)` gives the line's metric name.
+template <typename SampleName>
+std::string sample_lines(Counters counters, SampleName sample_name) {
+  std::string out;
+  for (const auto& [name, value] : counters) {
+    out += sample_name(std::string(name)) + " " + std::to_string(value) + "\n";
   }
   return out;
 }
 
+std::string socket_mode_metrics(const slack::SocketModeStatus& status) {
+  const auto& c = status.counters;
+  return "# HELP bridgebot_socket_mode_connections Socket Mode connections open and alive\n"
+         "# TYPE bridgebot_socket_mode_connections gauge\n"
+         "bridgebot_socket_mode_connections " +
+         std::to_string(status.open_connections) + "\n" +
+         sample_lines(
+             {{"envelopes", c.envelopes},
+              {"acks", c.acks},
+              {"duplicates", c.duplicates},
+              {"reconnects", c.reconnects},
+              {"connect_failures", c.connect_failures}},
+             [](const std::string& name) { return "bridgebot_socket_mode_" + name + "_total"; });
+}
+
 std::string dispatcher_metrics(const bridge::DispatcherMetrics& m) {
-  std::string out =
-      "# HELP bridgebot_outbox_items_total Outbox items finished, by outcome\n"
-      "# TYPE bridgebot_outbox_items_total counter\n";
-  for (const auto& [name, value] :
-       {std::pair{"delivered", m.delivered}, std::pair{"failed", m.failed},
-        std::pair{"undeliverable", m.undeliverable}, std::pair{"ignored", m.ignored},
-        std::pair{"retried", m.retried}}) {
-    out += std::string("bridgebot_outbox_items_total{outcome=\"") + name + "\"} " +
-           std::to_string(value) + "\n";
-  }
-  return out;
+  return "# HELP bridgebot_outbox_items_total Outbox items finished, by outcome\n"
+         "# TYPE bridgebot_outbox_items_total counter\n" +
+         sample_lines({{"delivered", m.delivered},
+                       {"failed", m.failed},
+                       {"undeliverable", m.undeliverable},
+                       {"ignored", m.ignored},
+                       {"retried", m.retried}},
+                      [](const std::string& name) {
+                        return "bridgebot_outbox_items_total{outcome=\"" + name + "\"}";
+                      });
 }
 
 Result<std::string> sqlite_path(const std::string& url) {
@@ -194,13 +204,6 @@ Status App::start() {
       e.message = "slack.bot_token: " + e.message;
       return e;
     }
-  }
-
-  auto recovered = p.store->recover_in_flight();
-  if (!recovered.ok()) return recovered.error();
-  if (*recovered > 0) {
-    spdlog::info("recovered {} item(s) left in flight by the previous run; delivering them again",
-                 *recovered);
   }
 
   p.directory = std::make_unique<bridge::Directory>(*p.store, *p.slack, *p.installations, clock);

@@ -41,6 +41,11 @@ std::string make_lease_owner() {
   return "dispatcher-" + std::to_string(::getpid()) + "-" + core::hex_encode(core::random_bytes(4));
 }
 
+DispatcherOptions with_lease_owner(DispatcherOptions options) {
+  if (options.lease_owner.empty()) options.lease_owner = make_lease_owner();
+  return options;
+}
+
 // Whole seconds (the store's resolution), rounded up so a Retry-After is never cut short.
 std::int64_t ceil_seconds(std::chrono::milliseconds delay) {
   return std::max<std::int64_t>(1, (delay.count() + 999) / 1000);
@@ -56,10 +61,9 @@ Dispatcher::Dispatcher(store::Store& store, slack::SlackApi& slack,
       installations_(installations),
       directory_(directory),
       clock_(clock),
-      options_(std::move(options)),
-      random_(std::random_device{}()) {
-  if (options_.lease_owner.empty()) options_.lease_owner = make_lease_owner();
-}
+      options_(with_lease_owner(std::move(options))),
+      lease_(store, clock, options_.lease_owner, options_.lease_ttl),
+      random_(std::random_device{}()) {}
 
 Dispatcher::~Dispatcher() {
   stop();
@@ -82,6 +86,7 @@ void Dispatcher::stop() {
   }
   wake_.notify_all();
   for (auto& worker : workers) worker.join();
+  lease_.release();
 }
 
 void Dispatcher::notify() {
@@ -113,6 +118,7 @@ void Dispatcher::work() {
 }
 
 int Dispatcher::run_once() {
+  if (!lease_.held()) return 0;
   auto claimed =
       store_.claim_due(clock_.unix_seconds(), options_.claim_batch, options_.lease_owner);
   if (!claimed.ok()) {
@@ -145,8 +151,8 @@ void Dispatcher::process(const store::OutboxItem& item) {
     return;
   }
 
-  DeliveryContext context{store_,     slack_,         installations_,
-                          directory_, options_.relay, options_.routes};
+  DeliveryContext context{store_,         slack_,          installations_, directory_,
+                          options_.relay, options_.routes, dm_channels_};
   auto attempt = deliver(context, item, *installation);
   if (!attempt.ok() && attempt.error().code == "token_expired") {
     // Once per attempt: a token that expires again right after a refresh is not our problem to

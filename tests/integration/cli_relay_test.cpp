@@ -67,6 +67,17 @@ TEST_CASE("a linked sender's mention reaches the recipient as from them, with a 
     CHECK(json_string(state, at + "channel") == posted.channel);
     CHECK(json_string(state, at + "ts") == posted.ts);
   }
+
+  // What an operator's Prometheus scrapes counts both deliveries (the counter moves just after
+  // the status does, hence the wait).
+  std::string metrics;
+  CHECK(wait_until(
+      [&] {
+        metrics = bridge.api->get("/metrics").body;
+        return contains(metrics, "bridgebot_outbox_items_total{outcome=\"delivered\"} 2\n");
+      },
+      std::chrono::seconds(5)));
+  CHECK(contains(metrics, "bridgebot_outbox_items_total{outcome=\"failed\"} 0\n"));
 }
 
 TEST_CASE("an unlinked sender's mention arrives as the bot's fallback DM naming them",

@@ -11,9 +11,13 @@
 // last Slack error as its reason; token_expired refreshes the installation once and retries at
 // once; every other error fails the item with Slack's code as the reason.
 //
-// Lifetime and threads: start() once, stop() (or the destructor) joins the workers; an item in
-// the middle of a Slack call finishes, items claimed but not started go back to the queue, and
-// anything left in_flight by a crash is recovered by Store::recover_in_flight at the next start.
+// Several processes on one store: only the holder of the delivery lease claims work (see
+// DeliveryLease); the others stand by and take over when it stops or crashes.
+//
+// Lifetime and threads: start() once, stop() (or the destructor) joins the workers and hands the
+// lease over; an item in the middle of a Slack call finishes, items claimed but not started go
+// back to the queue, and anything left in_flight by a crash is re-queued by whichever dispatcher
+// takes the lease over next.
 // notify() and metrics() may be called from any thread, including event loop threads (they
 // never block on I/O). The referenced objects must outlive the Dispatcher.
 #pragma once
@@ -30,7 +34,9 @@
 #include <thread>
 #include <vector>
 
+#include "bridgebot/bridge/delivery_lease.h"
 #include "bridgebot/bridge/directory.h"
+#include "bridgebot/bridge/dm_channels.h"
 #include "bridgebot/bridge/installations.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/config.h"
@@ -48,6 +54,9 @@ struct DispatcherOptions {
   slack::BackoffPolicy backoff{std::chrono::seconds(2), 2.0, std::chrono::minutes(5)};
   // Identifies this process's claims in the store; empty: a random id is made up.
   std::string lease_owner;
+  // How long the delivery lease lasts without renewal: a standby process (or the next start
+  // after a crash) takes over this long after the holder stopped renewing (see DeliveryLease).
+  std::chrono::seconds lease_ttl{10};
   // Returns a number in [0, 1) that spreads retries; empty: a random generator. Tests pin it.
   std::function<double()> jitter;
   core::RelayConfig relay;
@@ -74,15 +83,16 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Starts the worker threads. Call Store::recover_in_flight first (once per process start).
+  // Starts the worker threads.
   void start();
   // Joins the workers (see the header comment for in-flight items). Idempotent.
   void stop();
   // New work was accepted: wake the workers now instead of at the next poll.
   void notify();
 
-  // Claims one batch of due items and delivers it on the calling thread; returns how many items
-  // were processed. For tests and one-shot tools; not needed when the workers run.
+  // Claims one batch of due items and delivers it on the calling thread (when this dispatcher
+  // holds the delivery lease); returns how many items were processed. For tests and one-shot
+  // tools; not needed when the workers run.
   int run_once();
 
   DispatcherMetrics metrics() const;
@@ -105,6 +115,8 @@ class Dispatcher {
   const core::Clock& clock_;
   DispatcherOptions options_;
   Counters counters_;
+  DmChannels dm_channels_;
+  DeliveryLease lease_;
 
   // Set under mutex_ (so no waiting worker misses it), read without it between items.
   std::atomic<bool> stopping_{false};

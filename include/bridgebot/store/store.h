@@ -46,9 +46,10 @@ class Store {
   virtual Status reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
                             int attempts) = 0;
 
-  // At start-up, before any claim: items left in_flight by a crashed process go back to queued
-  // (at-least-once delivery). Returns how many. Not for use while a dispatcher is running on the
-  // same store, since it would re-queue that dispatcher's items.
+  // Items left in_flight by a crashed or stopped dispatcher go back to queued (at-least-once
+  // delivery). Returns how many. Only for the dispatcher that just took the delivery lease over
+  // (bridge::DeliveryLease): with another dispatcher still delivering, it would re-queue that
+  // dispatcher's items.
   virtual Result<std::int64_t> recover_in_flight() = 0;
 
   // The state GET /v1/messages/{id} and /v1/notifications/{id} report; nullopt for unknown ids.

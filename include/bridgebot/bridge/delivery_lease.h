@@ -1,0 +1,47 @@
+// Only one dispatcher delivers from a store at a time, even when several bridgebot processes
+// share one SQLite file: the holder of the store lease "delivery" claims and delivers; the others
+// stand by (they still accept requests) and take over within `ttl` of the holder stopping or
+// crashing. Whoever takes the lease over first re-queues what was left in flight
+// (Store::recover_in_flight), so no item is delivered by two live processes at once and none is
+// stranded by a crash.
+//
+// Thread-safe: every worker asks held() before claiming. The store is written at most once per
+// ttl / 3 while holding (renewal) and once a second while standing by.
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "bridgebot/core/clock.h"
+#include "bridgebot/store/store.h"
+
+namespace bridgebot::bridge {
+
+class DeliveryLease {
+ public:
+  DeliveryLease(store::Store& store, const core::Clock& clock, std::string owner,
+                std::chrono::seconds ttl);
+
+  // Whether this dispatcher may claim work now; renews or takes the lease when due.
+  bool held();
+  // Gives the lease up (a clean stop), so that a standby takes over at once.
+  void release();
+
+ private:
+  // Takes the lease over: re-queues the items the previous holder left in flight. false when
+  // the store refused (then the lease is not used until a later try succeeds).
+  bool take_over();
+
+  store::Store& store_;
+  const core::Clock& clock_;
+  const std::string owner_;
+  const std::chrono::seconds ttl_;
+  std::mutex mutex_;  // guards the fields below
+  bool holding_ = false;
+  bool standing_by_logged_ = false;
+  std::optional<core::Clock::TimePoint> last_try_;
+};
+
+}  // namespace bridgebot::bridge
