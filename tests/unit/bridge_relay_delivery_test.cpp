@@ -21,6 +21,15 @@ const store::Delivery* delivery_of(const store::SourceStatus& status, const std:
   return nullptr;
 }
 
+// The installation gains im:write (DMs go through conversations.open); alice and bob link.
+void grant_im_write_and_link_both(BridgeFixture& f) {
+  auto installation = BridgeFixture::installation();
+  installation.scopes.push_back("im:write");
+  f.installations.install(installation);
+  f.link("p-alice", "U1", "alice@example.com");
+  f.link("p-bob", "U2", "bob@example.com");
+}
+
 }  // namespace
 
 TEST_CASE("a linked sender's mention reaches the recipient from the bot, with a copy to the sender",
@@ -81,11 +90,7 @@ TEST_CASE("the sender's name and avatar show only with chat:write.customize and 
 
 TEST_CASE("with im:write the DM channel comes from conversations.open", "[bridge][relay]") {
   BridgeFixture f;
-  auto installation = BridgeFixture::installation();
-  installation.scopes.push_back("im:write");
-  f.installations.install(installation);
-  f.link("p-alice", "U1", "alice@example.com");
-  f.link("p-bob", "U2", "bob@example.com");
+  grant_im_write_and_link_both(f);
   f.accept(BridgeFixture::message());
   f.drain();
   CHECK(f.slack.opened_dms() == std::vector<std::string>{"U2", "U1"});
@@ -95,11 +100,7 @@ TEST_CASE("with im:write the DM channel comes from conversations.open", "[bridge
 
 TEST_CASE("a repeat recipient's DM conversation is opened once", "[bridge][relay]") {
   BridgeFixture f;
-  auto installation = BridgeFixture::installation();
-  installation.scopes.push_back("im:write");
-  f.installations.install(installation);
-  f.link("p-alice", "U1", "alice@example.com");
-  f.link("p-bob", "U2", "bob@example.com");
+  grant_im_write_and_link_both(f);
   for (const char* id : {"msg-1", "msg-2", "msg-3"}) f.accept(BridgeFixture::message(id));
   f.drain();
   CHECK(f.slack.opened_dms() == std::vector<std::string>{"U2", "U1"});
@@ -111,11 +112,7 @@ TEST_CASE("a repeat recipient's DM conversation is opened once", "[bridge][relay
 TEST_CASE("a remembered DM conversation Slack says is gone is opened afresh, not failed",
           "[bridge][relay]") {
   BridgeFixture f;
-  auto installation = BridgeFixture::installation();
-  installation.scopes.push_back("im:write");
-  f.installations.install(installation);
-  f.link("p-alice", "U1", "alice@example.com");
-  f.link("p-bob", "U2", "bob@example.com");
+  grant_im_write_and_link_both(f);
   f.accept(BridgeFixture::message("msg-1"), false);
   f.drain();
   f.slack.fail_next_posts({slack_error("chat.postMessage", "channel_not_found")});

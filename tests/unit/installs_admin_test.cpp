@@ -10,6 +10,23 @@
 using namespace bridgebot;
 using bridge::InstallationService;
 
+namespace {
+
+// A workspace installed by pasting the bot token "xoxb-plain" (manual setup).
+struct ManualInstall {
+  test::TempStore temp;
+  test::FakeSlack slack;
+  core::FakeClock clock;
+  InstallationService service{*temp.db, slack, temp.box, clock};
+
+  ManualInstall() {
+    slack.add_live("xoxb-plain");
+    REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+  }
+};
+
+}  // namespace
+
 TEST_CASE("Test Connection tells the admin the next step for each failure", "[installs]") {
   CHECK_THAT(bridge::admin_action_for("token_expired"), Catch::Contains("Re-generate token"));
   CHECK_THAT(bridge::admin_action_for("invalid_auth"), Catch::Contains("Reinstall"));
@@ -65,12 +82,8 @@ TEST_CASE("an OAuth state works once, for its own flow, within ten minutes", "[i
 
 TEST_CASE("Disconnect purges even when Slack cannot revoke the token, and says so",
           "[installs][disconnect]") {
-  test::TempStore temp;
-  test::FakeSlack slack;
-  core::FakeClock clock;
-  InstallationService service{*temp.db, slack, temp.box, clock};
-  slack.add_live("xoxb-plain");
-  REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+  ManualInstall m;
+  auto& [temp, slack, clock, service] = m;
   REQUIRE(temp.db->put_link({"T0001", "p-1", "U0001", "a@example.com", 1, std::nullopt}).ok());
   test::connect(service, slack, "carol", "U0003", "xoxp-carol");
   slack.fail_revoke = "connect_failed";
@@ -89,12 +102,8 @@ TEST_CASE("Disconnect purges even when Slack cannot revoke the token, and says s
 
 TEST_CASE("Disconnect revokes the bot token and every personal Connect token of the workspace",
           "[installs][disconnect]") {
-  test::TempStore temp;
-  test::FakeSlack slack;
-  core::FakeClock clock;
-  InstallationService service{*temp.db, slack, temp.box, clock};
-  slack.add_live("xoxb-plain");
-  REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+  ManualInstall m;
+  auto& [temp, slack, clock, service] = m;
   test::connect(service, slack, "alice", "U0001", "xoxp-alice");
   test::connect(service, slack, "carol", "U0003", "xoxp-carol");
   REQUIRE(temp.db->put_link({"T0001", "bob", "U0002", "bob@example.com", 1, std::nullopt}).ok());
@@ -147,12 +156,8 @@ TEST_CASE("rotate-key re-seals bot, refresh and personal Connect tokens under th
 
 TEST_CASE("Edit refuses a domain of another workspace and a notification_channel that is no id",
           "[installs][edit]") {
-  test::TempStore temp;
-  test::FakeSlack slack;
-  core::FakeClock clock;
-  InstallationService service{*temp.db, slack, temp.box, clock};
-  slack.add_live("xoxb-plain");
-  REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+  ManualInstall m;
+  auto& [temp, slack, clock, service] = m;
 
   bridge::InstallationEdit other;
   other.workspace_domain = "globex";
@@ -174,12 +179,8 @@ TEST_CASE("Edit refuses a domain of another workspace and a notification_channel
 
 TEST_CASE("Connect refuses a Slack account with another email and keeps no token",
           "[installs][connect]") {
-  test::TempStore temp;
-  test::FakeSlack slack;
-  core::FakeClock clock;
-  InstallationService service{*temp.db, slack, temp.box, clock};
-  slack.add_live("xoxb-plain");
-  REQUIRE(service.install_bot_token("xoxb-plain", "acme").ok());
+  ManualInstall m;
+  auto& [temp, slack, clock, service] = m;
   slack::OAuthAccess access;
   access.team = {"T0001", "Acme"};
   access.authed_user.id = "U0002";
