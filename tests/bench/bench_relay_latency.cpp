@@ -117,11 +117,5 @@ int run(bench::Options& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    bench::Options options(argc, argv);
-    return run(options);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench_relay_latency: %s\n", e.what());
-    return 2;
-  }
+  return bench::run_main(argc, argv, "bench_relay_latency", run);
 }

@@ -1,7 +1,9 @@
 // `--name value` command-line options for the benches, with defaults; unknown names are errors.
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -34,5 +36,18 @@ class Options {
   std::map<std::string, std::string> values_;
   std::map<std::string, bool> known_;
 };
+
+// The main() of a bench: runs `run` with the command line's options; an exception (a bad option,
+// a bot that does not start) is printed with the bench's name and exits 2.
+template <typename Run>
+int run_main(int argc, char** argv, const char* bench_name, Run run) {
+  try {
+    Options options(argc, argv);
+    return run(options);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: %s\n", bench_name, e.what());
+    return 2;
+  }
+}
 
 }  // namespace bench
