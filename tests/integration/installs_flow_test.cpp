@@ -3,6 +3,8 @@
 // browser played by plain HTTP requests that follow redirects by hand.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "bridgebot/api/installation_routes.h"
 #include "bridgebot/api/oauth_routes.h"
@@ -383,4 +385,39 @@ TEST_CASE("Disconnect revokes the connected users' own tokens at Slack as well a
   CHECK(b.auth_test_error(user_token) == "token_revoked");
   CHECK(b.auth_test_error(b.demo.bot_token) == "token_revoked");
   CHECK_FALSE(b.db->get_link("T0001", "p-alice").value().has_value());
+}
+
+TEST_CASE("The store's files hold no token, refresh token, webhook URL or user token in clear",
+          "[installs][secrets]") {
+  Bridge b;
+  b.browse(b.authorize_redirect("/slack/install"));  // rotating bot token + incoming webhook
+  b.slack_emulator.with_state([](emulator::State& s) { s.consent.user_id = "U0001"; });
+  REQUIRE(b.browse(b.authorize_redirect(b.connect_link("p-alice", "alice@example.com"))).status ==
+          302);
+
+  const auto active = b.installations->active("T0001").value();
+  std::vector<std::string> secrets{
+      active.bot_token, active.incoming_webhook_url,
+      b.installations->connected_user_token("T0001", "p-alice").value().value()};
+  b.slack_emulator.with_state([&](emulator::State& s) {
+    for (const auto& [value, refresh] : s.refresh_tokens) {
+      if (!refresh.used) secrets.push_back(value);
+    }
+  });
+  REQUIRE(secrets.size() >= 4);  // at least the bot's refresh token too
+
+  std::string stored;  // the database and its write-ahead log, as bytes on disk
+  for (const char* suffix : {"", "-wal"}) {
+    std::ifstream file(b.dir / ("bridge.db" + std::string(suffix)), std::ios::binary);
+    stored += std::string(std::istreambuf_iterator<char>(file), {});
+  }
+  // What is not secret is there to be found: the scan reads the right bytes.
+  REQUIRE(stored.find("alice@example.com") != std::string::npos);
+  for (const auto& secret : secrets) {
+    INFO(secret.substr(0, 8) << "…");
+    REQUIRE(secret.size() > 10);
+    CHECK(stored.find(secret) == std::string::npos);
+  }
+  CHECK(stored.find("xoxe.xoxb-") == std::string::npos);
+  CHECK(stored.find("xoxp-") == std::string::npos);
 }
