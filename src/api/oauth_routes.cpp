@@ -12,6 +12,22 @@
 namespace bridgebot::api {
 namespace {
 
+// What the person on the page (or the admin behind them) should do after oauth.v2.access refused.
+std::string exchange_advice(const std::string& code) {
+  if (code == "invalid_client_id" || code == "bad_client_secret") {
+    return "bridgebot's slack.oauth.client_id or client_secret does not match the app's Basic "
+           "Information page: the admin must fix the configuration.";
+  }
+  if (code == "bad_redirect_uri" || code == "oauth_authorization_url_mismatch") {
+    return "slack.oauth.redirect_url must be listed under the app's OAuth & Permissions > "
+           "Redirect URLs: the admin must add it.";
+  }
+  if (code == "invalid_code" || code == "code_already_used") {
+    return "The sign-in expired or was already used: start again from the beginning.";
+  }
+  return "Try again; if it keeps failing, tell the admin.";
+}
+
 constexpr std::string_view kRedirectPath = "/slack/oauth_redirect";
 
 net::HttpResponse redirect_to(const std::string& location) {
@@ -126,9 +142,9 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
         slack::OAuthGrant::authorization_code(code, config->redirect_url));
     if (!access.ok()) {
       spdlog::warn("OAuth code exchange failed: {}", access.error().to_string());
-      return html_page(
-          502, "Slack refused",
-          "Slack did not accept the sign-in (" + access.error().code + "): try again.");
+      return html_page(502, "Slack refused",
+                       "Slack did not accept the sign-in (" + access.error().code + "). " +
+                           exchange_advice(access.error().code));
     }
     if (state->flow == bridge::OAuthFlow::install) return finish_install(*access);
     return finish_connect(*state, *access);

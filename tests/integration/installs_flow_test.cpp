@@ -421,3 +421,43 @@ TEST_CASE("The store's files hold no token, refresh token, webhook URL or user t
   CHECK(stored.find("xoxe.xoxb-") == std::string::npos);
   CHECK(stored.find("xoxp-") == std::string::npos);
 }
+
+TEST_CASE("A refused code exchange says what to do: start again, or fix the client secret",
+          "[installs][oauth]") {
+  Bridge b;
+  std::string back = b.authorize_redirect("/slack/install");
+  // The state is good, the code is not one Slack issued (an expired or used sign-in).
+  const auto code_at = back.find("code=") + 5;
+  back.replace(code_at, back.find('&', code_at) - code_at, "not-a-code");
+  auto expired = b.browse(back);
+  CHECK(expired.status == 502);
+  CHECK_THAT(expired.body, Catch::Contains("invalid_code"));
+  CHECK_THAT(expired.body, Catch::Contains("start again"));
+
+  b.config.slack.oauth->client_secret = "not-the-app-secret";
+  auto misconfigured = b.browse(b.authorize_redirect("/slack/install"));
+  CHECK(misconfigured.status == 502);
+  CHECK_THAT(misconfigured.body, Catch::Contains("client_secret does not match"));
+  CHECK_THAT(misconfigured.body, !Catch::Contains("not-the-app-secret"));
+  CHECK_FALSE(b.db->get_installation("T0001").value().has_value());
+}
+
+TEST_CASE("Pasting a token without users:read.email is 422 missing_scopes naming it",
+          "[installs][admin]") {
+  Bridge b;
+  b.slack_emulator.with_state([&](emulator::State& s) {
+    s.add(emulator::Token{"xoxb-no-email",
+                          b.demo.team_id,
+                          emulator::TokenKind::bot,
+                          {"users:read", "chat:write"},
+                          b.demo.bot_user_id,
+                          b.demo.app_id});
+  });
+  auto refused = b.send("POST", "/v1/installations",
+                        R"({"bot_token":"xoxb-no-email","workspace_domain":"acme"})");
+  CHECK(refused.status == 422);
+  CHECK_THAT(refused.body, Catch::Contains(R"("error":"missing_scopes")"));
+  CHECK_THAT(refused.body, Catch::Contains("users:read.email"));
+  CHECK_THAT(refused.body, Catch::Contains("lacks users:read.email: add them"));  // only it
+  CHECK_FALSE(b.db->get_installation("T0001").value().has_value());
+}
