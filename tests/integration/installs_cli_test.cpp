@@ -76,6 +76,17 @@ struct CliFixture {
     return path.string();
   }
 
+  // Runs `bridgebot run` once with the demo bot token, which it installs into the store (sealed
+  // under `encryption_key`, or the key file when empty), then stops it.
+  void install_by_running_bot(const std::string& encryption_key = "") {
+    std::filesystem::create_directories(dir / "run");
+    test::BotProcess bot(dir / "run", config_yaml(demo.bot_token, server.api_base_url(),
+                                                  encryption_key, "{{LISTEN}}"));
+    auto failure = bot.start();
+    REQUIRE_FALSE(failure);
+    REQUIRE(bot.terminate().code == 0);
+  }
+
   void add_token(const std::string& value, std::vector<std::string> scopes,
                  emulator::TokenState state = emulator::TokenState::valid) {
     slack.with_state([&](emulator::State& s) {
@@ -161,15 +172,7 @@ TEST_CASE("rotate-key re-seals the stored token so the old key can be dropped",
   CliFixture f;
   const std::string old_key = core::base64_encode(core::random_bytes(32));
   const std::string new_key = core::base64_encode(core::random_bytes(32));
-  {
-    // `bridgebot run` stores the configured bot token sealed under the old key.
-    std::filesystem::create_directories(f.dir / "run");
-    test::BotProcess bot(f.dir / "run", f.config_yaml(f.demo.bot_token, f.server.api_base_url(),
-                                                      old_key, "{{LISTEN}}"));
-    auto failure = bot.start();
-    REQUIRE_FALSE(failure);
-    REQUIRE(bot.terminate().code == 0);
-  }
+  f.install_by_running_bot(old_key);  // the bot token is stored sealed under the old key
   const std::string config = f.config(f.demo.bot_token, f.server.api_base_url(), new_key);
 
   auto before = run_bridgebot("installations test --config " + config);
@@ -187,4 +190,33 @@ TEST_CASE("rotate-key re-seals the stored token so the old key can be dropped",
   CHECK(after.exit_code == 0);
   CHECK_THAT(after.output, Catch::Contains("OK"));
   CHECK_THAT(after.output, !Catch::Contains(old_key));
+}
+
+TEST_CASE("installations list, rotate and disconnect for operators without the HTTP API",
+          "[installs][cli]") {
+  CliFixture f;
+  f.install_by_running_bot();
+  const std::string config = f.config(f.demo.bot_token, f.server.api_base_url());
+
+  auto listed = run_bridgebot("installations list --config " + config);
+  INFO(listed.output);
+  CHECK(listed.exit_code == 0);
+  CHECK_THAT(listed.output, Catch::Contains("T0001  acme  bot U0BOT  token does not expire"));
+  CHECK_THAT(listed.output, Catch::Contains("links 0 (0 connected)  queued 0"));
+  CHECK_THAT(listed.output, !Catch::Contains(f.demo.bot_token));
+
+  auto rotated = run_bridgebot("installations rotate --team T0001 --config " + config);
+  INFO(rotated.output);
+  CHECK(rotated.exit_code == 1);
+  CHECK_THAT(rotated.output, Catch::Contains("not_rotating"));
+
+  auto gone = run_bridgebot("installations disconnect --team T0001 --config " + config);
+  INFO(gone.output);
+  CHECK(gone.exit_code == 0);
+  CHECK_THAT(gone.output, Catch::Contains("T0001: disconnected"));
+  f.slack.with_state([&](emulator::State& s) {
+    CHECK(s.find_token(f.demo.bot_token)->state == emulator::TokenState::revoked);
+  });
+  CHECK_THAT(run_bridgebot("installations list --config " + config).output,
+             Catch::Contains("no workspace is installed"));
 }
