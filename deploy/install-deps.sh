@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and running bridgebot needs.
 # Idempotent: packages already present are left alone. Run as root (or with sudo available).
+# --fuzz also installs Clang (libFuzzer), which only deploy/fuzz.sh needs.
 set -euo pipefail
 
 packages=(
@@ -10,6 +11,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev libpq-dev
   curl procps
 )
+[ "${1:-}" = "--fuzz" ] && packages+=(clang)
 
 missing=()
 for p in "${packages[@]}"; do

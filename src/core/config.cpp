@@ -182,6 +182,42 @@ void validate(ConfigReader& r, const Config& c) {
   }
 }
 
+// Reads every section of a mapping at the top level into `config`, noting problems in `r`.
+void read_sections(ConfigReader& r, YAML::Node& root, Config& config) {
+  r.check_keys(root, "",
+               {"slack", "platform", "relay", "notifications", "store", "security", "log"});
+  if (r.is_map(root["slack"], "slack")) read_slack(r, root["slack"], config.slack);
+  if (r.is_map(root["platform"], "platform", Required::yes)) {
+    read_platform(r, root["platform"], config.platform);
+  }
+  if (r.is_map(root["relay"], "relay")) {
+    r.check_keys(root["relay"], "relay", {"require_recipient_link", "copy_to_sender"});
+    r.read_bool(root["relay"]["require_recipient_link"], "relay.require_recipient_link",
+                config.relay.require_recipient_link);
+    r.read_bool(root["relay"]["copy_to_sender"], "relay.copy_to_sender",
+                config.relay.copy_to_sender);
+  }
+  if (r.is_map(root["notifications"], "notifications")) {
+    read_notifications(r, root["notifications"], config.routes);
+  }
+  if (r.is_map(root["store"], "store")) {
+    r.check_keys(root["store"], "store", {"url"});
+    r.read_string(root["store"]["url"], "store.url", config.store_url);
+  }
+  if (r.is_map(root["security"], "security")) {
+    r.check_keys(root["security"], "security", {"encryption_key"});
+    r.read_string(root["security"]["encryption_key"], "security.encryption_key",
+                  config.encryption_key);
+  }
+  if (r.is_map(root["log"], "log")) {
+    r.check_keys(root["log"], "log", {"level", "format"});
+    read_enum(r, root["log"]["level"], "log.level", {"trace", "debug", "info", "warn", "error"},
+              config.log_level);
+    read_enum(r, root["log"]["format"], "log.format", {"text", "json"}, config.log_format);
+  }
+  validate(r, config);
+}
+
 }  // namespace
 
 std::vector<std::string> Config::secrets() const {
@@ -219,38 +255,12 @@ Result<Config> parse_config(const std::string& yaml_text, const EnvLookup& env,
   if (!root.IsNull() && !root.IsMap()) {
     r.problem("", "the top level must be a mapping of sections (slack, platform, ...)");
   } else {
-    r.check_keys(root, "",
-                 {"slack", "platform", "relay", "notifications", "store", "security", "log"});
-    if (r.is_map(root["slack"], "slack")) read_slack(r, root["slack"], config.slack);
-    if (r.is_map(root["platform"], "platform", Required::yes)) {
-      read_platform(r, root["platform"], config.platform);
+    try {
+      read_sections(r, root, config);
+    } catch (const YAML::Exception& e) {
+      // A shape the readers did not foresee: a problem to report, never a crash at start.
+      r.problem("", "line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
     }
-    if (r.is_map(root["relay"], "relay")) {
-      r.check_keys(root["relay"], "relay", {"require_recipient_link", "copy_to_sender"});
-      r.read_bool(root["relay"]["require_recipient_link"], "relay.require_recipient_link",
-                  config.relay.require_recipient_link);
-      r.read_bool(root["relay"]["copy_to_sender"], "relay.copy_to_sender",
-                  config.relay.copy_to_sender);
-    }
-    if (r.is_map(root["notifications"], "notifications")) {
-      read_notifications(r, root["notifications"], config.routes);
-    }
-    if (r.is_map(root["store"], "store")) {
-      r.check_keys(root["store"], "store", {"url"});
-      r.read_string(root["store"]["url"], "store.url", config.store_url);
-    }
-    if (r.is_map(root["security"], "security")) {
-      r.check_keys(root["security"], "security", {"encryption_key"});
-      r.read_string(root["security"]["encryption_key"], "security.encryption_key",
-                    config.encryption_key);
-    }
-    if (r.is_map(root["log"], "log")) {
-      r.check_keys(root["log"], "log", {"level", "format"});
-      read_enum(r, root["log"]["level"], "log.level", {"trace", "debug", "info", "warn", "error"},
-                config.log_level);
-      read_enum(r, root["log"]["format"], "log.format", {"text", "json"}, config.log_format);
-    }
-    validate(r, config);
   }
   if (r.problems().empty()) return config;
   if (problems) *problems = r.problems();

@@ -68,7 +68,12 @@ void ConfigReader::check_keys(const YAML::Node& node, const std::string& path,
                               const std::vector<std::string>& allowed) {
   if (!node.IsMap()) return;
   for (const auto& item : node) {
-    const std::string key = item.first.as<std::string>();
+    if (!item.first.IsScalar()) {
+      problem(path, "a key must be a plain name, not a list or mapping (line " +
+                        std::to_string(item.first.Mark().line + 1) + ")");
+      continue;
+    }
+    const std::string key = item.first.Scalar();
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string message = "unknown key";
     const std::string* closest = nullptr;

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -163,6 +164,21 @@ TEST_CASE("broken YAML and a missing file are reported plainly", "[core][config]
   auto missing = load_config_file("/nonexistent/bridgebot.yaml", env_of({}));
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().code == "config_not_found");
+}
+
+TEST_CASE("a list or mapping used as a key is a problem with its line, not a crash",
+          "[core][config]") {
+  // Found by tests/fuzz/fuzz_config: yaml-cpp threw out of parse_config and ended the process.
+  std::vector<ConfigProblem> problems;
+  auto config = parse_config(
+      "platform: {signing_secret: s3cret-1, admin_token: admin-1}\n"
+      "relay:\n  [copy_to_sender]: true\n",
+      env_of({}), &problems);
+  REQUIRE_FALSE(config.ok());
+  CHECK(std::count_if(problems.begin(), problems.end(), [](const ConfigProblem& p) {
+          return p.path == "relay" &&
+                 p.message == "a key must be a plain name, not a list or mapping (line 3)";
+        }) == 1);
 }
 
 TEST_CASE("secrets lists every secret value for redaction", "[core][config]") {
