@@ -157,7 +157,7 @@ void Dispatcher::process(const store::OutboxItem& item) {
   if (!attempt.ok() && attempt.error().code == "token_expired") {
     // Once per attempt: a token that expires again right after a refresh is not our problem to
     // loop on; the retry policy takes over.
-    auto refreshed = installations_.refresh_expired(item.team_id);
+    auto refreshed = installations_.refresh_expired_token(item.team_id, installation->bot_token);
     if (refreshed.ok()) {
       attempt = deliver(context, item, *refreshed);
     } else {

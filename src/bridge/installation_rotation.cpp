@@ -135,10 +135,22 @@ Result<store::Installation> InstallationService::exchange_refresh(store::Install
 }
 
 Result<ActiveInstallation> InstallationService::refresh_expired(std::string_view team_id) {
+  return refresh_expired_token(team_id, {});
+}
+
+Result<ActiveInstallation> InstallationService::refresh_expired_token(
+    std::string_view team_id, std::string_view expired_token) {
   auto record = store_.get_installation(team_id);
   if (!record.ok()) return record.error();
   if (!record->has_value() || (*record)->state != store::InstallationState::active) {
     return unknown_team(team_id);
+  }
+  if (!expired_token.empty()) {
+    auto stored = open((*record)->bot_token, bot_token_context(team_id));
+    if (!stored.ok()) return stored.error();
+    // Refreshed since the caller read its token: the stored pair is the live one, and spending
+    // it again would expire the token the other workers are using now.
+    if (*stored != expired_token) return active(team_id);
   }
   if ((*record)->refresh_token.empty()) return cannot_refresh(team_id);
   auto refreshed = refresh_bot(team_id, (*record)->bot_token, false);

@@ -15,6 +15,13 @@ std::string bot_config_yaml(const BotSettings& s) {
   std::string yaml;
   yaml += "slack:\n";
   yaml += "  api_base_url: \"" + s.api_base_url + "\"\n";
+  if (!s.oauth_client_id.empty()) {
+    yaml += "  oauth_base_url: \"" + s.oauth_base_url + "\"\n";
+    yaml += "  oauth:\n";
+    yaml += "    client_id: \"" + s.oauth_client_id + "\"\n";
+    yaml += "    client_secret: \"" + s.oauth_client_secret + "\"\n";
+    yaml += "    redirect_url: \"{{BASE_URL}}/slack/oauth_redirect\"\n";
+  }
   if (!s.bot_token.empty()) {
     yaml += "  bot_token: \"" + s.bot_token + "\"\n";
     yaml += "  workspace_domain: \"" + s.workspace_domain + "\"\n";
@@ -88,6 +95,34 @@ Person carol() {
   return {"p-carol", "carol@example.com", "Carol C"};
 }
 
+net::HttpResponse browse(const std::string& url) {
+  net::ClientOptions options;
+  options.tls.allow_plaintext = true;
+  auto http = net::make_http_client(options);
+  net::ClientRequest request;
+  request.method = "GET";
+  request.url = url;
+  for (int hops = 0; hops < 10; ++hops) {
+    auto response = http->send(request);
+    if (!response.ok()) FAIL("GET " << request.url << ": " << response.error().to_string());
+    const std::string location = response->headers.get("Location");
+    if (response->status != 302 || location.rfind("http://127.0.0.1:", 0) != 0) {
+      return *response;
+    }
+    request.url = location;
+  }
+  FAIL("more than 10 redirects from " << url);
+  return {};
+}
+
+std::string auth_test_error(emulator::Emulator& emulator, const std::string& token) {
+  net::HttpRequest request;
+  request.method = "POST";
+  request.target = "/api/auth.test";
+  request.headers.set("Authorization", "Bearer " + token);
+  return json_string(emulator.handle(request).body, "error");
+}
+
 std::vector<Person> add_slack_users(emulator::Emulator& emulator, const std::string& team_id,
                                     int first, int count) {
   std::vector<Person> people;
@@ -148,15 +183,38 @@ Bridge::~Bridge() {
   server.stop();
 }
 
-void Bridge::start_bot() {
+void Bridge::start_bot(const std::vector<BotProcess*>& together) {
   if (bot && bot->running()) FAIL("start_bot: the bot is already running");
   bot = std::make_unique<BotProcess>(dir.path(), bot_config_yaml(settings));
-  if (auto failure = bot->start()) FAIL(*failure);
+  std::vector<BotProcess*> all = {bot.get()};
+  all.insert(all.end(), together.begin(), together.end());
+  for (auto* process : all) {
+    if (auto failure = process->launch()) FAIL(*failure);
+  }
+  for (auto* process : all) {
+    if (auto failure = process->wait_healthy()) FAIL(*failure);
+  }
   if (api) {
     api->set_base_url(bot->base_url());
   } else {
     api = std::make_unique<PlatformClient>(bot->base_url(), kSigningSecret);
   }
+}
+
+void Bridge::enable_oauth() {
+  emulator.with_state([&](emulator::State& state) {
+    const emulator::App& app = state.apps.at(demo.app_id);
+    settings.oauth_client_id = app.client_id;
+    settings.oauth_client_secret = app.client_secret;
+  });
+  settings.oauth_base_url = server.base_url() + "oauth/v2/authorize";
+}
+
+void Bridge::install_with_oauth() {
+  const auto page = browse(bot->base_url() + "/slack/install");
+  INFO(page.body << "\n" << bot->output_tail());
+  REQUIRE(page.status == 200);
+  REQUIRE_THAT(page.body, Catch::Contains("installed in"));
 }
 
 ExitStatus Bridge::stop_bot() {

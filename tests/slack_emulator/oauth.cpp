@@ -76,7 +76,7 @@ Token& issue_token(OAuthContext& context, const App& app, const std::string& tea
               app.id};
   refresh_token.clear();
   if (rotating) {
-    token.expires_at = context.now + kRotatingTokenLifetime;
+    token.expires_at = context.now + app.rotating_token_lifetime;
     refresh_token = "xoxe-1-emu-" + random_hex(context.random);
     context.state.refresh_tokens[refresh_token] = RefreshToken{refresh_token, token.value, false};
   }
@@ -86,13 +86,13 @@ Token& issue_token(OAuthContext& context, const App& app, const std::string& tea
 }
 
 void add_token_fields(rapidjson::Value& object, const Token& token, const std::string& refresh,
-                      JsonAllocator& alloc) {
+                      std::int64_t now, JsonAllocator& alloc) {
   add_string(object, "access_token", token.value, alloc);
   add_string(object, "token_type", token.kind == TokenKind::bot ? "bot" : "user", alloc);
   add_string(object, "scope", join_commas(token.scopes), alloc);
   if (!refresh.empty()) {
     add_string(object, "refresh_token", refresh, alloc);
-    add_member(object, "expires_in", rapidjson::Value(kRotatingTokenLifetime), alloc);
+    add_member(object, "expires_in", rapidjson::Value(token.expires_at.value_or(now) - now), alloc);
   }
 }
 
@@ -139,7 +139,7 @@ Status refresh(OAuthContext& context, const App& app, const Params& params,
   const Token& fresh = issue_token(context, app, previous.team_id, previous.kind, previous.user_id,
                                    previous.scopes, next_refresh);
   auto& alloc = reply.GetAllocator();
-  add_token_fields(reply, fresh, next_refresh, alloc);
+  add_token_fields(reply, fresh, next_refresh, context.now, alloc);
   if (fresh.kind == TokenKind::bot) add_string(reply, "bot_user_id", fresh.user_id, alloc);
   add_string(reply, "app_id", app.id, alloc);
   add_team(reply, context.state, fresh.team_id);
@@ -167,7 +167,7 @@ Status exchange_code(OAuthContext& context, const App& app, const Params& params
     const std::string bot_user = bot_user_of(context, app, code.team_id);
     const Token& bot = issue_token(context, app, code.team_id, TokenKind::bot, bot_user, bot_scopes,
                                    refresh_token);
-    add_token_fields(reply, bot, refresh_token, alloc);
+    add_token_fields(reply, bot, refresh_token, context.now, alloc);
     add_string(reply, "bot_user_id", bot_user, alloc);
     if (bot.has_scope("incoming-webhook")) {
       std::string channel_id = context.state.consent.webhook_channel_id;
@@ -194,7 +194,7 @@ Status exchange_code(OAuthContext& context, const App& app, const Params& params
     std::string refresh_token;
     const Token& token = issue_token(context, app, code.team_id, TokenKind::user, code.user_id,
                                      user_scopes, refresh_token);
-    add_token_fields(user, token, refresh_token, alloc);
+    add_token_fields(user, token, refresh_token, context.now, alloc);
   }
   add_member(reply, "authed_user", std::move(user), alloc);
   return Status::success();

@@ -15,9 +15,6 @@
 
 namespace bridgebot::emulator {
 
-// Rotating tokens live this long (Slack: 12 h).
-inline constexpr std::int64_t kRotatingTokenLifetime = 43200;
-
 struct OAuthContext {
   State& state;
   std::mt19937_64& random;

@@ -107,8 +107,9 @@ std::string BotProcess::output_tail(std::size_t max_chars) const {
 bool BotProcess::spawn() {
   port_ = free_loopback_port();
   const auto config_path = dir_ / "bot.yaml";
-  write_file(config_path,
-             replace_all(config_template_, "{{LISTEN}}", "127.0.0.1:" + std::to_string(port_)));
+  write_file(config_path, replace_all(replace_all(config_template_, "{{LISTEN}}",
+                                                  "127.0.0.1:" + std::to_string(port_)),
+                                      "{{BASE_URL}}", base_url()));
 
   // Everything the child needs is prepared before fork(): after it, in a process that has other
   // threads, only async-signal-safe calls are allowed.
@@ -155,31 +156,45 @@ bool BotProcess::healthy() const {
 }
 
 std::optional<std::string> BotProcess::start(std::chrono::seconds healthy_within) {
+  if (auto failed = launch()) return failed;
+  return wait_healthy(healthy_within);
+}
+
+std::optional<std::string> BotProcess::launch() {
   if (running()) return "the bot is already running";
-  for (int attempt = 1; attempt <= 3; ++attempt) {
-    const auto log_size_before = output().size();
-    if (!spawn()) return "fork() failed";
-    const auto deadline = SteadyClock::now() + healthy_within;
-    while (SteadyClock::now() < deadline) {
+  log_offset_ = output().size();
+  if (!spawn()) return "fork() failed";
+  return std::nullopt;
+}
+
+std::optional<std::string> BotProcess::wait_healthy(std::chrono::seconds within) {
+  for (int attempt = 1;; ++attempt) {
+    if (!running()) return "the bot was not launched";
+    const auto deadline = SteadyClock::now() + within;
+    bool port_taken = false;
+    while (!port_taken && SteadyClock::now() < deadline) {
       int status = 0;
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
-        const std::string new_output = output().substr(log_size_before);
         // Someone took the port between free_loopback_port() and the bot's bind: try another.
-        if (new_output.find("in use") != std::string::npos && attempt < 3) break;
-        return "bridgebot exited during start (status " + std::to_string(status) + "). Output:\n" +
-               output_tail();
+        port_taken = output().substr(log_offset_).find("in use") != std::string::npos;
+        if (!port_taken || attempt == 3) {
+          return "bridgebot exited during start (status " + std::to_string(status) +
+                 "). Output:\n" + output_tail();
+        }
+      } else if (healthy()) {
+        return std::nullopt;
+      } else {
+        std::this_thread::sleep_for(50ms);
       }
-      if (healthy()) return std::nullopt;
-      std::this_thread::sleep_for(50ms);
     }
     if (running()) {
       kill9();
-      return "bridgebot did not answer /healthz within " + std::to_string(healthy_within.count()) +
+      return "bridgebot did not answer /healthz within " + std::to_string(within.count()) +
              " s. Output:\n" + output_tail();
     }
+    if (auto failed = launch()) return failed;
   }
-  return "bridgebot could not bind a free port. Output:\n" + output_tail();
 }
 
 ExitStatus BotProcess::wait_exit(std::chrono::milliseconds limit) {

@@ -44,7 +44,8 @@ struct ExitStatus {
 };
 
 // One bridgebot child process. The config text must contain the placeholder `{{LISTEN}}` where
-// platform.listen's value goes: start() fills in a free loopback port.
+// platform.listen's value goes: start() fills in a free loopback port. `{{BASE_URL}}`, if present,
+// becomes the bot's own URL ("http://127.0.0.1:PORT"), e.g. for slack.oauth.redirect_url.
 class BotProcess {
  public:
   // `dir` holds the written config (bot.yaml) and the captured output (bot.log); it must
@@ -57,6 +58,9 @@ class BotProcess {
   // Starts the binary and waits (bounded) until GET /healthz answers 200. On failure returns an
   // explanation with the captured output; retries on a new port when the bind failed.
   std::optional<std::string> start(std::chrono::seconds healthy_within = std::chrono::seconds(30));
+  // start() in two halves, so that several bots can be spawned before any is waited for.
+  std::optional<std::string> launch();
+  std::optional<std::string> wait_healthy(std::chrono::seconds within = std::chrono::seconds(30));
 
   // SIGTERM, then waits up to `grace` for the exit; kills with SIGKILL after that (and reports it
   // as a signal exit, so an assertion on `exited && code == 0` fails with a reason).
@@ -81,6 +85,7 @@ class BotProcess {
   std::string config_template_;
   pid_t pid_ = -1;
   std::uint16_t port_ = 0;
+  std::size_t log_offset_ = 0;  // size of bot.log when the current child was spawned
 };
 
 }  // namespace bridgebot::test

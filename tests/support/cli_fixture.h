@@ -24,8 +24,13 @@ inline constexpr const char* kSigningSecret = "integration-signing-secret";
 // The knobs of the bot's YAML configuration that tests turn.
 struct BotSettings {
   std::string api_base_url;
-  std::string bot_token;  // installs this workspace at start
+  std::string bot_token;  // installs this workspace at start; "" installs nothing
   std::string workspace_domain = "acme";
+  // slack.oauth (Add to Slack, personal Connect), written when oauth_client_id is set; the
+  // redirect URL is the bot's own /slack/oauth_redirect. oauth_base_url: Slack's authorize page.
+  std::string oauth_client_id;
+  std::string oauth_client_secret;
+  std::string oauth_base_url;
   bool require_recipient_link = true;
   bool copy_to_sender = true;
   std::size_t max_body_bytes = 262144;
@@ -63,6 +68,13 @@ Person alice();
 Person bob();
 Person carol();
 
+// A browser: GETs `url` and follows redirects while they stay on loopback (the bot and the
+// emulator); returns the last answer: a page, or a redirect elsewhere (back to the platform).
+net::HttpResponse browse(const std::string& url);
+
+// What Slack answers auth.test for `token` now: "" when it works, else the error code.
+std::string auth_test_error(emulator::Emulator& emulator, const std::string& token);
+
 // Adds `count` active users U1000.. (user1000@example.com ...) to `team_id`; returns them.
 std::vector<Person> add_slack_users(emulator::Emulator& emulator, const std::string& team_id,
                                     int first, int count);
@@ -80,8 +92,14 @@ class Bridge {
   ~Bridge();
 
   // Starts (or restarts) the bot with the current settings; fails the test with its output when
-  // it does not become healthy.
-  void start_bot();
+  // it does not become healthy. `together`: more bots (on the same store, say) spawned at the
+  // same moment as this one, before any of them is waited for.
+  void start_bot(const std::vector<BotProcess*>& together = {});
+  // Configures slack.oauth with the emulator's app and its authorize page.
+  void enable_oauth();
+  // Add to Slack in a browser (GET /slack/install through to the bot's result page); requires
+  // the "installed" page.
+  void install_with_oauth();
   ExitStatus stop_bot();  // SIGTERM; the caller asserts on the result
   ExitStatus kill_bot();  // kill -9
 

@@ -13,6 +13,9 @@
 
 namespace bridgebot::emulator {
 
+// Rotating tokens live this long unless a test picks otherwise (Slack: 12 h).
+inline constexpr std::int64_t kRotatingTokenLifetime = 43200;
+
 struct Workspace {
   std::string id;  // T…
   std::string name;
@@ -31,6 +34,8 @@ struct App {
   bool home_tab_enabled = true;  // views.publish answers not_enabled when off
   // OAuth installs issue expiring tokens with refresh tokens (Slack's "token rotation").
   bool token_rotation_enabled = false;
+  // expires_in of the rotating tokens issued from now on (installs and refreshes), in seconds.
+  std::int64_t rotating_token_lifetime = kRotatingTokenLifetime;
 };
 
 struct User {
