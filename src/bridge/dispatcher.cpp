@@ -155,11 +155,17 @@ void Dispatcher::process(const store::OutboxItem& item) {
                           options_.relay, options_.routes, dm_channels_};
   auto attempt = deliver(context, item, *installation);
   if (!attempt.ok() && attempt.error().code == "token_expired") {
-    // Once per attempt: a token that expires again right after a refresh is not our problem to
-    // loop on; the retry policy takes over.
-    auto refreshed = installations_.refresh_expired_token(item.team_id, installation->bot_token);
+    // Once per attempt. A token that is expired again right after the refresh was rotated by
+    // another process meanwhile: a later attempt reads the stored token, so it is retried with
+    // the backoff instead of failing the message.
+    auto refreshed = installations_.refresh_expired(item.team_id, installation->bot_token);
     if (refreshed.ok()) {
       attempt = deliver(context, item, *refreshed);
+      if (!attempt.ok() && attempt.error().code == "token_expired") {
+        Error again = attempt.error();
+        again.transient = true;
+        attempt = again;
+      }
     } else {
       attempt = refreshed.error();
     }

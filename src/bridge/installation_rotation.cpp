@@ -134,12 +134,8 @@ Result<store::Installation> InstallationService::exchange_refresh(store::Install
   return inst;
 }
 
-Result<ActiveInstallation> InstallationService::refresh_expired(std::string_view team_id) {
-  return refresh_expired_token(team_id, {});
-}
-
-Result<ActiveInstallation> InstallationService::refresh_expired_token(
-    std::string_view team_id, std::string_view expired_token) {
+Result<ActiveInstallation> InstallationService::refresh_expired(std::string_view team_id,
+                                                                std::string_view expired_token) {
   auto record = store_.get_installation(team_id);
   if (!record.ok()) return record.error();
   if (!record->has_value() || (*record)->state != store::InstallationState::active) {

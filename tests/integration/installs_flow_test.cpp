@@ -240,7 +240,7 @@ TEST_CASE("token_expired from Slack is recovered by one refresh", "[installs][ro
       [&](emulator::State& s) { s.find_token(old_token)->state = emulator::TokenState::expired; });
   REQUIRE(b.auth_test_error(old_token) == "token_expired");
 
-  auto refreshed = b.installations->refresh_expired("T0001");
+  auto refreshed = b.installations->refresh_expired("T0001", old_token);
   REQUIRE(refreshed.ok());
   CHECK(b.auth_test_error(refreshed->bot_token).empty());
   CHECK(b.slack_emulator.calls_of("oauth.v2.access").size() == 2);  // install + one refresh

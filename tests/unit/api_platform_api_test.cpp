@@ -21,7 +21,7 @@ class OneTeam final : public bridge::InstallationDirectory {
     a.team_id = "T0001";
     return a;
   }
-  Result<bridge::ActiveInstallation> refresh_expired(std::string_view) override {
+  Result<bridge::ActiveInstallation> refresh_expired(std::string_view, std::string_view) override {
     return make_error("token_expired", "");
   }
   std::vector<std::string> active_team_ids() override { return {"T0001"}; }

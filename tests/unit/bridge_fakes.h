@@ -243,7 +243,8 @@ class FakeInstallations final : public bridge::InstallationDirectory {
     if (it == teams_.end()) return make_error("unknown_team", "not installed");
     return it->second;
   }
-  Result<bridge::ActiveInstallation> refresh_expired(std::string_view team_id) override {
+  Result<bridge::ActiveInstallation> refresh_expired(std::string_view team_id,
+                                                     std::string_view) override {
     std::lock_guard lock(mutex_);
     ++refresh_calls_;
     auto it = teams_.find(std::string(team_id));

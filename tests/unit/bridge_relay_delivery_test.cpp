@@ -305,6 +305,25 @@ TEST_CASE("an expired bot token is refreshed once and the message goes out", "[b
   CHECK(f.status("msg-1").status == ItemStatus::delivered);
 }
 
+TEST_CASE("a token expired again right after its refresh is retried later, not failed",
+          "[bridge][relay]") {
+  BridgeFixture f;
+  f.link("p-alice", "U1", "alice@example.com");
+  f.link("p-bob", "U2", "bob@example.com");
+  f.slack.fail_token(kBotToken, "token_expired");
+  f.slack.fail_token("xoxb-refreshed", "token_expired");  // another process rotated it again
+  f.accept(BridgeFixture::message(), false);
+  f.drain();
+  CHECK(f.status("msg-1").status == ItemStatus::queued);
+  CHECK(f.dispatch().metrics().retried == 1);
+
+  f.installations.set_refreshed_token("xoxb-third");
+  f.clock.advance(std::chrono::minutes(1));
+  f.drain();
+  CHECK(f.status("msg-1").status == ItemStatus::delivered);
+  CHECK(f.slack.posts().at(0).auth.token == "xoxb-third");
+}
+
 TEST_CASE("messages to one recipient arrive in accept order, even across a retry",
           "[bridge][relay]") {
   BridgeFixture f;

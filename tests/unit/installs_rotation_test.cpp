@@ -52,9 +52,24 @@ TEST_CASE("refresh_expired answers with a fresh token after Slack said token_exp
           "[installs][rotation]") {
   Rotation r;
   test::install_rotating(r.service, *r.temp.db, r.slack, r.clock.unix_seconds() + 5 * kHour);
-  auto refreshed = r.service.refresh_expired("T0001");
+  auto refreshed = r.service.refresh_expired("T0001", "xoxe.xoxb-1-original");
   REQUIRE(refreshed.ok());
   CHECK(refreshed->bot_token == "xoxe.xoxb-1-rotated-1");
+}
+
+TEST_CASE(
+    "a worker told token_expired after another one refreshed gets the fresh token, no exchange",
+    "[installs][rotation]") {
+  // Eight dispatcher workers used the same token; each hears token_expired in turn. Only the
+  // first may spend the refresh token: a second exchange would expire the token just handed out.
+  Rotation r;
+  test::install_rotating(r.service, *r.temp.db, r.slack, r.clock.unix_seconds() + 5 * kHour);
+  auto first = r.service.refresh_expired("T0001", "xoxe.xoxb-1-original");
+  auto late = r.service.refresh_expired("T0001", "xoxe.xoxb-1-original");
+  REQUIRE(first.ok());
+  REQUIRE(late.ok());
+  CHECK(late->bot_token == "xoxe.xoxb-1-rotated-1");
+  CHECK(r.slack.refreshes == 1);
 }
 
 TEST_CASE("a token that does not rotate is not_rotating and refresh_expired says what to do",
@@ -65,7 +80,7 @@ TEST_CASE("a token that does not rotate is not_rotating and refresh_expired says
   auto rotated = r.service.rotate("T0001");
   REQUIRE_FALSE(rotated.ok());
   CHECK(rotated.error().code == "not_rotating");
-  auto expired = r.service.refresh_expired("T0001");
+  auto expired = r.service.refresh_expired("T0001", "xoxb-plain");
   REQUIRE_FALSE(expired.ok());
   CHECK(expired.error().code == "token_expired");
   CHECK_THAT(expired.error().message, Catch::Contains("reinstall"));
@@ -104,8 +119,10 @@ TEST_CASE("two services on one store spend the refresh token once when both see 
   InstallationService second{*temp.db, slack, temp.box, clock, test::test_options()};
   test::install_rotating(first, *temp.db, slack, clock.unix_seconds() + 5 * kHour);
 
-  auto a = std::async(std::launch::async, [&] { return first.refresh_expired("T0001"); });
-  auto b = std::async(std::launch::async, [&] { return second.refresh_expired("T0001"); });
+  auto a = std::async(std::launch::async,
+                      [&] { return first.refresh_expired("T0001", "xoxe.xoxb-1-original"); });
+  auto b = std::async(std::launch::async,
+                      [&] { return second.refresh_expired("T0001", "xoxe.xoxb-1-original"); });
   auto ra = a.get();
   auto rb = b.get();
   REQUIRE(ra.ok());

@@ -85,9 +85,8 @@ class InstallationService final : public InstallationDirectory {
   Result<store::Installation> install_oauth(const slack::OAuthAccess& access);
 
   Result<ActiveInstallation> active(std::string_view team_id) override;
-  Result<ActiveInstallation> refresh_expired(std::string_view team_id) override;
-  Result<ActiveInstallation> refresh_expired_token(std::string_view team_id,
-                                                   std::string_view expired_token) override;
+  Result<ActiveInstallation> refresh_expired(std::string_view team_id,
+                                             std::string_view expired_token) override;
   std::vector<std::string> active_team_ids() override;
   // Refreshes a rotating user token first when it has less than refresh_margin left.
   Result<std::optional<std::string>> connected_user_token(

@@ -30,18 +30,14 @@ class InstallationDirectory {
   virtual ~InstallationDirectory() = default;
   // The active installation of `team_id`; unknown_team when none is installed (or it was revoked).
   virtual Result<ActiveInstallation> active(std::string_view team_id) = 0;
-  // Slack answered token_expired: refresh the rotating token (single flight across processes) and
-  // return the installation with the new token; the error when it cannot be refreshed.
-  virtual Result<ActiveInstallation> refresh_expired(std::string_view team_id) = 0;
-  // Slack answered token_expired to `expired_token`: like refresh_expired, except that when the
-  // installation holds another token by now (another worker or process refreshed since this one
-  // was read), that token is returned and nothing is exchanged. Callers that know which token
-  // failed use this one: with several workers, refresh_expired would spend the fresh pair again.
-  virtual Result<ActiveInstallation> refresh_expired_token(std::string_view team_id,
-                                                           std::string_view expired_token) {
-    (void)expired_token;
-    return refresh_expired(team_id);
-  }
+  // Slack answered token_expired to `expired_token`: refresh the rotating token (single flight
+  // across processes) and return the installation with the new token; the error when it cannot
+  // be refreshed. When the installation holds another token by now (another worker or process
+  // refreshed since `expired_token` was read), that one comes back and nothing is exchanged:
+  // spending the fresh pair again would expire the token the other workers use. An empty
+  // `expired_token` refreshes whatever is stored.
+  virtual Result<ActiveInstallation> refresh_expired(std::string_view team_id,
+                                                     std::string_view expired_token) = 0;
   // team ids of every active installation, in order.
   virtual std::vector<std::string> active_team_ids() = 0;
   // The decrypted user token of a platform user who went through personal Connect, if any.
