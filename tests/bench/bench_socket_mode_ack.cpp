@@ -56,8 +56,8 @@ int main(int argc, char** argv) {
               std::chrono::duration<double>(sent_in).count(),
               static_cast<double>(total) / std::chrono::duration<double>(sent_in).count(), unacked,
               done ? "yes" : "no");
-  std::printf("p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", percentile(0.50),
-              percentile(0.99), latencies_ms.empty() ? 0.0 : latencies_ms.back());
+  std::printf("p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", percentile(0.50), percentile(0.99),
+              latencies_ms.empty() ? 0.0 : latencies_ms.back());
   auto status = rig.socket_mode->status();
   std::printf("client: envelopes %llu acks %llu handled %llu duplicates %llu reconnects %llu\n",
               static_cast<unsigned long long>(status.counters.envelopes),

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/cli_fixture.h"
+#include "support/wait_until.h"
 
 using namespace bridgebot::test;
 using namespace std::chrono_literals;
@@ -115,4 +116,87 @@ TEST_CASE("Connect with a Slack account of another email is refused and links no
   const auto link = bridge.api->get("/v1/users/p-alice/link?team_id=T0001");
   CHECK(link.status == 404);
   CHECK(json_string(link.body, "error") == "not_linked");
+}
+
+TEST_CASE("tokens_revoked naming a connected user keeps an email link; the bot relays for them",
+          "[cli][connect][socket_mode]") {
+  Bridge bridge;
+  bridge.enable_socket_mode();
+  const std::string url = connect_link_for_alice(bridge, "U0001");
+  bridge.wait_socket_mode_ready();
+  REQUIRE(browse(url).status == 302);
+  const std::string alice_token = connected_token(bridge, "U0001");
+  REQUIRE_FALSE(alice_token.empty());
+  bridge.link(bob());
+
+  // Alice removed the app's access from her account: Slack kills her token and says so.
+  bridge.emulator.with_state(
+      [&](emu::State& s) { s.find_token(alice_token)->state = emu::TokenState::revoked; });
+  bridge.send_event_acked(
+      R"({"type":"tokens_revoked","tokens":{"oauth":["U0001"]},"event_ts":"1700000000.000100"})");
+  std::string link;
+  const bool email_only = wait_until(
+      [&] {
+        link = bridge.api->get("/v1/users/p-alice/link?team_id=T0001").body;
+        return link.find(R"("connected":false)") != std::string::npos;
+      },
+      10s, 20ms);
+  INFO(link << "\n" << bridge.bot->output_tail());
+  REQUIRE(email_only);
+  CHECK(json_string(link, "slack_user_id") == "U0001");
+
+  // Her next message comes from the bot, naming her, instead of failing on her dead token.
+  REQUIRE(bridge.api
+              ->post("/v1/messages",
+                     message_body("connect-2", alice(), {user_mention(bob())}, "still there?"))
+              .status == 202);
+  const std::string state = bridge.wait_final("connect-2");
+  INFO(state);
+  REQUIRE(json_string(state, "status") == "delivered");
+  const auto to_bob = bridge.bot_dm_messages("U0002");
+  REQUIRE(to_bob.size() == 1);
+  CHECK(to_bob[0].text.find("<@U0001>") != std::string::npos);
+  CHECK(to_bob[0].text.find("still there?") != std::string::npos);
+  CHECK(dm_between(bridge, "U0001", "U0002").empty());
+}
+
+TEST_CASE("a connected sender's rotating user token is refreshed before use; the old one dies",
+          "[cli][connect][rotation]") {
+  Bridge bridge;
+  // The app rotates tokens, and hands out user tokens with 10 minutes to live: under the 2 h
+  // margin, so the bot must refresh before it posts as alice.
+  bridge.emulator.with_state([&](emu::State& s) {
+    auto& app = s.apps.at(bridge.demo.app_id);
+    app.token_rotation_enabled = true;
+    app.rotating_token_lifetime = 600;
+  });
+  const std::string url = connect_link_for_alice(bridge, "U0001");
+  REQUIRE(browse(url).status == 302);
+  const std::string first_token = connected_token(bridge, "U0001");
+  REQUIRE_THAT(first_token, Catch::StartsWith("xoxe.xoxp-1-"));
+  bridge.emulator.with_state([&](emu::State& s) {
+    s.apps.at(bridge.demo.app_id).rotating_token_lifetime = emu::kRotatingTokenLifetime;
+  });
+  bridge.link(bob());
+
+  REQUIRE(bridge.api
+              ->post("/v1/messages",
+                     message_body("connect-3", alice(), {user_mention(bob())}, "rotated hello"))
+              .status == 202);
+  const std::string state = bridge.wait_final("connect-3");
+  INFO(state << "\n" << bridge.bot->output_tail());
+  REQUIRE(json_string(state, "status") == "delivered");
+
+  const auto in_dm = bridge.emulator.messages_in(dm_between(bridge, "U0001", "U0002"));
+  REQUIRE(in_dm.size() == 1);
+  CHECK(in_dm[0].author_user_id == "U0001");
+  CHECK(in_dm[0].token != first_token);
+  CHECK(auth_test_error(bridge.emulator, in_dm[0].token).empty());
+  CHECK(auth_test_error(bridge.emulator, first_token) == "token_expired");
+  std::size_t user_refreshes = 0;
+  for (const auto& call : bridge.emulator.calls_of("oauth.v2.access")) {
+    const auto grant = call.params.find("grant_type");
+    user_refreshes += grant != call.params.end() && grant->second == "refresh_token";
+  }
+  CHECK(user_refreshes == 1);
 }

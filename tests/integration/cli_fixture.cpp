@@ -26,8 +26,12 @@ std::string bot_config_yaml(const BotSettings& s) {
     yaml += "  bot_token: \"" + s.bot_token + "\"\n";
     yaml += "  workspace_domain: \"" + s.workspace_domain + "\"\n";
   }
-  // Socket Mode is not what these tests exercise (it is being wired separately).
-  yaml += "  socket_mode:\n    enabled: false\n";
+  if (s.app_token.empty()) {
+    yaml += "  socket_mode:\n    enabled: false\n";
+  } else {
+    yaml += "  app_token: \"" + s.app_token + "\"\n";
+    yaml += "  socket_mode:\n    enabled: true\n    connections: 1\n";
+  }
   yaml += "  tls:\n";
   yaml += std::string("    allow_plaintext: ") + flag(s.allow_plaintext) + "\n";
   if (!s.ca_file.empty()) yaml += "    ca_file: \"" + s.ca_file + "\"\n";
@@ -208,6 +212,38 @@ void Bridge::enable_oauth() {
     settings.oauth_client_secret = app.client_secret;
   });
   settings.oauth_base_url = server.base_url() + "oauth/v2/authorize";
+}
+
+void Bridge::enable_socket_mode() {
+  settings.app_token = demo.app_token;
+}
+
+void Bridge::wait_socket_mode_ready() {
+  std::string last;
+  const bool ready = wait_until(
+      [&] {
+        const auto response = api->get_unsigned("/readyz");
+        last = response.body;
+        return response.status == 200;
+      },
+      std::chrono::seconds(15), std::chrono::milliseconds(20));
+  INFO(last << "\n" << bot->output_tail());
+  REQUIRE(ready);
+}
+
+void Bridge::send_event_acked(const std::string& event_json) {
+  auto& socket_mode = server.socket_mode();
+  const std::string event_id = socket_mode.send_event("T0001", event_json);
+  const bool acked = wait_until(
+      [&] {
+        for (const auto& record : socket_mode.events()) {
+          if (record.event_id == event_id) return record.acked;
+        }
+        return false;
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(5));
+  INFO(event_json << "\n" << bot->output_tail());
+  REQUIRE(acked);
 }
 
 void Bridge::install_with_oauth() {

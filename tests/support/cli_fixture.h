@@ -38,6 +38,8 @@ struct BotSettings {
   std::string store_path;
   std::string ca_file;          // slack.tls.ca_file
   bool allow_plaintext = true;  // slack.tls.allow_plaintext (an http:// emulator)
+  // slack.app_token: Socket Mode on with one connection when set, off when "".
+  std::string app_token;
 };
 
 std::string bot_config_yaml(const BotSettings& settings);
@@ -97,6 +99,13 @@ class Bridge {
   void start_bot(const std::vector<BotProcess*>& together = {});
   // Configures slack.oauth with the emulator's app and its authorize page.
   void enable_oauth();
+  // Turns Socket Mode on (the demo app token) for the next start_bot.
+  void enable_socket_mode();
+  // Waits until /readyz says the bot holds an open Socket Mode connection.
+  void wait_socket_mode_ready();
+  // Sends the Events API event `event_json` for T0001 over Socket Mode and waits until the bot
+  // acked it (which it does before handling it).
+  void send_event_acked(const std::string& event_json);
   // Add to Slack in a browser (GET /slack/install through to the bot's result page); requires
   // the "installed" page.
   void install_with_oauth();
