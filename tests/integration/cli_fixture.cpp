@@ -21,6 +21,13 @@ std::string bot_config_yaml(const BotSettings& s) {
     yaml += "    client_id: \"" + s.oauth_client_id + "\"\n";
     yaml += "    client_secret: \"" + s.oauth_client_secret + "\"\n";
     yaml += "    redirect_url: \"{{BASE_URL}}/slack/oauth_redirect\"\n";
+    if (!s.oauth_extra_scopes.empty()) {
+      yaml += "    extra_scopes: [";
+      for (std::size_t i = 0; i < s.oauth_extra_scopes.size(); ++i) {
+        yaml += (i ? ", \"" : "\"") + s.oauth_extra_scopes[i] + "\"";
+      }
+      yaml += "]\n";
+    }
   }
   if (!s.bot_token.empty()) {
     yaml += "  bot_token: \"" + s.bot_token + "\"\n";
@@ -38,7 +45,7 @@ std::string bot_config_yaml(const BotSettings& s) {
   yaml += "platform:\n";
   yaml += "  listen: \"{{LISTEN}}\"\n";
   yaml += std::string("  signing_secret: \"") + kSigningSecret + "\"\n";
-  yaml += "  admin_token: \"integration-admin-token\"\n";
+  yaml += std::string("  admin_token: \"") + kAdminToken + "\"\n";
   yaml += "  max_body_bytes: " + std::to_string(s.max_body_bytes) + "\n";
   yaml += "relay:\n";
   yaml += std::string("  require_recipient_link: ") + flag(s.require_recipient_link) + "\n";
@@ -259,6 +266,22 @@ ExitStatus Bridge::stop_bot() {
 
 ExitStatus Bridge::kill_bot() {
   return bot ? bot->kill9() : ExitStatus{};
+}
+
+net::HttpResponse Bridge::admin(const std::string& method, const std::string& path,
+                                const std::string& body) {
+  net::ClientOptions options;
+  options.tls.allow_plaintext = true;
+  auto http = net::make_http_client(options);
+  net::ClientRequest request;
+  request.method = method;
+  request.url = bot->base_url() + path;
+  request.body = body;
+  request.headers.set("Authorization", std::string("Bearer ") + kAdminToken);
+  if (!body.empty()) request.headers.set("Content-Type", "application/json");
+  auto response = http->send(request);
+  if (!response.ok()) FAIL(method << " " << path << ": " << response.error().to_string());
+  return *response;
 }
 
 void Bridge::link(const Person& person) {

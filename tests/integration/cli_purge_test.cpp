@@ -16,8 +16,6 @@ namespace emu = bridgebot::emulator;
 
 namespace {
 
-constexpr const char* kAdminToken = "integration-admin-token";  // as bot_config_yaml writes it
-
 // A read-only connection to the bot's store file (WAL: it sees what the bot committed).
 class StoreFile {
  public:
@@ -90,21 +88,6 @@ std::string describe(const std::map<std::string, long>& rows) {
   return out;
 }
 
-// A request with the admin's bearer token.
-bridgebot::net::HttpResponse admin_request(const Bridge& bridge, const std::string& method,
-                                           const std::string& path) {
-  bridgebot::net::ClientOptions options;
-  options.tls.allow_plaintext = true;
-  auto http = bridgebot::net::make_http_client(options);
-  bridgebot::net::ClientRequest request;
-  request.method = method;
-  request.url = bridge.bot->base_url() + path;
-  request.headers.set("Authorization", std::string("Bearer ") + kAdminToken);
-  auto response = http->send(request);
-  if (!response.ok()) FAIL(method << " " << path << ": " << response.error().to_string());
-  return *response;
-}
-
 // Fills every table the workspace touches: two links (and the directory entries behind them),
 // a delivered DM (a delivery row), a threaded notification (a thread anchor) and a message Slack
 // keeps refusing with 503 (an outbox item still queued). Requires each to be in the file.
@@ -173,7 +156,7 @@ TEST_CASE("Disconnect deletes every row the workspace had, table by table, and r
   bridge.start_bot();
   fill_workspace(bridge);
 
-  const auto gone = admin_request(bridge, "DELETE", "/v1/installations/T0001");
+  const auto gone = bridge.admin("DELETE", "/v1/installations/T0001");
   INFO(gone.body << "\n" << bridge.bot->output_tail());
   CHECK(gone.status == 204);
   CHECK(gone.headers.get("X-Bridge-Token-Revoked") == "true");

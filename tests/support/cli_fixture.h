@@ -20,6 +20,7 @@
 namespace bridgebot::test {
 
 inline constexpr const char* kSigningSecret = "integration-signing-secret";
+inline constexpr const char* kAdminToken = "integration-admin-token";
 
 // The knobs of the bot's YAML configuration that tests turn.
 struct BotSettings {
@@ -31,6 +32,7 @@ struct BotSettings {
   std::string oauth_client_id;
   std::string oauth_client_secret;
   std::string oauth_base_url;
+  std::vector<std::string> oauth_extra_scopes;  // slack.oauth.extra_scopes
   bool require_recipient_link = true;
   bool copy_to_sender = true;
   std::size_t max_body_bytes = 262144;
@@ -112,6 +114,10 @@ class Bridge {
   ExitStatus stop_bot();  // SIGTERM; the caller asserts on the result
   ExitStatus kill_bot();  // kill -9
 
+  // An admin request (/v1/installations...) to the bot, with platform.admin_token as Bearer;
+  // fails the test when no answer comes.
+  net::HttpResponse admin(const std::string& method, const std::string& path,
+                          const std::string& body = {});
   // PUT /v1/users/{person.id}/link with the person's email in T0001; requires 200.
   void link(const Person& person);
   // Polls GET /v1/messages/{id} (or notifications) until its status is not "queued"; returns the
