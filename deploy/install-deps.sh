@@ -9,7 +9,7 @@ packages=(
   libboost1.81-dev libssl-dev openssl ca-certificates
   rapidjson-dev libyaml-cpp-dev catch2 libsqlite3-dev sqlite3
   libcli11-dev libspdlog-dev libfmt-dev libpq-dev
-  curl procps
+  curl procps clang-format
 )
 [ "${1:-}" = "--fuzz" ] && packages+=(clang)
 
