@@ -101,6 +101,11 @@ TEST_CASE("a connected sender's message lands in the two users' own DM, posted a
   CHECK(bridge.bot_dm_messages("U0002").empty());
   CHECK(bridge.bot_dm_messages("U0001").empty());
   CHECK(bridge.emulator.messages().size() == 1);
+
+  // Neither the user token nor the Connect link's single-use ticket is in the bot's log.
+  const std::string log = bridge.bot->output();
+  CHECK(log.find(alice_token) == std::string::npos);
+  CHECK(log.find(url.substr(url.find("t=") + 2)) == std::string::npos);
 }
 
 TEST_CASE("Connect with a Slack account of another email is refused and links nothing",

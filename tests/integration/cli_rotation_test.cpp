@@ -154,6 +154,14 @@ TEST_CASE("token_expired in the middle of a burst: one refresh, no message lost 
   const std::string new_token = live_bot_token(bridge.emulator);
   CHECK(new_token != first_token);
   CHECK(auth_test_error(bridge.emulator, new_token).empty());
+  // Rotated tokens are never logged, old or new, nor the refresh token that bought them.
+  const std::string log = bridge.bot->output();
+  CHECK(log.find(first_token) == std::string::npos);
+  CHECK(log.find(new_token) == std::string::npos);
+  bridge.emulator.with_state([&](emu::State& s) {
+    for (const auto& [value, refresh] : s.refresh_tokens)
+      CHECK(log.find(value) == std::string::npos);
+  });
 }
 
 TEST_CASE("two bridgebot processes on one store refresh a due token once at start-up",
