@@ -21,6 +21,10 @@ std::string admin_action_for(std::string_view code) {
   if (code == kSocketModeLinkDisabled) {
     return "Turn Socket Mode on in the app's settings (Settings > Socket Mode)";
   }
+  if (code == kAppTokenRejected) {
+    return "Generate an app-level token with the connections:write scope (Basic Information > "
+           "App-Level Tokens), set it as slack.app_token and restart bridgebot";
+  }
   if (code == "team_disabled") {
     return "The Slack workspace is disabled: ask its owner, or disconnect it";
   }
@@ -72,6 +76,11 @@ ConnectionReport test_connection(slack::SlackApi& slack, const slack::TeamToken&
   if (report.socket_mode == kSocketModeLinkDisabled) {
     return fail(std::string(kSocketModeLinkDisabled),
                 "Slack closed Socket Mode for this app (link_disabled)");
+  }
+  if (report.socket_mode == kSocketModeAuthFailed) {
+    return fail(std::string(kAppTokenRejected),
+                "Slack refused the app-level token, so no Socket Mode connection can open and "
+                "no event (uninstall, user changes) reaches the bot");
   }
   report.ok = true;
   return report;

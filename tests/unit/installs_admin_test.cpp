@@ -37,8 +37,10 @@ TEST_CASE("Test Connection tells the admin the next step for each failure", "[in
   CHECK_THAT(bridge::admin_action_for("connect_failed"), Catch::Contains("could not be reached"));
 }
 
-TEST_CASE("Test Connection fails on missing scopes and on a disabled Socket Mode link",
-          "[installs]") {
+TEST_CASE(
+    "Test Connection fails on missing scopes, a disabled Socket Mode link or a refused "
+    "app token",
+    "[installs]") {
   test::FakeSlack slack;
   slack.add_live("xoxb-t");
   slack.scopes = {"users:read", "chat:write"};
@@ -50,7 +52,12 @@ TEST_CASE("Test Connection fails on missing scopes and on a disabled Socket Mode
   auto disabled = bridge::test_connection(slack, {"", "xoxb-t"}, "link_disabled");
   CHECK_FALSE(disabled.ok);
   CHECK(disabled.error == "link_disabled");
+  auto refused = bridge::test_connection(slack, {"", "xoxb-t"}, "auth_failed");
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.error == "app_token_rejected");
+  CHECK_THAT(refused.action, Catch::Contains("slack.app_token"));
   CHECK(bridge::test_connection(slack, {"", "xoxb-t"}, "connected").ok);
+  CHECK(bridge::test_connection(slack, {"", "xoxb-t"}, "connecting").ok);  // it may yet connect
 }
 
 TEST_CASE("a masked email is recognisable but not readable", "[installs]") {

@@ -30,8 +30,12 @@ struct ConnectionReport {
   std::string socket_mode;  // as the Socket Mode supervisor reports it; "" when unknown
 };
 
-// Socket Mode states the supervisor may report; "link_disabled" fails the test.
+// Socket Mode states of the supervisor that fail the test: Socket Mode is off for the app, or
+// Slack refuses the app-level token (slack.app_token). Neither heals by waiting.
 inline constexpr std::string_view kSocketModeLinkDisabled = "link_disabled";
+inline constexpr std::string_view kSocketModeAuthFailed = "auth_failed";
+// The error code Test Connection reports for kSocketModeAuthFailed.
+inline constexpr std::string_view kAppTokenRejected = "app_token_rejected";
 
 // The admin's next step for an error code; pure. Unknown codes get a generic sentence.
 std::string admin_action_for(std::string_view error_code);
