@@ -40,6 +40,11 @@ struct AdminContext {
 Result<std::unique_ptr<AdminContext>> open_admin_context(const std::string& config_path,
                                                          const std::string& previous_key = {});
 
+// What a one-shot command can tell of Socket Mode without running the bot: "disabled" when the
+// config does not use it, "auth_failed" when Slack refuses slack.app_token, "app token accepted"
+// when apps.connections.open hands out a URL (left unused: it expires), else what went wrong.
+std::string socket_mode_from_cli(slack::SlackApi& slack, const core::Config& config);
+
 // Prints a Test Connection report for a person at a terminal; returns the exit code (0 or 1).
 int print_connection_report(const bridge::ConnectionReport& report);
 

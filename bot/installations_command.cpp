@@ -49,9 +49,11 @@ int test(AdminContext& context, const std::string& team_id) {
     std::cout << "no workspace is installed\n";
     return 1;
   }
+  // One app-level token serves every workspace: checked once.
+  const std::string socket_mode = socket_mode_from_cli(context.slack->api, context.config);
   int exit_code = 0;
   for (const auto& team : teams) {
-    auto report = context.installations->test_connection(team, "");
+    auto report = context.installations->test_connection(team, socket_mode);
     if (!report.ok()) {
       std::cerr << team << ": " << report.error().to_string() << "\n";
       exit_code = 1;

@@ -15,6 +15,14 @@ std::string joined(const std::vector<std::string>& items) {
 
 }  // namespace
 
+std::string socket_mode_from_cli(slack::SlackApi& slack, const core::Config& config) {
+  if (!config.slack.socket_mode_enabled || config.slack.app_token.empty()) return "disabled";
+  auto url = slack.apps_connections_open(config.slack.app_token);
+  if (url.ok()) return "app token accepted";
+  if (!url.error().transient) return std::string(bridge::kSocketModeAuthFailed);
+  return "not checked: " + url.error().code;
+}
+
 // Prints a report for a person at a terminal; returns the exit code.
 int print_connection_report(const bridge::ConnectionReport& r) {
   if (!r.team_id.empty() || !r.domain.empty()) {
@@ -53,8 +61,8 @@ int test_connection_command(const std::string& config_path, const std::string& t
     return 2;
   }
   SlackClient slack(*config);
-  return print_connection_report(
-      bridge::test_connection(slack.api, {"", config->slack.bot_token}, ""));
+  return print_connection_report(bridge::test_connection(slack.api, {"", config->slack.bot_token},
+                                                         socket_mode_from_cli(slack.api, *config)));
 }
 
 }  // namespace bridgebot::cli

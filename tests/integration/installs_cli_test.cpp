@@ -54,13 +54,20 @@ struct CliFixture {
   }
 
   // The YAML of a configuration whose slack.bot_token is `token` and whose API is at
-  // `api_base_url`; `encryption_key` and `listen` are left out when empty.
+  // `api_base_url`; `encryption_key` and `listen` are left out when empty; Socket Mode is on
+  // with `app_token`, off without.
   std::string config_yaml(const std::string& token, const std::string& api_base_url,
-                          const std::string& encryption_key = "", const std::string& listen = "") {
+                          const std::string& encryption_key = "", const std::string& listen = "",
+                          const std::string& app_token = "") {
     std::ostringstream out;
     out << "slack:\n  bot_token: " << token << "\n  workspace_domain: acme\n"
-        << "  api_base_url: " << api_base_url << "\n  socket_mode:\n    enabled: false\n"
-        << "  tls:\n    allow_plaintext: true\n"
+        << "  api_base_url: " << api_base_url << "\n";
+    if (app_token.empty()) {
+      out << "  socket_mode:\n    enabled: false\n";
+    } else {
+      out << "  app_token: " << app_token << "\n  socket_mode:\n    enabled: true\n";
+    }
+    out << "  tls:\n    allow_plaintext: true\n"
         << "platform:\n  signing_secret: s3cret-signing\n  admin_token: s3cret-admin\n";
     if (!listen.empty()) out << "  listen: \"" << listen << "\"\n";
     out << "store:\n  url: sqlite:" << (dir / "bridge.db").string() << "\n";
@@ -70,9 +77,9 @@ struct CliFixture {
 
   // Writes config_yaml(...) to a file; returns its path.
   std::string config(const std::string& token, const std::string& api_base_url,
-                     const std::string& encryption_key = "") {
+                     const std::string& encryption_key = "", const std::string& app_token = "") {
     auto path = dir / "bridgebot.yaml";
-    std::ofstream(path) << config_yaml(token, api_base_url, encryption_key);
+    std::ofstream(path) << config_yaml(token, api_base_url, encryption_key, "", app_token);
     return path.string();
   }
 
@@ -135,6 +142,25 @@ TEST_CASE("test-connection on an expired token says to re-generate it", "[instal
   CHECK(run.exit_code == 1);
   CHECK_THAT(run.output, Catch::Contains("FAILED: token_expired"));
   CHECK_THAT(run.output, Catch::Contains("Re-generate token"));
+}
+
+TEST_CASE("test-connection checks the app-level token that Socket Mode needs", "[installs][cli]") {
+  CliFixture f;
+  auto good =
+      run_bridgebot("test-connection --config " +
+                    f.config(f.demo.bot_token, f.server.api_base_url(), "", f.demo.app_token));
+  INFO(good.output);
+  CHECK(good.exit_code == 0);
+  CHECK_THAT(good.output, Catch::Contains("socket mode: app token accepted"));
+  CHECK_THAT(good.output, !Catch::Contains(f.demo.app_token));
+
+  auto refused = run_bridgebot("test-connection --config " + f.config(f.demo.bot_token,
+                                                                      f.server.api_base_url(), "",
+                                                                      "xapp-1-A0000-never-issued"));
+  INFO(refused.output);
+  CHECK(refused.exit_code == 1);
+  CHECK_THAT(refused.output, Catch::Contains("FAILED: app_token_rejected"));
+  CHECK_THAT(refused.output, Catch::Contains("connections:write"));
 }
 
 TEST_CASE("test-connection against an unreachable host says Slack could not be reached",
