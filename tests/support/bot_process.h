@@ -69,6 +69,7 @@ class BotProcess {
   ExitStatus kill9();
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }  // -1 when not running
   std::uint16_t port() const { return port_; }
   std::string base_url() const;
   // Everything the bot wrote to stdout and stderr so far (across restarts of this object).

@@ -1,20 +1,13 @@
 #include "harness/bot_process.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
-#include <thread>
 
 #include "bridgebot/bridge/installation_service.h"
 #include "bridgebot/core/clock.h"
@@ -35,33 +28,15 @@ namespace {
   throw std::runtime_error(what);
 }
 
-// A port that was free a moment ago: the bot's config needs a fixed one. The race with other
-// processes is harmless on a bench machine (the bot would fail to start, loudly).
-std::uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    ::close(fd);
-    fail("cannot find a free loopback port");
-  }
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
-std::string write_config(const ScratchDir& dir, World& world, const BotOptions& options,
-                         std::uint16_t port) {
-  const std::string path = dir.file("bridgebot.yaml");
-  std::ofstream out(path);
+// The bot's configuration; test::BotProcess fills in {{LISTEN}} with a free port.
+std::string config_template(const ScratchDir& dir, World& world, const BotOptions& options) {
+  std::ostringstream out;
   out << "slack:\n"
       << "  api_base_url: " << world.api_base_url() << "\n"
       << "  socket_mode:\n    enabled: false\n"
       << "  tls:\n    allow_plaintext: true\n"
       << "platform:\n"
-      << "  listen: 127.0.0.1:" << port << "\n"
+      << "  listen: \"{{LISTEN}}\"\n"
       << "  signing_secret: " << kSigningSecret << "\n"
       << "  admin_token: " << kAdminToken << "\n"
       << "relay:\n"
@@ -69,8 +44,7 @@ std::string write_config(const ScratchDir& dir, World& world, const BotOptions& 
       << "  copy_to_sender: " << (options.copy_to_sender ? "true" : "false") << "\n"
       << "store:\n  url: sqlite:" << dir.file("bridgebot.db") << "\n"
       << "log:\n  level: " << options.log_level << "\n  format: text\n";
-  if (!out) fail("cannot write " + path);
-  return path;
+  return out.str();
 }
 
 }  // namespace
@@ -128,52 +102,17 @@ void seed_installations(const std::string& db_path, World& world) {
 }
 
 BotProcess::BotProcess(const ScratchDir& dir, World& world, BotOptions options)
-    : log_path_(dir.file("bridgebot.log")), port_(free_port()) {
-  const std::string config = write_config(dir, world, options, port_);
-  pid_ = ::fork();
-  if (pid_ < 0) fail("fork failed");
-  if (pid_ == 0) {
-    int log = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (log >= 0) {
-      ::dup2(log, STDOUT_FILENO);
-      ::dup2(log, STDERR_FILENO);
-    }
-    ::execl(BRIDGEBOT_BINARY, BRIDGEBOT_BINARY, "run", "--config", config.c_str(),
-            static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  wait_ready();
+    : process_(dir.path(), config_template(dir, world, options)) {
+  if (auto failure = process_.start(std::chrono::seconds(60))) fail(*failure);
 }
 
 BotProcess::~BotProcess() {
-  if (pid_ > 0) stop();
-}
-
-void BotProcess::wait_ready() {
-  net::ClientOptions options;
-  options.tls.allow_plaintext = true;
-  options.request_timeout = std::chrono::milliseconds(1000);
-  auto http = net::make_http_client(options);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      fail("bridgebot exited during start-up; see " + log_path_);
-    }
-    net::ClientRequest request;
-    request.method = "GET";
-    request.url = "http://127.0.0.1:" + std::to_string(port_) + "/readyz";
-    auto response = http->send(request);
-    if (response.ok() && response->status == 200) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  fail("bridgebot not ready after 60 s; see " + log_path_);
+  if (process_.running()) stop();
 }
 
 Memory BotProcess::memory() const {
   Memory memory;
-  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::ifstream status("/proc/" + std::to_string(process_.pid()) + "/status");
   std::string key;
   while (status >> key) {
     if (key == "VmHWM:") status >> memory.hwm_kb;
@@ -183,12 +122,9 @@ Memory BotProcess::memory() const {
 }
 
 int BotProcess::stop() {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  // A bench may leave thousands of items in flight: give the drain time before SIGKILL.
+  const auto ended = process_.terminate(std::chrono::seconds(60));
+  return ended.exited ? ended.code : 128 + ended.signal;
 }
 
 }  // namespace bench

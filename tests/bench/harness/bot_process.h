@@ -1,14 +1,13 @@
-// The bridgebot service under test, run as the real binary (BRIDGEBOT_BINARY) in a child process
+// The bridgebot service under test, run as the real binary in a child process
 // so that its memory (VmHWM) and its threads are its own, as in production. The benches talk to
 // it only over loopback: the platform API in front, the Slack emulator behind.
 #pragma once
-
-#include <sys/types.h>
 
 #include <cstdint>
 #include <string>
 
 #include "harness/world.h"
+#include "support/bot_process.h"
 
 namespace bench {
 
@@ -41,23 +40,21 @@ struct Memory {
   long rss_kb = 0;  // VmRSS: resident now
 };
 
+// The bot as test::BotProcess runs it (config and log in the scratch directory, a free port,
+// SIGTERM to stop), configured for a bench and watched for its memory.
 class BotProcess {
  public:
+  // Starts the bot and waits until it answers; throws with its log when it does not.
   BotProcess(const ScratchDir& dir, World& world, BotOptions options = {});
   ~BotProcess();  // stops the bot if still running
 
-  std::uint16_t port() const { return port_; }
-  pid_t pid() const { return pid_; }
+  std::uint16_t port() const { return process_.port(); }
   Memory memory() const;
   // SIGTERM and wait; returns the exit status (the bot drains in-flight work first).
   int stop();
 
  private:
-  void wait_ready();
-
-  std::string log_path_;
-  std::uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  bridgebot::test::BotProcess process_;
 };
 
 // The platform's shared signing secret the bot is configured with.
