@@ -39,6 +39,11 @@ int print_connection_report(const bridge::ConnectionReport& r) {
   }
   if (r.token_expires_at) std::cout << "token expires at (unix): " << *r.token_expires_at << "\n";
   if (!r.socket_mode.empty()) std::cout << "socket mode: " << r.socket_mode << "\n";
+  for (const auto& problem : r.failing_destinations) {
+    std::cout << "notifications to " << problem.destination << " fail: " << problem.reason << " ("
+              << problem.failed_items
+              << " since the last delivered)\n  what to do: " << problem.action << "\n";
+  }
   if (r.ok) {
     std::cout << "OK: the token works and has every required scope\n";
     return 0;

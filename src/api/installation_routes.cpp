@@ -80,8 +80,16 @@ std::string report_json(const bridge::ConnectionReport& r) {
           ",\"scopes\":" + string_array(r.scopes) +
           ",\"missing_scopes\":" + string_array(r.missing_scopes) +
           ",\"token_expires_at\":" + optional_int(r.token_expires_at) +
-          ",\"socket_mode\":" + core::json_quote(r.socket_mode) + "}";
-  return body;
+          ",\"socket_mode\":" + core::json_quote(r.socket_mode) + ",\"failing_destinations\":[";
+  for (std::size_t i = 0; i < r.failing_destinations.size(); ++i) {
+    const auto& problem = r.failing_destinations[i];
+    body += std::string(i ? "," : "") +
+            "{\"destination\":" + core::json_quote(problem.destination) +
+            ",\"reason\":" + core::json_quote(problem.reason) +
+            ",\"failed_items\":" + std::to_string(problem.failed_items) +
+            ",\"action\":" + core::json_quote(problem.action) + "}";
+  }
+  return body + "]}";
 }
 
 class InstallationRoutes : public std::enable_shared_from_this<InstallationRoutes> {

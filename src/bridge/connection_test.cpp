@@ -1,6 +1,7 @@
 #include "bridgebot/bridge/connection_test.h"
 
 #include "bridgebot/bridge/workspace_domain.h"
+#include "bridgebot/slack/errors.h"
 #include "bridgebot/slack/scopes.h"
 
 namespace bridgebot::bridge {
@@ -38,6 +39,54 @@ std::string admin_action_for(std::string_view code) {
            "slack.api_base_url";
   }
   return "Check the message, fix the cause, and test the connection again";
+}
+
+std::string destination_action(std::string_view key, std::string_view reason) {
+  const bool may_be_webhook = key.substr(0, 8) == "webhook:" || key == "default";
+  if (may_be_webhook && slack::is_dead_webhook(make_error(std::string(reason)))) {
+    return "The incoming webhook no longer works: create a new one in Slack and put its URL in "
+           "notifications.routes (for the default destination: reinstall with the "
+           "incoming-webhook scope, or set notification_channel)";
+  }
+  if (reason == "not_in_channel") {
+    return "Invite the bot to the channel (/invite @the-bot in that channel), or route these "
+           "notifications to another channel";
+  }
+  if (reason == "channel_not_found") {
+    return "The bot cannot see that channel: check the channel id in notifications.routes or "
+           "notification_channel, and invite the bot if the channel is private";
+  }
+  if (reason == "is_archived" || reason == "channel_is_archived") {
+    return "The channel is archived: unarchive it, or route these notifications elsewhere";
+  }
+  if (reason == "no_default_destination") {
+    return "Give the workspace a default destination: PATCH /v1/installations/{team_id} with "
+           "notification_channel, or reinstall with the incoming-webhook scope";
+  }
+  if (reason == "unknown_destination") {
+    return "The destination was removed from notifications.routes while notifications for it "
+           "were queued: restore it if that was a mistake";
+  }
+  if (reason == "restricted_action" || reason == "action_prohibited") {
+    return "A workspace setting forbids the bot to post there: ask a Slack admin";
+  }
+  return admin_action_for(reason);
+}
+
+void add_destination_problems(ConnectionReport& report,
+                              const std::vector<DestinationProblem>& problems) {
+  for (DestinationProblem problem : problems) {
+    problem.action = destination_action(problem.destination, problem.reason);
+    report.failing_destinations.push_back(std::move(problem));
+  }
+  if (!report.ok || report.failing_destinations.empty()) return;
+  const DestinationProblem& first = report.failing_destinations.front();
+  report.ok = false;
+  report.error = std::string(kDestinationFailing);
+  report.message = "notifications to " + first.destination + " fail with " + first.reason + " (" +
+                   std::to_string(first.failed_items) +
+                   " since the last one delivered there; the next one delivered clears this)";
+  report.action = first.action;
 }
 
 std::string how_to_add_scope(std::string_view scope) {

@@ -86,6 +86,11 @@ Result<ConnectionReport> InstallationService::test_connection(std::string_view t
   if (report.error == "token_expired" && (*record)->refresh_token.empty()) {
     report.action = "Paste a new bot token (POST /v1/installations): this token does not rotate";
   }
+  auto failing = store_.failing_destinations(team_id);
+  if (!failing.ok()) return failing.error();
+  std::vector<DestinationProblem> problems;
+  for (auto& f : *failing) problems.push_back({f.destination, f.reason, f.failed_items, {}});
+  add_destination_problems(report, problems);
   return report;
 }
 

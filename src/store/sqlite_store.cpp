@@ -83,5 +83,34 @@ Result<TeamUsage> SqliteStore::team_usage(std::string_view team_id) {
   });
 }
 
+Result<std::vector<FailingDestination>> SqliteStore::failing_destinations(
+    std::string_view team_id) {
+  return with_reader([&](Connection& db) -> Result<std::vector<FailingDestination>> {
+    // Failed items after the destination's last delivered one (item ids grow with acceptance);
+    // the reason is the latest of them. Reads only the team's rows (outbox_by_team).
+    auto query = db.prepare(
+        "WITH team AS (SELECT item_id, destination, status, reason FROM outbox "
+        "  WHERE team_id = ?1 AND kind = 'notification'), "
+        "last_delivered AS (SELECT destination, MAX(item_id) AS item_id FROM team "
+        "  WHERE status = 'delivered' GROUP BY destination), "
+        "failed AS (SELECT team.* FROM team LEFT JOIN last_delivered USING (destination) "
+        "  WHERE team.status = 'failed' AND team.item_id > COALESCE(last_delivered.item_id, 0)) "
+        "SELECT destination, COUNT(*), "
+        "  (SELECT reason FROM failed AS latest WHERE latest.destination = failed.destination "
+        "   ORDER BY item_id DESC LIMIT 1) "
+        "FROM failed GROUP BY destination ORDER BY destination");
+    if (!query) return query.error();
+    query->bind(1, team_id);
+    std::vector<FailingDestination> out;
+    while (true) {
+      auto row = query->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      out.push_back({query->text(0), query->text(2), query->integer(1)});
+    }
+    return out;
+  });
+}
+
 }  // namespace sqlite
 }  // namespace bridgebot::store

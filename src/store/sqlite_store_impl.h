@@ -67,6 +67,7 @@ class SqliteStore final : public Store {
 
   Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) override;
   Result<TeamUsage> team_usage(std::string_view team_id) override;
+  Result<std::vector<FailingDestination>> failing_destinations(std::string_view team_id) override;
 
   StoreStats stats() const override { return {writer_.operations(), writer_.transactions()}; }
 

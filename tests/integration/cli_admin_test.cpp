@@ -65,3 +65,40 @@ TEST_CASE("Test Connection names an app-level token Slack refuses, and how to re
   // The bot token itself is fine, and the report still says so.
   CHECK(json_string(refused, "bot_user_id") == bridge.demo.bot_user_id);
 }
+
+TEST_CASE("Test Connection names a notification channel the bot was never invited to",
+          "[cli][admin][notifications]") {
+  Bridge bridge;
+  // ops -> #general, where the demo bot is not a member.
+  bridge.settings.routes_yaml +=
+      "    - match: {route: ops}\n      to: [{channel: " + bridge.demo.general_channel + "}]\n";
+  bridge.start_bot();
+  CHECK_THAT(bridge.admin("POST", "/v1/installations/T0001/test").body,
+             Catch::Contains(R"("failing_destinations":[])"));
+
+  for (const char* id : {"ops-1", "ops-2"}) {
+    REQUIRE(bridge.api->post("/v1/notifications", notification_body(id, "ops", "Disk", "full"))
+                .status == 202);
+    INFO(bridge.bot->output_tail());
+    REQUIRE(json_string(bridge.wait_final(id, true), "reason") == "not_in_channel");
+  }
+  const std::string failing = bridge.admin("POST", "/v1/installations/T0001/test").body;
+  INFO(failing);
+  CHECK_THAT(failing, Catch::StartsWith(R"({"ok":false)"));
+  CHECK(json_string(failing, "error") == "destination_failing");
+  CHECK_THAT(json_string(failing, "message"),
+             Catch::Contains("channel:" + bridge.demo.general_channel) &&
+                 Catch::Contains("not_in_channel (2 since"));
+  CHECK_THAT(json_string(failing, "action"), Catch::Contains("/invite"));
+
+  // The admin invites the bot; the next notification gets through and the report is clean.
+  bridge.emulator.with_state([&](bridgebot::emulator::State& s) {
+    s.find_channel("T0001", bridge.demo.general_channel)->bot_is_member = true;
+  });
+  REQUIRE(bridge.api->post("/v1/notifications", notification_body("ops-3", "ops", "Disk", "ok"))
+              .status == 202);
+  REQUIRE(json_string(bridge.wait_final("ops-3", true), "status") == "delivered");
+  const std::string fixed = bridge.admin("POST", "/v1/installations/T0001/test").body;
+  INFO(fixed);
+  CHECK_THAT(fixed, Catch::StartsWith(R"({"ok":true)"));
+}

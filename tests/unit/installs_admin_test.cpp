@@ -60,6 +60,42 @@ TEST_CASE(
   CHECK(bridge::test_connection(slack, {"", "xoxb-t"}, "connecting").ok);  // it may yet connect
 }
 
+TEST_CASE("a failing notification destination fails Test Connection with what to do",
+          "[installs]") {
+  CHECK_THAT(bridge::destination_action("channel:C1", "not_in_channel"),
+             Catch::Contains("/invite"));
+  CHECK_THAT(bridge::destination_action("channel:C1", "is_archived"), Catch::Contains("unarchive"));
+  CHECK_THAT(bridge::destination_action("webhook:ab12", "channel_not_found"),
+             Catch::Contains("create a new one"));
+  CHECK_THAT(bridge::destination_action("default", "webhook_gone"),
+             Catch::Contains("incoming webhook no longer works"));
+  CHECK_THAT(bridge::destination_action("channel:C1", "channel_not_found"),
+             Catch::Contains("check the channel id"));
+  CHECK_THAT(bridge::destination_action("default", "no_default_destination"),
+             Catch::Contains("notification_channel"));
+
+  bridge::ConnectionReport report;
+  report.ok = true;
+  bridge::add_destination_problems(
+      report, {{"webhook:ab12", "webhook_gone", 3, ""}, {"channel:C1", "not_in_channel", 1, ""}});
+  CHECK_FALSE(report.ok);
+  CHECK(report.error == "destination_failing");
+  CHECK_THAT(report.message, Catch::Contains("webhook:ab12 fail with webhook_gone (3 since"));
+  REQUIRE(report.failing_destinations.size() == 2);
+  CHECK_THAT(report.failing_destinations[1].action, Catch::Contains("/invite"));
+
+  bridge::ConnectionReport expired;
+  expired.error = "token_expired";  // a dead token stays the headline
+  bridge::add_destination_problems(expired, {{"channel:C1", "not_in_channel", 1, ""}});
+  CHECK(expired.error == "token_expired");
+  CHECK(expired.failing_destinations.size() == 1);
+
+  bridge::ConnectionReport clean;
+  clean.ok = true;
+  bridge::add_destination_problems(clean, {});
+  CHECK(clean.ok);
+}
+
 TEST_CASE("a masked email is recognisable but not readable", "[installs]") {
   CHECK(bridge::mask_email("alice.smith@example.com") == "a***h@e***.com");
   CHECK(bridge::mask_email("bo@x.io") == "b*@x***.io");

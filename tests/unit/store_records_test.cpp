@@ -288,3 +288,49 @@ TEST_CASE("A team's links and unfinished items are listed and counted for that t
   CHECK(other->queued_items == 0);
   CHECK(f.store->team_usage("T-none")->links == 0);
 }
+
+TEST_CASE("failing_destinations names each destination whose latest notification failed",
+          "[store]") {
+  StoreFixture f;
+  // One notification per (team, destination, outcome), accepted in this order.
+  struct Sent {
+    const char* team;
+    const char* destination;
+    ItemStatus outcome;
+    const char* reason;
+  };
+  const Sent sent[] = {
+      {"T1", "channel:C1", ItemStatus::failed, "not_in_channel"},       // fixed since:
+      {"T1", "channel:C1", ItemStatus::delivered, ""},                  //   delivered after
+      {"T1", "webhook:ab12", ItemStatus::delivered, ""},                // broke later:
+      {"T1", "webhook:ab12", ItemStatus::failed, "http_500"},           //   two failures,
+      {"T1", "webhook:ab12", ItemStatus::failed, "webhook_gone"},       //   the latest's reason
+      {"T1", "default", ItemStatus::failed, "no_default_destination"},  // never worked
+      {"T2", "channel:C1", ItemStatus::failed, "channel_not_found"},    // another workspace
+  };
+  int n = 0;
+  for (const auto& s : sent) {
+    AcceptRequest request;
+    request.kind = SourceKind::notification;
+    request.source_id = "evt-" + std::to_string(n++);
+    request.team_id = s.team;
+    request.items = {{"destination", s.destination, "{}", request.source_id, 0}};
+    REQUIRE(f.store->accept(request).ok());
+    auto claimed = f.store->claim_due(0, 10, "worker");
+    REQUIRE(claimed.ok());
+    REQUIRE(claimed->size() == 1);
+    REQUIRE(f.store->complete((*claimed)[0].item_id, s.outcome, s.reason, {}).ok());
+  }
+
+  auto failing = f.store->failing_destinations("T1");
+  REQUIRE(failing.ok());
+  REQUIRE(failing->size() == 2);
+  CHECK((*failing)[0].destination == "default");
+  CHECK((*failing)[0].reason == "no_default_destination");
+  CHECK((*failing)[0].failed_items == 1);
+  CHECK((*failing)[1].destination == "webhook:ab12");
+  CHECK((*failing)[1].reason == "webhook_gone");
+  CHECK((*failing)[1].failed_items == 2);
+  CHECK(f.store->failing_destinations("T2")->size() == 1);
+  CHECK(f.store->failing_destinations("T-none")->empty());
+}

@@ -14,6 +14,14 @@
 
 namespace bridgebot::bridge {
 
+// A notification destination that stopped working, and what the admin can do about it.
+struct DestinationProblem {
+  std::string destination;        // "channel:C1", "webhook:<hash of the URL>", "default"
+  std::string reason;             // the latest failure's code
+  std::int64_t failed_items = 0;  // failed since the last notification delivered there
+  std::string action;
+};
+
 struct ConnectionReport {
   bool ok = false;
   std::string error;    // Slack's or our code ("token_expired", "missing_scopes", ...); "" when ok
@@ -28,6 +36,7 @@ struct ConnectionReport {
   std::vector<std::string> missing_scopes;  // required scopes not granted, in kRequiredBotScopes
   std::optional<std::int64_t> token_expires_at;  // unix seconds, rotating tokens only
   std::string socket_mode;  // as the Socket Mode supervisor reports it; "" when unknown
+  std::vector<DestinationProblem> failing_destinations;
 };
 
 // Socket Mode states of the supervisor that fail the test: Socket Mode is off for the app, or
@@ -39,6 +48,17 @@ inline constexpr std::string_view kAppTokenRejected = "app_token_rejected";
 
 // The admin's next step for an error code; pure. Unknown codes get a generic sentence.
 std::string admin_action_for(std::string_view error_code);
+
+// The error code of a report whose connection works but a notification destination does not.
+inline constexpr std::string_view kDestinationFailing = "destination_failing";
+
+// The admin's next step for notifications to `destination_key` failing with `reason`; pure.
+std::string destination_action(std::string_view destination_key, std::string_view reason);
+
+// Adds `problems` (with their actions) to `report`; a report that was ok fails with
+// destination_failing, naming the first problem. Pure.
+void add_destination_problems(ConnectionReport& report,
+                              const std::vector<DestinationProblem>& problems);
 
 // How to add one missing scope, for people reading the CLI output.
 std::string how_to_add_scope(std::string_view scope);

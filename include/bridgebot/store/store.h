@@ -122,6 +122,11 @@ class Store {
   // Counts of the team's links and unfinished outbox items.
   virtual Result<TeamUsage> team_usage(std::string_view team_id) = 0;
 
+  // The team's notification destinations whose latest finished item failed, ordered by
+  // destination. A destination is cleared by the next notification delivered there.
+  virtual Result<std::vector<FailingDestination>> failing_destinations(
+      std::string_view team_id) = 0;
+
   virtual StoreStats stats() const = 0;
 };
 

@@ -201,6 +201,14 @@ struct TeamUsage {
   std::int64_t queued_items = 0;     // outbox items not finished yet (queued or in flight)
 };
 
+// A notification destination of one workspace whose latest finished notification failed: what
+// Test Connection reports, since a route that stopped working fails each item quietly.
+struct FailingDestination {
+  std::string destination;        // the destination key ("channel:C1", "webhook:…", "default")
+  std::string reason;             // the latest failure's reason (Slack's error code or ours)
+  std::int64_t failed_items = 0;  // failed since the last notification delivered there
+};
+
 // Counters for tests and /metrics. Monotonic since open.
 struct StoreStats {
   std::uint64_t write_operations = 0;    // mutating calls committed or failed
