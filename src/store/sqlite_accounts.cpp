@@ -187,22 +187,24 @@ Status SqliteStore::put_link(const Link& link) {
     return make_error("invalid_argument", "a link needs a team_id and a platform_user_id");
   }
   return writer_.write([&](Connection& db) -> Status {
-    static const std::string kUpsert = "INSERT OR REPLACE INTO links (" +
-                                       std::string(kLinkColumns) +
-                                       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    static const std::string kUpsert =
+        "INSERT OR REPLACE INTO links (" + std::string(kLinkColumns) +
+        ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9" + std::string(kWhileTeamActive);
     auto upsert = db.prepare(kUpsert);
     if (!upsert) return upsert.error();
     const UserToken token = link.user_token.value_or(UserToken{});
-    return upsert->bind(1, link.team_id)
-        .bind(2, link.platform_user_id)
-        .bind(3, link.slack_user_id)
-        .bind(4, link.email)
-        .bind(5, link.linked_at)
-        .bind(6, std::int64_t{link.user_token.has_value()})
-        .bind(7, token.token)
-        .bind(8, token.refresh_token)
-        .bind(9, token.expires_at)
-        .run();
+    Status s = upsert->bind(1, link.team_id)
+                   .bind(2, link.platform_user_id)
+                   .bind(3, link.slack_user_id)
+                   .bind(4, link.email)
+                   .bind(5, link.linked_at)
+                   .bind(6, std::int64_t{link.user_token.has_value()})
+                   .bind(7, token.token)
+                   .bind(8, token.refresh_token)
+                   .bind(9, token.expires_at)
+                   .run();
+    if (!s.ok()) return s;
+    return db.changes() > 0 ? Status::success() : Status(team_not_installed(link.team_id));
   });
 }
 
@@ -251,10 +253,13 @@ Result<bool> SqliteStore::delete_link(std::string_view team_id, std::string_view
 
 Status SqliteStore::upsert_directory(const std::vector<DirectoryEntry>& entries) {
   return writer_.write([&](Connection& db) -> Status {
-    auto upsert = db.prepare(
+    // Entries of a workspace that is not installed are dropped (a cache may lose entries).
+    static const std::string kUpsert =
         "INSERT OR REPLACE INTO directory "
         "(team_id, email, slack_user_id, display_name, avatar_url, fetched_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        "SELECT ?1, ?2, ?3, ?4, ?5, ?6" +
+        std::string(kWhileTeamActive);
+    auto upsert = db.prepare(kUpsert);
     if (!upsert) return upsert.error();
     for (const DirectoryEntry& entry : entries) {
       upsert->bind(1, entry.team_id).bind(2, entry.email).bind(6, entry.fetched_at);

@@ -22,16 +22,20 @@ Result<std::optional<ThreadAnchor>> SqliteStore::get_thread_anchor(std::string_v
 
 Status SqliteStore::put_thread_anchor(const ThreadAnchor& anchor) {
   return writer_.write([&](Connection& db) -> Status {
-    auto upsert = db.prepare(
+    static const std::string kUpsert =
         "INSERT OR REPLACE INTO thread_anchors (team_id, destination, thread_key, channel, ts) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
+        "SELECT ?1, ?2, ?3, ?4, ?5" +
+        std::string(kWhileTeamActive);
+    auto upsert = db.prepare(kUpsert);
     if (!upsert) return upsert.error();
-    return upsert->bind(1, anchor.team_id)
-        .bind(2, anchor.destination)
-        .bind(3, anchor.thread_key)
-        .bind(4, anchor.channel)
-        .bind(5, anchor.ts)
-        .run();
+    Status s = upsert->bind(1, anchor.team_id)
+                   .bind(2, anchor.destination)
+                   .bind(3, anchor.thread_key)
+                   .bind(4, anchor.channel)
+                   .bind(5, anchor.ts)
+                   .run();
+    if (!s.ok()) return s;
+    return db.changes() > 0 ? Status::success() : Status(team_not_installed(anchor.team_id));
   });
 }
 

@@ -17,6 +17,15 @@
 
 namespace bridgebot::store::sqlite {
 
+// Data synced for a workspace (links, directory entries, thread anchors) is written only while
+// the workspace is installed, checked in the writing statement itself: a Slack call that
+// finishes after a Disconnect (a users.list page, a lookup, a post that starts a thread) must
+// not bring purged data back. ?1 is the team id.
+inline constexpr std::string_view kWhileTeamActive =
+    " WHERE EXISTS (SELECT 1 FROM installations WHERE team_id = ?1 AND state = 'active')";
+// The error of a write refused by kWhileTeamActive.
+Error team_not_installed(std::string_view team_id);
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,

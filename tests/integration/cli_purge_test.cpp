@@ -188,3 +188,23 @@ TEST_CASE("tokens_revoked naming the bot user runs the same purge", "[cli][purge
                           bridge.demo.bot_user_id + R"("]},"event_ts":"1700000000.000200"})");
   require_purged(bridge);
 }
+
+TEST_CASE("a users.list page that lands after Disconnect leaves nothing behind", "[cli][purge]") {
+  Bridge bridge;
+  // The start-up sweep's first page takes 1.5 s: Disconnect happens while it is on its way.
+  bridge.emulator.inject_fault("users.list", emu::Fault::slow(1500ms));
+  bridge.start_bot();
+  const auto gone = bridge.admin("DELETE", "/v1/installations/T0001");
+  INFO(gone.body << "\n" << bridge.bot->output_tail());
+  REQUIRE(gone.status == 204);
+
+  // The page was listed before the token was revoked; the bot stores it once it arrives.
+  REQUIRE(wait_until(
+      [&] { return bridge.bot->output().find("directory: swept team T0001") != std::string::npos; },
+      10s, 20ms));
+  StoreFile file(bridge.settings.store_path);
+  const auto rows = file.team_rows("T0001");
+  INFO(describe(rows) << "\n" << bridge.bot->output_tail());
+  CHECK(rows.at("directory") == 0);
+  CHECK(file.installation("T0001") == "revoked NULL NULL NULL");
+}

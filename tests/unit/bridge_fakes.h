@@ -23,6 +23,7 @@
 #include "bridgebot/slack/errors.h"
 #include "bridgebot/slack/slack_api.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/store_seed.h"
 #include "support/temp_dir.h"
 
 namespace bridge_test {
@@ -289,7 +290,10 @@ struct BridgeFixture {
   bridge::DispatcherOptions options = default_options();
   std::unique_ptr<bridge::Dispatcher> dispatcher;
 
-  BridgeFixture() { installations.install(installation()); }
+  BridgeFixture() {
+    installations.install(installation());
+    REQUIRE(test::record_installed(*store, kTeam));
+  }
 
   std::unique_ptr<store::Store> open_store() {
     auto opened = store::open_sqlite_store((dir.path / "bridge.db").string());

@@ -36,6 +36,9 @@ TEST_CASE("A new file gets the latest schema and keeps its data across reopen", 
   {
     auto store = open_sqlite_store(file);
     REQUIRE(store.ok());
+    Installation installation;
+    installation.team_id = "T1";
+    REQUIRE((*store)->put_installation(installation).ok());
     Link link{"T1", "p-bob", "U2", "bob@example.com", 100, std::nullopt};
     REQUIRE((*store)->put_link(link).ok());
   }

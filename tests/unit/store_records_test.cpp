@@ -112,6 +112,8 @@ TEST_CASE("Installations are replaced, listed in team order and deleted", "[stor
 
 TEST_CASE("Links are found by platform user and by Slack user", "[store][records]") {
   StoreFixture f;
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  REQUIRE(f.store->put_installation(installation("T2")).ok());
   REQUIRE(f.store->put_link(link("T1", "p-bob", "U2")).ok());
   auto email_only = link("T2", "p-bob", "U7");
   email_only.user_token.reset();
@@ -142,6 +144,7 @@ TEST_CASE("Links are found by platform user and by Slack user", "[store][records
 TEST_CASE("Directory pages upsert, negative entries stay negative, users can be forgotten",
           "[store][records]") {
   StoreFixture f;
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
   std::vector<DirectoryEntry> page;
   for (int i = 0; i < 500; ++i) {
     auto n = std::to_string(i);
@@ -174,6 +177,7 @@ TEST_CASE("Directory pages upsert, negative entries stay negative, users can be 
 
 TEST_CASE("Thread anchors are stored per team, destination and key", "[store][records]") {
   StoreFixture f;
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
   REQUIRE(f.store->put_thread_anchor({"T1", "C1", "ticket-42", "C1", "111.000"}).ok());
   auto anchor = f.store->get_thread_anchor("T1", "C1", "ticket-42");
   REQUIRE(anchor.ok());
@@ -253,6 +257,8 @@ TEST_CASE("purge_team removes one team's rows table by table and keeps the other
 TEST_CASE("A team's links and unfinished items are listed and counted for that team only",
           "[store][records]") {
   StoreFixture f;
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  REQUIRE(f.store->put_installation(installation("T2")).ok());
   REQUIRE(f.store->put_link(link("T1", "p-carol", "U3")).ok());
   auto email_only = link("T1", "p-bob", "U2");
   email_only.user_token.reset();
@@ -287,6 +293,32 @@ TEST_CASE("A team's links and unfinished items are listed and counted for that t
   CHECK(other->links == 1);
   CHECK(other->queued_items == 0);
   CHECK(f.store->team_usage("T-none")->links == 0);
+}
+
+TEST_CASE("nothing synced is kept for a workspace that is not installed or was disconnected",
+          "[store][records]") {
+  // A users.list page, a lookup or a post that starts a thread may finish after the Disconnect
+  // that purged the workspace: the store must not bring its data back.
+  StoreFixture f;
+  auto refused_link = f.store->put_link(link("T1", "p-bob", "U2"));
+  CHECK(refused_link.error().code == "conflict");  // never installed
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  REQUIRE(f.store->put_link(link("T1", "p-bob", "U2")).ok());
+  REQUIRE(f.store->purge_team("T1", 100).ok());
+
+  CHECK_FALSE(f.store->put_link(link("T1", "p-bob", "U2")).ok());
+  CHECK(f.store->put_thread_anchor({"T1", "C1", "ticket-1", "C1", "1.0"}).error().code ==
+        "conflict");
+  // A cache page is dropped without an error: the sweep that wrote it simply ends.
+  CHECK(
+      f.store->upsert_directory({{"T1", "bob@example.com", DirectoryUser{"U2", "", ""}, 1}}).ok());
+  CHECK_FALSE(f.store->get_link("T1", "p-bob")->has_value());
+  CHECK_FALSE(f.store->get_thread_anchor("T1", "C1", "ticket-1")->has_value());
+  CHECK_FALSE(f.store->lookup_directory("T1", "bob@example.com")->has_value());
+
+  // Installed again: it is kept again.
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  CHECK(f.store->put_link(link("T1", "p-bob", "U2")).ok());
 }
 
 TEST_CASE("failing_destinations names each destination whose latest notification failed",

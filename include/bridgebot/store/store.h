@@ -68,7 +68,8 @@ class Store {
 
   // ---- links ----
 
-  // Inserts or replaces the link of (team_id, platform_user_id).
+  // Inserts or replaces the link of (team_id, platform_user_id). "conflict" when the workspace
+  // has no active installation (never installed, or disconnected meanwhile).
   virtual Status put_link(const Link& link) = 0;
   virtual Result<std::optional<Link>> get_link(std::string_view team_id,
                                                std::string_view platform_user_id) = 0;
@@ -83,7 +84,9 @@ class Store {
 
   // ---- directory cache ----
 
-  // Inserts or replaces every entry (e.g. one users.list page) in one transaction.
+  // Inserts or replaces every entry (e.g. one users.list page) in one transaction. Entries of a
+  // workspace without an active installation are dropped: a sweep that ends after a Disconnect
+  // leaves nothing behind.
   virtual Status upsert_directory(const std::vector<DirectoryEntry>& entries) = 0;
   virtual Result<std::optional<DirectoryEntry>> lookup_directory(std::string_view team_id,
                                                                  std::string_view email) = 0;
@@ -97,7 +100,8 @@ class Store {
   virtual Result<std::optional<ThreadAnchor>> get_thread_anchor(std::string_view team_id,
                                                                 std::string_view destination,
                                                                 std::string_view thread_key) = 0;
-  // Inserts or replaces the anchor of (team_id, destination, thread_key).
+  // Inserts or replaces the anchor of (team_id, destination, thread_key). "conflict" when the
+  // workspace has no active installation.
   virtual Status put_thread_anchor(const ThreadAnchor& anchor) = 0;
 
   // ---- leases (single-flight work across processes sharing this store) ----
