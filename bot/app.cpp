@@ -17,6 +17,7 @@
 #include "bridgebot/bridge/events.h"
 #include "bridgebot/bridge/installation_service.h"
 #include "bridgebot/bridge/oauth_states.h"
+#include "bridgebot/bridge/retention.h"
 #include "bridgebot/core/json.h"
 #include "bridgebot/core/secret_box.h"
 #include "bridgebot/core/thread_pool.h"
@@ -88,6 +89,8 @@ struct App::Parts {
   std::unique_ptr<bridge::InstallationService> installations;
   std::unique_ptr<bridge::OAuthStates> oauth_states;
   std::unique_ptr<PeriodicJob> token_refresher;
+  std::unique_ptr<bridge::Retention> retention;
+  std::unique_ptr<PeriodicJob> retention_job;  // hourly, from start; none with retention_days 0
   std::unique_ptr<bridge::Directory> directory;
   std::unique_ptr<bridge::DirectorySweeper> sweeper;
   std::unique_ptr<bridge::Dispatcher> dispatcher;
@@ -249,6 +252,15 @@ Status App::start() {
   // Rotating tokens are refreshed ahead of expiry even when no event arrives (bolt-js #1968).
   p.token_refresher = std::make_unique<PeriodicJob>(
       std::chrono::minutes(5), [i = p.installations.get()] { (void)i->refresh_due(); });
+  if (config_.store_retention_days > 0) {
+    p.retention =
+        std::make_unique<bridge::Retention>(*p.store, clock, config_.store_retention_days);
+    p.retention_job = std::make_unique<PeriodicJob>(std::chrono::hours(1), [r = p.retention.get()] {
+      if (auto pruned = r->run(); !pruned.ok()) {
+        spdlog::warn("retention: {}", pruned.error().to_string());  // tried again in an hour
+      }
+    });
+  }
 
   p.dispatcher->start();
   p.sweeper->start();
@@ -290,6 +302,7 @@ void App::stop() {
   if (p.server) p.server->stop();
   if (p.socket_mode) p.socket_mode->stop();
   p.token_refresher.reset();
+  p.retention_job.reset();
   if (p.workers) p.workers->shutdown();
   if (p.sweeper) p.sweeper->stop();
   if (p.dispatcher) p.dispatcher->stop();

@@ -201,8 +201,10 @@ void read_sections(ConfigReader& r, YAML::Node& root, Config& config) {
     read_notifications(r, root["notifications"], config.routes);
   }
   if (r.is_map(root["store"], "store")) {
-    r.check_keys(root["store"], "store", {"url"});
+    r.check_keys(root["store"], "store", {"url", "retention_days"});
     r.read_string(root["store"]["url"], "store.url", config.store_url);
+    r.read_int(root["store"]["retention_days"], "store.retention_days", 0, 3650,
+               config.store_retention_days);
   }
   if (r.is_map(root["security"], "security")) {
     r.check_keys(root["security"], "security", {"encryption_key"});

@@ -124,6 +124,9 @@ CREATE TABLE leases (
   expires_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {2, "retention: sources by age", R"sql(
+CREATE INDEX sources_by_created ON sources (created_at);
+)sql"},
 };
 
 }  // namespace

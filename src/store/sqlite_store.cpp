@@ -74,6 +74,25 @@ Result<PurgeCounts> SqliteStore::purge_team(std::string_view team_id, UnixSecond
   return counts;
 }
 
+Result<std::int64_t> SqliteStore::prune_finished(UnixSeconds cutoff, int limit) {
+  std::int64_t pruned = 0;
+  Status written = writer_.write([&](Connection& db) -> Status {
+    // Outbox items and their deliveries go with their source (ON DELETE CASCADE).
+    auto prune = db.prepare(
+        "DELETE FROM sources WHERE (kind, source_id) IN ("
+        "  SELECT s.kind, s.source_id FROM sources AS s WHERE s.created_at < ?1 "
+        "  AND NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.kind = s.kind "
+        "    AND o.source_id = s.source_id AND o.status IN ('queued', 'in_flight')) "
+        "  LIMIT ?2)");
+    if (!prune) return prune.error();
+    if (Status s = prune->bind(1, cutoff).bind(2, std::int64_t{limit}).run(); !s.ok()) return s;
+    pruned = db.changes();
+    return Status::success();
+  });
+  if (!written.ok()) return written.error();
+  return pruned;
+}
+
 Result<TeamUsage> SqliteStore::team_usage(std::string_view team_id) {
   return with_reader([&](Connection& db) -> Result<TeamUsage> {
     // Both counts in one statement, so they come from one snapshot of the database.

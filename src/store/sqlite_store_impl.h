@@ -75,6 +75,7 @@ class SqliteStore final : public Store {
   Status release_lease(std::string_view name, std::string_view owner) override;
 
   Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) override;
+  Result<std::int64_t> prune_finished(UnixSeconds cutoff, int limit) override;
   Result<TeamUsage> team_usage(std::string_view team_id) override;
   Result<std::vector<FailingDestination>> failing_destinations(std::string_view team_id) override;
 

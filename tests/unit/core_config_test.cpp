@@ -57,6 +57,7 @@ TEST_CASE("a minimal configuration gets the documented defaults", "[core][config
   CHECK(config->relay.require_recipient_link);
   CHECK(config->relay.copy_to_sender);
   CHECK(config->store_url == "sqlite:bridgebot.db");
+  CHECK(config->store_retention_days == 30);
   CHECK(config->log_level == "info");
 }
 
@@ -123,7 +124,7 @@ notifications:
     - match: {route: x}
       to: [{channel: C1, webhook: https://hooks.example/x}]
     - match: {route: y}
-store: {url: mysql://db}
+store: {url: mysql://db, retention_days: -1}
 security: {encryption_key: short}
 )");
   CHECK(has_problem(lines, "slack.app_token: must be an app-level token starting with xapp-"));
@@ -134,6 +135,7 @@ security: {encryption_key: short}
   CHECK(has_problem(lines, "notifications.routes[1].to[0]: needs exactly one of channel, webhook"));
   CHECK(has_problem(lines, "notifications.routes[2].to: must list at least one destination"));
   CHECK(has_problem(lines, "store.url: must be sqlite:PATH or postgresql://"));
+  CHECK(has_problem(lines, "store.retention_days"));
   CHECK(has_problem(lines, "security.encryption_key: must be 32 bytes"));
 }
 

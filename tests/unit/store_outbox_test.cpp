@@ -230,3 +230,59 @@ TEST_CASE("Items in flight at a crash are queued again after reopening", "[store
   CHECK(ids_of(*f.store->claim_due(100, 10, "worker")) ==
         std::vector<ItemId>{accepted->item_ids[0]});
 }
+
+TEST_CASE("prune_finished deletes old finished sources with their items, and nothing else",
+          "[store][outbox][retention]") {
+  StoreFixture f;
+  // accepted at 100: old-done (delivered, with a delivery row), old-failed, old-waiting (still
+  // queued); accepted at 5000: new-done; old-ignored has no items at all.
+  for (const char* id : {"old-done", "old-failed", "old-waiting"}) {
+    REQUIRE(f.store->accept(message(id, {item_for("recipient", std::string(id))})).ok());
+  }
+  AcceptRequest ignored = message("old-ignored", {});
+  ignored.status = ItemStatus::ignored;
+  ignored.reason = "group_mention";
+  REQUIRE(f.store->accept(ignored).ok());
+  auto late = message("new-done", {item_for("recipient", "new")});
+  late.now = 5000;
+  REQUIRE(f.store->accept(late).ok());
+
+  auto claimed = f.store->claim_due(10'000, 10, "worker");
+  REQUIRE(claimed.ok());
+  for (const auto& item : *claimed) {
+    if (item.source_id == "old-waiting") continue;
+    const bool failed = item.source_id == "old-failed";
+    REQUIRE(f.store
+                ->complete(item.item_id, failed ? ItemStatus::failed : ItemStatus::delivered,
+                           failed ? "channel_not_found" : "", {{"recipient", "U2", "D2", "1.1"}})
+                .ok());
+  }
+
+  auto pruned = f.store->prune_finished(1000, 10);
+  REQUIRE(pruned.ok());
+  CHECK(*pruned == 3);  // old-done, old-failed, old-ignored
+  for (const char* gone : {"old-done", "old-failed", "old-ignored"}) {
+    INFO(gone);
+    CHECK_FALSE(f.store->source_status(SourceKind::message, gone)->has_value());
+  }
+  CHECK(f.store->source_status(SourceKind::message, "old-waiting")->has_value());
+  CHECK(f.store->source_status(SourceKind::message, "new-done")->has_value());
+  CHECK(*f.store->prune_finished(1000, 10) == 0);
+
+  // A pruned id is unknown now: sent again, it is a new message, not a duplicate.
+  auto again = f.store->accept(message("old-done", {item_for("recipient", "again")}));
+  REQUIRE(again.ok());
+  CHECK_FALSE(again->duplicate);
+}
+
+TEST_CASE("prune_finished deletes at most `limit` sources per call", "[store][outbox][retention]") {
+  StoreFixture f;
+  for (int i = 0; i < 5; ++i) {
+    AcceptRequest ignored = message("ignored-" + std::to_string(i), {});
+    ignored.status = ItemStatus::ignored;
+    REQUIRE(f.store->accept(ignored).ok());
+  }
+  CHECK(*f.store->prune_finished(1000, 2) == 2);
+  CHECK(*f.store->prune_finished(1000, 2) == 2);
+  CHECK(*f.store->prune_finished(1000, 2) == 1);
+}

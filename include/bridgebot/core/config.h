@@ -64,6 +64,9 @@ struct Config {
   RelayConfig relay;
   std::vector<NotificationRoute> routes;
   std::string store_url = "sqlite:bridgebot.db";
+  // Accepted messages/notifications whose delivery finished are deleted after this many days
+  // (their ids then count as new); 0 keeps them forever and the store grows without bound.
+  int store_retention_days = 30;
   std::string encryption_key;
   std::string log_level = "info";
   std::string log_format = "text";

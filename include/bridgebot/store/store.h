@@ -123,6 +123,12 @@ class Store {
   // with every token blob erased.
   virtual Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) = 0;
 
+  // Retention: deletes up to `limit` accepted sources created before `cutoff` whose items have
+  // all finished, with their outbox items and deliveries; a source still queued or in flight is
+  // kept however old. Their ids are then unknown: sent again, they are accepted anew. Returns
+  // how many sources went.
+  virtual Result<std::int64_t> prune_finished(UnixSeconds cutoff, int limit) = 0;
+
   // Counts of the team's links and unfinished outbox items.
   virtual Result<TeamUsage> team_usage(std::string_view team_id) = 0;
 
