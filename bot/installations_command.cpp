@@ -1,8 +1,12 @@
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 
 #include "admin_context.h"
+#include "bridgebot/bridge/delivery_lease.h"
 #include "bridgebot/bridge/key_rotation.h"
+#include "bridgebot/core/clock.h"
 #include "bridgebot/slack/scopes.h"
 #include "installs_commands.h"
 
@@ -123,7 +127,23 @@ int rotate_key_command(const std::string& config_path, const std::string& old_ke
     std::cerr << config_path << ": " << context.error().to_string() << "\n";
     return 2;
   }
-  auto counts = bridge::reseal_stored_secrets(*(*context)->store, *(*context)->box);
+  // A running bot writes tokens sealed under its own key and could overwrite a re-sealed row
+  // with one it read before: refuse while one holds the store. Holding the lease meanwhile also
+  // keeps a bot that starts now from delivering until the re-seal is done.
+  store::Store& store = *(*context)->store;
+  const std::string owner = "rotate-key-" + std::to_string(::getpid());
+  auto held = store.acquire_lease(bridge::kDeliveryLeaseName, owner,
+                                  core::system_clock().unix_seconds(), 300);
+  if (!held.ok() || !*held) {
+    std::cerr << (held.ok() ? "a bridgebot process is running on this store (or stopped less than "
+                              "10 s ago without a clean shutdown): stop every bridgebot using "
+                              "it, then run rotate-key again"
+                            : held.error().to_string())
+              << "\n";
+    return 1;
+  }
+  auto counts = bridge::reseal_stored_secrets(store, *(*context)->box);
+  (void)store.release_lease(bridge::kDeliveryLeaseName, owner);
   if (!counts.ok()) {
     std::cerr << counts.error().to_string() << "\n";
     return 1;

@@ -3,11 +3,6 @@
 #include <spdlog/spdlog.h>
 
 namespace bridgebot::bridge {
-namespace {
-
-constexpr const char* kLeaseName = "delivery";
-
-}  // namespace
 
 DeliveryLease::DeliveryLease(store::Store& store, const core::Clock& clock, std::string owner,
                              std::chrono::seconds ttl)
@@ -22,7 +17,8 @@ bool DeliveryLease::held() {
   last_try_ = now;
 
   // acquire_lease also renews a lease this owner holds.
-  auto acquired = store_.acquire_lease(kLeaseName, owner_, clock_.unix_seconds(), ttl_.count());
+  auto acquired =
+      store_.acquire_lease(kDeliveryLeaseName, owner_, clock_.unix_seconds(), ttl_.count());
   if (!acquired.ok()) {
     // Store trouble: keep delivering (or standing by) as before; the next try may succeed.
     spdlog::warn("dispatcher: cannot renew the delivery lease: {}", acquired.error().to_string());
@@ -59,7 +55,7 @@ bool DeliveryLease::take_over() {
 void DeliveryLease::release() {
   std::lock_guard lock(mutex_);
   if (!holding_) return;
-  if (auto released = store_.release_lease(kLeaseName, owner_); !released.ok()) {
+  if (auto released = store_.release_lease(kDeliveryLeaseName, owner_); !released.ok()) {
     spdlog::warn("dispatcher: cannot hand the delivery lease over: {}",
                  released.error().to_string());
   }

@@ -13,6 +13,7 @@
 #include "slack_emulator/seed.h"
 #include "slack_emulator/server.h"
 #include "support/bot_process.h"
+#include "support/wait_until.h"
 
 using namespace bridgebot;
 
@@ -216,6 +217,35 @@ TEST_CASE("rotate-key re-seals the stored token so the old key can be dropped",
   CHECK(after.exit_code == 0);
   CHECK_THAT(after.output, Catch::Contains("OK"));
   CHECK_THAT(after.output, !Catch::Contains(old_key));
+}
+
+TEST_CASE("rotate-key refuses while a bridgebot process runs on the store",
+          "[installs][cli][keys]") {
+  CliFixture f;
+  const std::string old_key = core::base64_encode(core::random_bytes(32));
+  const std::string new_key = core::base64_encode(core::random_bytes(32));
+  std::filesystem::create_directories(f.dir / "run");
+  test::BotProcess bot(f.dir / "run", f.config_yaml(f.demo.bot_token, f.server.api_base_url(),
+                                                    old_key, "{{LISTEN}}"));
+  REQUIRE_FALSE(bot.start());
+  const std::string config = f.config(f.demo.bot_token, f.server.api_base_url(), new_key);
+  const std::string rotate = "rotate-key --config " + config + " --old-key " + old_key;
+
+  // The running bot holds the store's delivery lease within a second of starting.
+  Run refused;
+  REQUIRE(test::wait_until(
+      [&] {
+        refused = run_bridgebot(rotate);
+        return refused.exit_code == 1;
+      },
+      std::chrono::seconds(10), std::chrono::milliseconds(200)));
+  CHECK_THAT(refused.output, Catch::Contains("a bridgebot process is running on this store"));
+
+  REQUIRE(bot.terminate().code == 0);  // a clean stop hands the lease back at once
+  auto rotated = run_bridgebot(rotate);
+  INFO(rotated.output);
+  CHECK(rotated.exit_code == 0);
+  CHECK_THAT(rotated.output, Catch::Contains("re-sealed 1 secret(s)"));
 }
 
 TEST_CASE("installations list, rotate and disconnect for operators without the HTTP API",

@@ -19,6 +19,10 @@
 
 namespace bridgebot::bridge {
 
+// The store lease a delivering process holds; offline commands that must not run beside a live
+// bot (rotate-key) take it too.
+inline constexpr const char* kDeliveryLeaseName = "delivery";
+
 class DeliveryLease {
  public:
   DeliveryLease(store::Store& store, const core::Clock& clock, std::string owner,
