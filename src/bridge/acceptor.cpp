@@ -32,6 +32,10 @@ Result<std::string> Acceptor::resolve_team(const std::string& team_id) {
 
 Result<AcceptOutcome> Acceptor::record(const store::AcceptRequest& request) {
   auto result = store_.accept(request);
+  if (!result.ok() && result.error().code == "conflict") {
+    // The workspace was disconnected between resolve_team and now.
+    return make_error("unknown_team", "workspace " + request.team_id + " is not installed");
+  }
   if (!result.ok()) return result.error();
   if (result->duplicate) return AcceptOutcome{"duplicate", ""};
   if (request.items.empty()) {

@@ -133,6 +133,15 @@ Result<AcceptResult> SqliteStore::accept(const AcceptRequest& request) {
   if (Status valid = validate(request); !valid.ok()) return valid.error();
   AcceptResult result;
   Status written = writer_.write([&](Connection& db) -> Status {
+    // In the same transaction as the insert: nothing is accepted for a workspace that a
+    // Disconnect purged after the caller looked it up.
+    static const std::string kInstalled = "SELECT 1" + std::string(kWhileTeamActive);
+    auto installed = db.prepare(kInstalled);
+    if (!installed) return installed.error();
+    auto found = installed->bind(1, request.team_id).step();
+    if (!found) return found.error();
+    if (!*found) return team_not_installed(request.team_id);
+
     auto source = db.prepare(
         "INSERT INTO sources (kind, source_id, team_id, status, reason, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (kind, source_id) DO NOTHING");

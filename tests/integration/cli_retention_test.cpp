@@ -31,6 +31,8 @@ void record_old_message(const std::string& store_path, const std::string& id, in
 TEST_CASE("finished messages older than store.retention_days are deleted, newer ones kept",
           "[cli][retention]") {
   Bridge bridge;
+  bridge.start_bot();  // installs the workspace in the store
+  REQUIRE(bridge.stop_bot().exited);
   record_old_message(bridge.settings.store_path, "kept-29-days", 29);
   record_old_message(bridge.settings.store_path, "gone-31-days", 31);
   bridge.start_bot();  // retention_days is 30 by default

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bridgebot/store/sqlite_store.h"
+#include "support/store_seed.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -56,7 +57,11 @@ TEST_CASE("Every accept acknowledged before kill -9 is in the store after reopen
           "[store][crash]") {
   TempDir dir;
   std::string file = (dir.path / "bridge.db").string();
-  { REQUIRE(open_sqlite_store(file).ok()); }  // schema in place before the child races
+  {  // schema and the workspace in place before the child races
+    auto store = open_sqlite_store(file);
+    REQUIRE(store.ok());
+    REQUIRE(bridgebot::test::record_installed(**store, "T1"));
+  }
 
   int fds[2];
   REQUIRE(pipe(fds) == 0);

@@ -6,6 +6,7 @@
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/core/json.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/store_seed.h"
 #include "support/temp_dir.h"
 
 using namespace bridgebot;
@@ -43,6 +44,7 @@ struct Fixture {
 
   Fixture() {
     db = store::open_sqlite_store(dir.file("api.db")).value();
+    REQUIRE(test::record_installed(*db, "T0001"));
     config.platform.signing_secret = "signing-secret";
     config.platform.admin_token = "admin-token";
     acceptor = std::make_unique<bridge::Acceptor>(*db, installs, config, clock, nullptr);

@@ -4,6 +4,7 @@
 
 #include "bridgebot/bridge/delivery_lease.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/store_seed.h"
 #include "support/temp_dir.h"
 
 using namespace bridgebot;
@@ -20,7 +21,9 @@ struct TwoProcesses {
   bridge::DeliveryLease b{*store_b, clock, "process-b", 10s};
 
   std::unique_ptr<store::Store> open() {
-    return store::open_sqlite_store(dir.file("bridge.db")).value();
+    auto opened = store::open_sqlite_store(dir.file("bridge.db")).value();
+    REQUIRE(test::record_installed(*opened, "T1"));
+    return opened;
   }
 
   // Accepts one message for bob and lets `owner` claim it: it is then in flight.

@@ -5,6 +5,7 @@
 
 #include "bridgebot/bridge/retention.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/store_seed.h"
 #include "support/temp_dir.h"
 
 using namespace bridgebot;
@@ -33,6 +34,7 @@ TEST_CASE("retention deletes what finished more than N days ago, in batches",
           "[bridge][retention]") {
   test::TempDir dir{"retention"};
   auto db = store::open_sqlite_store(dir.file("bridge.db")).value();
+  REQUIRE(test::record_installed(*db, "T1"));
   core::FakeClock clock{100 * kDay};
   accept_ignored(*db, "old-", 1'201, clock.unix_seconds() - 31 * kDay);
   accept_ignored(*db, "recent-", 3, clock.unix_seconds() - 29 * kDay);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "bridgebot/store/sqlite_store.h"
+#include "support/store_seed.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -22,6 +23,8 @@ struct StoreFixture {
   TempDir dir;
   std::string file = (dir.path / "bridge.db").string();
   std::unique_ptr<Store> store = open();
+
+  StoreFixture() { REQUIRE(bridgebot::test::record_installed(*store, "T1")); }
 
   std::unique_ptr<Store> open() {
     auto opened = open_sqlite_store(file);

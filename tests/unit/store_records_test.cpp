@@ -295,7 +295,7 @@ TEST_CASE("A team's links and unfinished items are listed and counted for that t
   CHECK(f.store->team_usage("T-none")->links == 0);
 }
 
-TEST_CASE("nothing synced is kept for a workspace that is not installed or was disconnected",
+TEST_CASE("nothing is kept or accepted for a workspace not installed or disconnected",
           "[store][records]") {
   // A users.list page, a lookup or a post that starts a thread may finish after the Disconnect
   // that purged the workspace: the store must not bring its data back.
@@ -309,6 +309,12 @@ TEST_CASE("nothing synced is kept for a workspace that is not installed or was d
   CHECK_FALSE(f.store->put_link(link("T1", "p-bob", "U2")).ok());
   CHECK(f.store->put_thread_anchor({"T1", "C1", "ticket-1", "C1", "1.0"}).error().code ==
         "conflict");
+  AcceptRequest late;  // resolved the team just before the purge, accepted just after
+  late.source_id = "msg-late";
+  late.team_id = "T1";
+  late.items = {{"recipient", "U2", "{}", "T1:U2", 0}};
+  CHECK(f.store->accept(late).error().code == "conflict");
+  CHECK_FALSE(f.store->source_status(SourceKind::message, "msg-late")->has_value());
   // A cache page is dropped without an error: the sweep that wrote it simply ends.
   CHECK(
       f.store->upsert_directory({{"T1", "bob@example.com", DirectoryUser{"U2", "", ""}, 1}}).ok());
@@ -324,6 +330,8 @@ TEST_CASE("nothing synced is kept for a workspace that is not installed or was d
 TEST_CASE("failing_destinations names each destination whose latest notification failed",
           "[store]") {
   StoreFixture f;
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  REQUIRE(f.store->put_installation(installation("T2")).ok());
   // One notification per (team, destination, outcome), accepted in this order.
   struct Sent {
     const char* team;

@@ -29,6 +29,7 @@ class Store {
 
   // Records a source and its items atomically, unless (kind, source_id) was accepted before: then
   // nothing is written and the earlier record's status comes back with duplicate = true.
+  // "conflict" when the team has no active installation (never installed, or disconnected).
   virtual Result<AcceptResult> accept(const AcceptRequest& request) = 0;
 
   // Marks up to `limit` due items (queued, next_attempt_at <= now) in_flight for `lease_owner` and
