@@ -1,6 +1,5 @@
 // Installations, links and the directory cache.
 #include <initializer_list>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -8,28 +7,6 @@
 
 namespace bridgebot::store::sqlite {
 namespace {
-
-std::string join_scopes(const std::vector<std::string>& scopes) {
-  std::string joined;
-  for (const std::string& scope : scopes) {
-    if (!joined.empty()) joined += ' ';
-    joined += scope;
-  }
-  return joined;
-}
-
-std::vector<std::string> split_scopes(const std::string& joined) {
-  std::vector<std::string> scopes;
-  std::istringstream words(joined);
-  for (std::string scope; words >> scope;) scopes.push_back(scope);
-  return scopes;
-}
-
-constexpr std::string_view kInstallationColumns =
-    "team_id, enterprise_id, domain, team_name, bot_user_id, bot_id, app_id, scopes, bot_token, "
-    "refresh_token, token_expires_at, has_webhook, webhook_channel, webhook_channel_id, "
-    "webhook_configuration_url, webhook_url, notification_channel, sender_identity, state, "
-    "installed_at, updated_at";
 
 Installation installation_from_row(const Statement& row) {
   Installation installation;
@@ -55,10 +32,6 @@ Installation installation_from_row(const Statement& row) {
   installation.updated_at = row.integer(20);
   return installation;
 }
-
-constexpr std::string_view kLinkColumns =
-    "team_id, platform_user_id, slack_user_id, email, linked_at, has_user_token, user_token, "
-    "user_refresh_token, user_token_expires_at";
 
 Link link_from_row(const Statement& row) {
   Link link{row.text(0), row.text(1), row.text(2), row.text(3), row.integer(4), std::nullopt};

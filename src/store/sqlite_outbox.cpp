@@ -3,23 +3,10 @@
 #include <string>
 
 #include "sqlite_store_impl.h"
+#include "store_rules.h"
 
 namespace bridgebot::store::sqlite {
 namespace {
-
-// Severity used to summarise a source whose items all finished: the worst outcome wins.
-int severity(ItemStatus status) {
-  switch (status) {
-    case ItemStatus::failed:
-      return 4;
-    case ItemStatus::undeliverable:
-      return 3;
-    case ItemStatus::delivered:
-      return 2;
-    default:
-      return 1;
-  }
-}
 
 ItemStatus stored_status(const Statement& row, int column) {
   return parse_item_status(row.text(column)).value_or(ItemStatus::failed);
@@ -42,27 +29,14 @@ Result<std::optional<SourceStatus>> load_source_status(Connection& db, SourceKin
       "SELECT status, reason FROM outbox WHERE kind = ?1 AND source_id = ?2 ORDER BY item_id");
   if (!items) return items.error();
   items->bind(1, to_string(kind)).bind(2, source_id);
-  bool any_item = false;
-  bool unfinished = false;
-  int worst = 0;
+  std::vector<std::pair<ItemStatus, std::string>> outcomes;
   for (;;) {
     auto row = items->step();
     if (!row) return row.error();
     if (!*row) break;
-    any_item = true;
-    ItemStatus item_status = stored_status(*items, 0);
-    if (!is_final(item_status)) {
-      unfinished = true;
-    } else if (severity(item_status) > worst) {
-      worst = severity(item_status);
-      status.status = item_status;
-      status.reason = items->text(1);
-    }
+    outcomes.emplace_back(stored_status(*items, 0), items->text(1));
   }
-  if (any_item && unfinished) {
-    status.status = ItemStatus::queued;
-    status.reason.clear();
-  }
+  summarise_items(status, outcomes);
 
   auto deliveries = db.prepare(
       "SELECT d.role, d.slack_user, d.channel, d.ts FROM deliveries AS d "
@@ -78,20 +52,6 @@ Result<std::optional<SourceStatus>> load_source_status(Connection& db, SourceKin
         {deliveries->text(0), deliveries->text(1), deliveries->text(2), deliveries->text(3)});
   }
   return std::optional<SourceStatus>(std::move(status));
-}
-
-Status validate(const AcceptRequest& request) {
-  if (request.source_id.empty()) {
-    return make_error("invalid_argument", "accept needs a source id");
-  }
-  if (!request.items.empty() && request.status != ItemStatus::queued) {
-    return make_error("invalid_argument", "a source with outbox items must be accepted as queued");
-  }
-  if (request.items.empty() && !is_final(request.status)) {
-    return make_error("invalid_argument",
-                      "a source without outbox items must be accepted with a final status");
-  }
-  return Status::success();
 }
 
 // Where an item that is not in_flight stands, for a clear complete/reschedule error.
@@ -130,7 +90,7 @@ OutboxItem item_from_row(const Statement& row) {
 }  // namespace
 
 Result<AcceptResult> SqliteStore::accept(const AcceptRequest& request) {
-  if (Status valid = validate(request); !valid.ok()) return valid.error();
+  if (Status valid = validate_accept(request); !valid.ok()) return valid.error();
   AcceptResult result;
   Status written = writer_.write([&](Connection& db) -> Status {
     // In the same transaction as the insert: nothing is accepted for a workspace that a

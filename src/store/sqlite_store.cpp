@@ -37,12 +37,6 @@ Result<std::int64_t> change_team_rows(Connection& db, std::string_view sql,
 
 }  // namespace
 
-Error team_not_installed(std::string_view team_id) {
-  return make_error("conflict",
-                    "workspace " + std::string(team_id) +
-                        " is not installed (or was disconnected): nothing is kept for it");
-}
-
 Result<PurgeCounts> SqliteStore::purge_team(std::string_view team_id, UnixSeconds now) {
   PurgeCounts counts;
   Status written = writer_.write([&](Connection& db) -> Status {

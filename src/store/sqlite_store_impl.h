@@ -14,6 +14,7 @@
 #include "bridgebot/store/sqlite_store.h"
 #include "group_commit_writer.h"
 #include "sqlite_connection.h"
+#include "store_rules.h"
 
 namespace bridgebot::store::sqlite {
 
@@ -23,8 +24,6 @@ namespace bridgebot::store::sqlite {
 // not bring purged data back. ?1 is the team id.
 inline constexpr std::string_view kWhileTeamActive =
     " WHERE EXISTS (SELECT 1 FROM installations WHERE team_id = ?1 AND state = 'active')";
-// The error of a write refused by kWhileTeamActive.
-Error team_not_installed(std::string_view team_id);
 
 class SqliteStore final : public Store {
  public:

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "bridgebot/store/sqlite_store.h"
 #include "support/temp_dir.h"
+#include "support/test_store.h"
 
 namespace fs = std::filesystem;
 using namespace bridgebot::store;
@@ -20,12 +20,11 @@ struct TempDir : bridgebot::test::TempDir {
 // Two stores on one file, as two bridgebot processes sharing a database.
 struct TwoStores {
   TempDir dir;
-  std::string file = (dir.path / "bridge.db").string();
   std::unique_ptr<Store> a = open();
   std::unique_ptr<Store> b = open();
 
   std::unique_ptr<Store> open() {
-    auto opened = open_sqlite_store(file);
+    auto opened = bridgebot::test::open_test_store(dir);
     REQUIRE(opened.ok());
     return std::move(*opened);
   }

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "bridgebot/store/sqlite_store.h"
 #include "support/store_seed.h"
 #include "support/temp_dir.h"
+#include "support/test_store.h"
 
 namespace fs = std::filesystem;
 using namespace bridgebot::store;
@@ -18,16 +18,15 @@ struct TempDir : bridgebot::test::TempDir {
   TempDir() : bridgebot::test::TempDir("store_outbox") {}
 };
 
-// A store on a fresh file, reopenable to simulate a restart.
+// A store on a fresh file (or database), reopenable to simulate a restart.
 struct StoreFixture {
   TempDir dir;
-  std::string file = (dir.path / "bridge.db").string();
   std::unique_ptr<Store> store = open();
 
   StoreFixture() { REQUIRE(bridgebot::test::record_installed(*store, "T1")); }
 
   std::unique_ptr<Store> open() {
-    auto opened = open_sqlite_store(file);
+    auto opened = bridgebot::test::open_test_store(dir);
     REQUIRE(opened.ok());
     return std::move(*opened);
   }

@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "bridgebot/store/sqlite_store.h"
 #include "support/temp_dir.h"
+#include "support/test_store.h"
 
 namespace fs = std::filesystem;
 using namespace bridgebot::store;
@@ -22,7 +22,7 @@ struct StoreFixture {
   std::unique_ptr<Store> store = open();
 
   std::unique_ptr<Store> open() {
-    auto opened = open_sqlite_store((dir.path / "bridge.db").string());
+    auto opened = bridgebot::test::open_test_store(dir);
     REQUIRE(opened.ok());
     return std::move(*opened);
   }

@@ -1,0 +1,215 @@
+#include <utility>
+
+#include "postgres_schema.h"
+#include "postgres_store_impl.h"
+
+namespace bridgebot::store {
+
+Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url,
+                                                   const PostgresOptions& options) {
+  if (options.connections < 1) {
+    return make_error("invalid_argument", "the PostgreSQL store needs at least one connection");
+  }
+  std::vector<std::unique_ptr<postgres::Connection>> connections;
+  for (int i = 0; i < options.connections; ++i) {
+    auto connection = postgres::Connection::open(url);
+    if (!connection) return connection.error();
+    if (i == 0) {
+      if (Status migrated = postgres::migrate(**connection); !migrated.ok()) {
+        return migrated.error();
+      }
+    }
+    connections.push_back(std::move(*connection));
+  }
+  return std::unique_ptr<Store>(
+      new postgres::PostgresStore(std::make_unique<postgres::Pool>(std::move(connections))));
+}
+
+namespace postgres {
+
+Status lock_active_team(Connection& db, std::string_view team_id) {
+  auto active = db.exec(kLockActiveTeam, Params().text(team_id));
+  if (!active) return active.error();
+  if (active->size() == 0) return team_not_installed(team_id);
+  return Status::success();
+}
+
+Status PostgresStore::write(const std::function<Status(Connection&)>& work) {
+  ++write_operations_;
+  Status done = pool_->transaction(work);
+  if (done.ok()) ++write_transactions_;
+  return done;
+}
+
+Result<std::int64_t> PostgresStore::change(std::string_view sql, const Params& params) {
+  std::int64_t changed = 0;
+  Status done = write([&](Connection& db) -> Status {
+    auto rows = db.exec(sql, params);
+    if (!rows) return rows.error();
+    changed = rows->affected();
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return changed;
+}
+
+StoreStats PostgresStore::stats() const {
+  return {write_operations_.load(), write_transactions_.load()};
+}
+
+// ---- notification threads ----
+
+Result<std::optional<ThreadAnchor>> PostgresStore::get_thread_anchor(std::string_view team_id,
+                                                                     std::string_view destination,
+                                                                     std::string_view thread_key) {
+  std::optional<ThreadAnchor> anchor;
+  Status done = read([&](Connection& db) -> Status {
+    auto rows = db.exec(
+        "SELECT channel, ts FROM thread_anchors "
+        "WHERE team_id = $1 AND destination = $2 AND thread_key = $3",
+        Params().text(team_id).text(destination).text(thread_key));
+    if (!rows) return rows.error();
+    if (rows->size() > 0) {
+      anchor = ThreadAnchor{std::string(team_id), std::string(destination), std::string(thread_key),
+                            rows->text(0, 0), rows->text(0, 1)};
+    }
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return anchor;
+}
+
+Status PostgresStore::put_thread_anchor(const ThreadAnchor& anchor) {
+  return write([&](Connection& db) -> Status {
+    if (Status active = lock_active_team(db, anchor.team_id); !active.ok()) return active;
+    auto rows = db.exec(
+        "INSERT INTO thread_anchors (team_id, destination, thread_key, channel, ts) "
+        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (team_id, destination, thread_key) "
+        "DO UPDATE SET channel = EXCLUDED.channel, ts = EXCLUDED.ts",
+        Params()
+            .text(anchor.team_id)
+            .text(anchor.destination)
+            .text(anchor.thread_key)
+            .text(anchor.channel)
+            .text(anchor.ts));
+    if (!rows) return rows.error();
+    return Status::success();
+  });
+}
+
+// ---- leases: decided by one statement, which locks the lease row ----
+
+Result<bool> PostgresStore::acquire_lease(std::string_view name, std::string_view owner,
+                                          UnixSeconds now, std::int64_t ttl_seconds) {
+  auto taken = change(
+      "INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3) "
+      "ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at "
+      "WHERE leases.owner = EXCLUDED.owner OR leases.expires_at <= $4",
+      Params().text(name).text(owner).integer(now + ttl_seconds).integer(now));
+  if (!taken) return taken.error();
+  return *taken > 0;
+}
+
+Result<bool> PostgresStore::renew_lease(std::string_view name, std::string_view owner,
+                                        UnixSeconds now, std::int64_t ttl_seconds) {
+  auto renewed =
+      change("UPDATE leases SET expires_at = $3 WHERE name = $1 AND owner = $2 AND expires_at > $4",
+             Params().text(name).text(owner).integer(now + ttl_seconds).integer(now));
+  if (!renewed) return renewed.error();
+  return *renewed > 0;
+}
+
+Status PostgresStore::release_lease(std::string_view name, std::string_view owner) {
+  auto released =
+      change("DELETE FROM leases WHERE name = $1 AND owner = $2", Params().text(name).text(owner));
+  if (!released) return released.error();
+  return Status::success();
+}
+
+// ---- maintenance ----
+
+Result<PurgeCounts> PostgresStore::purge_team(std::string_view team_id, UnixSeconds now) {
+  PurgeCounts counts;
+  Status done = write([&](Connection& db) -> Status {
+    // The installation first: its row lock makes every write that checks it wait, so nothing
+    // lands after the deletes below.
+    auto revoked = db.exec(
+        "UPDATE installations SET state = 'revoked', bot_token = NULL, refresh_token = NULL, "
+        "token_expires_at = NULL, webhook_url = NULL, updated_at = $2 WHERE team_id = $1",
+        Params().text(team_id).integer(now));
+    if (!revoked) return revoked.error();
+    counts.installation_revoked = revoked->affected() > 0;
+    const std::pair<std::string_view, std::int64_t*> deletes[] = {
+        {"DELETE FROM deliveries WHERE item_id IN (SELECT item_id FROM outbox WHERE team_id = $1)",
+         &counts.deliveries},
+        {"DELETE FROM outbox WHERE team_id = $1", &counts.outbox_items},
+        {"DELETE FROM sources WHERE team_id = $1", &counts.sources},
+        {"DELETE FROM links WHERE team_id = $1", &counts.links},
+        {"DELETE FROM directory WHERE team_id = $1", &counts.directory_entries},
+        {"DELETE FROM thread_anchors WHERE team_id = $1", &counts.thread_anchors},
+    };
+    for (const auto& [sql, count] : deletes) {
+      auto rows = db.exec(sql, Params().text(team_id));
+      if (!rows) return rows.error();
+      *count = rows->affected();
+    }
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return counts;
+}
+
+Result<std::int64_t> PostgresStore::prune_finished(UnixSeconds cutoff, int limit) {
+  return change(
+      "DELETE FROM sources WHERE (kind, source_id) IN ("
+      "  SELECT s.kind, s.source_id FROM sources AS s WHERE s.created_at < $1 "
+      "  AND NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.kind = s.kind "
+      "    AND o.source_id = s.source_id AND o.status IN ('queued', 'in_flight')) "
+      "  LIMIT $2)",
+      Params().integer(cutoff).integer(std::int64_t{limit}));
+}
+
+Result<TeamUsage> PostgresStore::team_usage(std::string_view team_id) {
+  TeamUsage usage;
+  Status done = read([&](Connection& db) -> Status {
+    auto rows = db.exec(
+        "SELECT (SELECT COUNT(*) FROM links WHERE team_id = $1), "
+        "(SELECT COUNT(*) FROM links WHERE team_id = $1 AND has_user_token != 0), "
+        "(SELECT COUNT(*) FROM outbox WHERE team_id = $1 AND status IN ('queued', 'in_flight'))",
+        Params().text(team_id));
+    if (!rows) return rows.error();
+    usage = {rows->integer(0, 0), rows->integer(0, 1), rows->integer(0, 2)};
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return usage;
+}
+
+Result<std::vector<FailingDestination>> PostgresStore::failing_destinations(
+    std::string_view team_id) {
+  std::vector<FailingDestination> out;
+  Status done = read([&](Connection& db) -> Status {
+    auto rows = db.exec(
+        "WITH team AS (SELECT item_id, destination, status, reason FROM outbox "
+        "  WHERE team_id = $1 AND kind = 'notification'), "
+        "last_delivered AS (SELECT destination, MAX(item_id) AS item_id FROM team "
+        "  WHERE status = 'delivered' GROUP BY destination), "
+        "failed AS (SELECT team.* FROM team LEFT JOIN last_delivered USING (destination) "
+        "  WHERE team.status = 'failed' AND team.item_id > COALESCE(last_delivered.item_id, 0)) "
+        "SELECT destination, COUNT(*), "
+        "  (SELECT reason FROM failed AS latest WHERE latest.destination = failed.destination "
+        "   ORDER BY item_id DESC LIMIT 1) "
+        "FROM failed GROUP BY destination ORDER BY destination",
+        Params().text(team_id));
+    if (!rows) return rows.error();
+    for (int r = 0; r < rows->size(); ++r) {
+      out.push_back({rows->text(r, 0), rows->text(r, 2), rows->integer(r, 1)});
+    }
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return out;
+}
+
+}  // namespace postgres
+}  // namespace bridgebot::store
