@@ -5,7 +5,7 @@
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/core/log.h"
-#include "bridgebot/store/sqlite_store.h"
+#include "store_opening.h"
 
 namespace bridgebot::cli {
 namespace {
@@ -46,24 +46,16 @@ Result<std::unique_ptr<AdminContext>> open_admin_context(const std::string& conf
   if (!config.ok()) return config.error();
   auto context = std::make_unique<AdminContext>();
   context->config = std::move(*config);
-  const std::string& url = context->config.store_url;
-  if (url.rfind("sqlite:", 0) != 0) {
-    return make_error("not_implemented", "only sqlite:PATH stores are supported");
-  }
-  const std::string path = url.substr(7);
-  auto store = store::open_sqlite_store(path);
-  if (!store.ok()) return store.error();
-  context->store = std::move(*store);
-  bool created = false;
-  auto key = core::load_or_create_key(context->config.encryption_key, path + ".key", created);
-  if (!key.ok()) return key.error();
+  auto opened = open_configured_store(context->config);
+  if (!opened.ok()) return opened.error();
+  context->store = std::move(opened->store);
   std::vector<std::string> previous;
   if (!previous_key.empty()) {
     auto old = core::decode_key(previous_key);
     if (!old.ok()) return old.error();
     previous.push_back(*old);
   }
-  context->box = std::make_unique<core::SecretBox>(*key, previous);
+  context->box = std::make_unique<core::SecretBox>(opened->key, previous);
   context->slack = std::make_unique<SlackClient>(context->config);
   bridge::InstallationServiceOptions options;
   if (const auto& oauth = context->config.slack.oauth) {

@@ -25,7 +25,7 @@
 #include "bridgebot/slack/rate_limiter.h"
 #include "bridgebot/slack/socket_mode.h"
 #include "bridgebot/slack/web_api.h"
-#include "bridgebot/store/sqlite_store.h"
+#include "store_opening.h"
 
 namespace bridgebot::cli {
 namespace {
@@ -147,14 +147,6 @@ std::string dispatcher_metrics(const bridge::DispatcherMetrics& m) {
                       });
 }
 
-Result<std::string> sqlite_path(const std::string& url) {
-  if (url.rfind("sqlite:", 0) == 0) return url.substr(7);
-  return make_error("not_implemented",
-                    "store.url '" + url.substr(0, url.find(':')) +
-                        ":…' is not supported yet: the PostgreSQL backend is not implemented; "
-                        "use sqlite:PATH");
-}
-
 }  // namespace
 
 App::App(core::Config config) : config_(std::move(config)) {}
@@ -168,22 +160,17 @@ Status App::start() {
   Parts& p = *parts_;
   auto& clock = core::system_clock();
 
-  auto path = sqlite_path(config_.store_url);
-  if (!path.ok()) return path.error();
-  auto opened = store::open_sqlite_store(*path);
+  auto opened = open_configured_store(config_);
   if (!opened.ok()) return opened.error();
-  p.store = std::move(*opened);
-
-  bool key_created = false;
-  auto key = core::load_or_create_key(config_.encryption_key, *path + ".key", key_created);
-  if (!key.ok()) return key.error();
-  if (key_created) {
+  p.store = std::move(opened->store);
+  if (!opened->key_file.empty()) {
     spdlog::warn(
-        "no security.encryption_key configured: created the key file {}.key (mode 0600). "
+        "no security.encryption_key configured: created the key file {} (mode 0600). "
         "Back it up with the database; without it stored tokens cannot be read",
-        *path);
+        opened->key_file);
   }
-  p.box = std::make_unique<core::SecretBox>(*key);
+  spdlog::info("store: {}", core::without_password(config_.store_url));
+  p.box = std::make_unique<core::SecretBox>(opened->key);
 
   net::ClientOptions http_options;
   http_options.tls.ca_file = config_.slack.tls_ca_file;

@@ -17,7 +17,8 @@ int check_config(const std::string& config_path) {
             << (config->slack.socket_mode_enabled
                     ? std::to_string(config->slack.socket_mode_connections) + " connection(s)"
                     : std::string("disabled"))
-            << "\n  platform API: " << config->platform.listen << "\n  store: " << config->store_url
+            << "\n  platform API: " << config->platform.listen
+            << "\n  store: " << core::without_password(config->store_url)
             << "\n  notification routes: " << config->routes.size() << "\n";
   return 0;
 }

@@ -5,8 +5,10 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "config_reader.h"
 
@@ -172,6 +174,12 @@ void validate(ConfigReader& r, const Config& c) {
       c.store_url.rfind("postgres://", 0) != 0) {
     r.problem("store.url", "must be sqlite:PATH or postgresql://…");
   }
+  if (c.store_is_postgres() && c.encryption_key.empty()) {
+    r.problem("security.encryption_key",
+              "is required with a PostgreSQL store.url: every replica must seal tokens with the "
+              "same key, and there is no file beside the database to keep one in (generate one "
+              "with: openssl rand -base64 32)");
+  }
   if (!c.encryption_key.empty() && !valid_encryption_key(c.encryption_key)) {
     r.problem("security.encryption_key",
               "must be 32 bytes as base64 (44 characters) or hex (64 characters); generate one "
@@ -222,9 +230,39 @@ void read_sections(ConfigReader& r, YAML::Node& root, Config& config) {
 
 }  // namespace
 
+namespace {
+
+// [start, end) of the password in "scheme://user:password@host…", or nullopt.
+std::optional<std::pair<std::size_t, std::size_t>> password_span(const std::string& url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string::npos) return std::nullopt;
+  const auto at = url.find('@', scheme + 3);
+  const auto slash = url.find('/', scheme + 3);
+  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return std::nullopt;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return std::nullopt;
+  return std::make_pair(colon + 1, at);
+}
+
+}  // namespace
+
+std::string without_password(const std::string& url) {
+  auto span = password_span(url);
+  if (!span) return url;
+  return url.substr(0, span->first) + "***" + url.substr(span->second);
+}
+
+bool Config::store_is_postgres() const {
+  return store_url.rfind("postgresql://", 0) == 0 || store_url.rfind("postgres://", 0) == 0;
+}
+
 std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out = {slack.app_token, slack.bot_token, platform.signing_secret,
                                   platform.admin_token, encryption_key};
+  if (auto span = password_span(store_url)) {
+    out.push_back(store_url);
+    out.push_back(store_url.substr(span->first, span->second - span->first));
+  }
   if (slack.oauth) out.push_back(slack.oauth->client_secret);
   for (const auto& route : routes) {
     for (const auto& dest : route.to) out.push_back(dest.webhook);

@@ -51,7 +51,11 @@ std::string bot_config_yaml(const BotSettings& s) {
   yaml += std::string("  require_recipient_link: ") + flag(s.require_recipient_link) + "\n";
   yaml += std::string("  copy_to_sender: ") + flag(s.copy_to_sender) + "\n";
   if (!s.routes_yaml.empty()) yaml += "notifications:\n  routes:\n" + s.routes_yaml;
-  yaml += "store:\n  url: \"sqlite:" + s.store_path + "\"\n";
+  yaml +=
+      "store:\n  url: \"" + (s.store_url.empty() ? "sqlite:" + s.store_path : s.store_url) + "\"\n";
+  if (!s.encryption_key.empty()) {
+    yaml += "security:\n  encryption_key: \"" + s.encryption_key + "\"\n";
+  }
   yaml += "log:\n  level: info\n";
   return yaml;
 }

@@ -38,7 +38,9 @@ struct BotSettings {
   std::size_t max_body_bytes = 262144;
   std::string routes_yaml;  // items of notifications.routes, already indented by 4
   std::string store_path;
-  std::string ca_file;          // slack.tls.ca_file
+  std::string store_url;       // store.url when set (a PostgreSQL database), else sqlite:store_path
+  std::string encryption_key;  // security.encryption_key; "" leaves the key file beside SQLite
+  std::string ca_file;         // slack.tls.ca_file
   bool allow_plaintext = true;  // slack.tls.allow_plaintext (an http:// emulator)
   // slack.app_token: Socket Mode on with one connection when set, off when "".
   std::string app_token;

@@ -139,6 +139,24 @@ security: {encryption_key: short}
   CHECK(has_problem(lines, "security.encryption_key: must be 32 bytes"));
 }
 
+TEST_CASE("a PostgreSQL store needs a configured key, and its password is a secret",
+          "[core][config]") {
+  const std::string base =
+      std::string(kMinimal) + "store: {url: \"postgresql://bridge:pg-s3cret-pw@db.internal/bb\"}\n";
+  auto lines = problems_of(base);
+  CHECK(has_problem(lines, "security.encryption_key: is required with a PostgreSQL store.url"));
+
+  auto config = parse_config(
+      base + "security: {encryption_key: \"" + std::string(43, 'A') + "=\"}\n", env_of({}));
+  REQUIRE(config.ok());
+  CHECK(config->store_is_postgres());
+  const auto secrets = config->secrets();
+  CHECK(std::find(secrets.begin(), secrets.end(), "pg-s3cret-pw") != secrets.end());
+  CHECK(without_password(config->store_url) == "postgresql://bridge:***@db.internal/bb");
+  CHECK(without_password("postgresql:///bb?host=/run/pg") == "postgresql:///bb?host=/run/pg");
+  CHECK(without_password("sqlite:bridgebot.db") == "sqlite:bridgebot.db");
+}
+
 TEST_CASE("routes are read with their match keys and destinations", "[core][config]") {
   auto config = parse_config(std::string(kMinimal) + R"(
 notifications:

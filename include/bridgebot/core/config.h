@@ -58,6 +58,9 @@ struct NotificationRoute {
   std::vector<RouteDestination> to;
 };
 
+// `url` with the password of its user:password@ part replaced by ***, for output.
+std::string without_password(const std::string& url);
+
 struct Config {
   SlackConfig slack;
   PlatformConfig platform;
@@ -73,6 +76,8 @@ struct Config {
 
   // Every secret value in the configuration, for log redaction.
   std::vector<std::string> secrets() const;
+  // store.url names a PostgreSQL database (postgresql:// or postgres://).
+  bool store_is_postgres() const;
 };
 
 // One problem found while loading: the key path ("slack.socket_mode.connections") and a sentence.

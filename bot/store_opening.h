@@ -1,0 +1,24 @@
+// Opens the store that store.url names, with the key that seals its secrets: for SQLite the
+// configured security.encryption_key or the key file beside the database (created on first use);
+// for PostgreSQL the configured key (required: the replicas share it). Used by `run` and by the
+// admin commands, so both read the same store the same way.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "bridgebot/core/config.h"
+#include "bridgebot/core/result.h"
+#include "bridgebot/store/store.h"
+
+namespace bridgebot::cli {
+
+struct OpenedStore {
+  std::unique_ptr<store::Store> store;
+  std::string key;       // the 32-byte sealing key
+  std::string key_file;  // the key file that was created now ("" when none was)
+};
+
+Result<OpenedStore> open_configured_store(const core::Config& config);
+
+}  // namespace bridgebot::cli
