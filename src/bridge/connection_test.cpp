@@ -74,10 +74,10 @@ std::string destination_action(std::string_view key, std::string_view reason) {
 }
 
 void add_destination_problems(ConnectionReport& report,
-                              const std::vector<DestinationProblem>& problems) {
-  for (DestinationProblem problem : problems) {
-    problem.action = destination_action(problem.destination, problem.reason);
-    report.failing_destinations.push_back(std::move(problem));
+                              const std::vector<store::FailingDestination>& failing) {
+  for (const auto& destination : failing) {
+    report.failing_destinations.push_back(
+        {destination, destination_action(destination.destination, destination.reason)});
   }
   if (!report.ok || report.failing_destinations.empty()) return;
   const DestinationProblem& first = report.failing_destinations.front();

@@ -88,9 +88,7 @@ Result<ConnectionReport> InstallationService::test_connection(std::string_view t
   }
   auto failing = store_.failing_destinations(team_id);
   if (!failing.ok()) return failing.error();
-  std::vector<DestinationProblem> problems;
-  for (auto& f : *failing) problems.push_back({f.destination, f.reason, f.failed_items, {}});
-  add_destination_problems(report, problems);
+  add_destination_problems(report, *failing);
   return report;
 }
 

@@ -170,8 +170,7 @@ void validate(ConfigReader& r, const Config& c) {
       }
     }
   }
-  if (c.store_url.rfind("sqlite:", 0) != 0 && c.store_url.rfind("postgresql://", 0) != 0 &&
-      c.store_url.rfind("postgres://", 0) != 0) {
+  if (c.store_url.rfind("sqlite:", 0) != 0 && !c.store_is_postgres()) {
     r.problem("store.url", "must be sqlite:PATH or postgresql://…");
   }
   if (c.store_is_postgres() && c.encryption_key.empty()) {

@@ -14,6 +14,12 @@ int hex_value(char c) {
   return -1;
 }
 
+// libpq's messages end in a newline.
+std::string trimmed(std::string message) {
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
 // Serialization failure or deadlock: the transaction was rolled back and may simply run again.
 bool retryable_state(std::string_view state) {
   return state == "40001" || state == "40P01";
@@ -96,9 +102,7 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& url) {
                             (PQhost(conn) && *PQhost(conn) ? PQhost(conn) : "localhost");
   if (PQstatus(conn) != CONNECTION_OK) {
     // libpq's message names host and port, never the password.
-    std::string message = PQerrorMessage(conn);
-    while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
-      message.pop_back();
+    const std::string message = trimmed(PQerrorMessage(conn));
     PQfinish(conn);
     return make_error("store_error", "cannot connect to " + where + ": " + message, true);
   }
@@ -128,9 +132,9 @@ Result<Rows> Connection::exec(std::string_view sql, const Params& params) {
 
   const char* state_field = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string state = state_field ? state_field : "";
-  std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
+  const std::string message =
+      trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
   if (result) PQclear(result);
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   if (retryable_state(state)) return make_error("store_busy", where_ + ": " + message, true);
   // A lost connection may have lost a COMMIT's answer too: transient for the caller, but not
   // retried here, where the work might have been committed.
@@ -140,10 +144,10 @@ Result<Rows> Connection::exec(std::string_view sql, const Params& params) {
 Status Connection::exec_script(const std::string& sql) {
   PGresult* result = PQexec(conn_, sql.c_str());
   const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  std::string message = result ? PQresultErrorMessage(result) : PQerrorMessage(conn_);
+  const std::string message =
+      trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
   if (result) PQclear(result);
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Status::success();
-  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
   return make_error("store_error", where_ + ": " + message);
 }
 

@@ -2,6 +2,7 @@
 
 #include "postgres_schema.h"
 #include "postgres_store_impl.h"
+#include "shared_sql.h"
 
 namespace bridgebot::store {
 
@@ -101,11 +102,8 @@ Status PostgresStore::put_thread_anchor(const ThreadAnchor& anchor) {
 
 Result<bool> PostgresStore::acquire_lease(std::string_view name, std::string_view owner,
                                           UnixSeconds now, std::int64_t ttl_seconds) {
-  auto taken = change(
-      "INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3) "
-      "ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at "
-      "WHERE leases.owner = EXCLUDED.owner OR leases.expires_at <= $4",
-      Params().text(name).text(owner).integer(now + ttl_seconds).integer(now));
+  auto taken = change(sql::kAcquireLease,
+                      Params().text(name).text(owner).integer(now + ttl_seconds).integer(now));
   if (!taken) return taken.error();
   return *taken > 0;
 }
@@ -139,19 +137,10 @@ Result<PurgeCounts> PostgresStore::purge_team(std::string_view team_id, UnixSeco
         Params().text(team_id).integer(now));
     if (!revoked) return revoked.error();
     counts.installation_revoked = revoked->affected() > 0;
-    const std::pair<std::string_view, std::int64_t*> deletes[] = {
-        {"DELETE FROM deliveries WHERE item_id IN (SELECT item_id FROM outbox WHERE team_id = $1)",
-         &counts.deliveries},
-        {"DELETE FROM outbox WHERE team_id = $1", &counts.outbox_items},
-        {"DELETE FROM sources WHERE team_id = $1", &counts.sources},
-        {"DELETE FROM links WHERE team_id = $1", &counts.links},
-        {"DELETE FROM directory WHERE team_id = $1", &counts.directory_entries},
-        {"DELETE FROM thread_anchors WHERE team_id = $1", &counts.thread_anchors},
-    };
-    for (const auto& [sql, count] : deletes) {
-      auto rows = db.exec(sql, Params().text(team_id));
+    for (const auto& [statement, count] : sql::kPurgeDeletes) {
+      auto rows = db.exec(statement, Params().text(team_id));
       if (!rows) return rows.error();
-      *count = rows->affected();
+      counts.*count = rows->affected();
     }
     return Status::success();
   });
@@ -160,23 +149,13 @@ Result<PurgeCounts> PostgresStore::purge_team(std::string_view team_id, UnixSeco
 }
 
 Result<std::int64_t> PostgresStore::prune_finished(UnixSeconds cutoff, int limit) {
-  return change(
-      "DELETE FROM sources WHERE (kind, source_id) IN ("
-      "  SELECT s.kind, s.source_id FROM sources AS s WHERE s.created_at < $1 "
-      "  AND NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.kind = s.kind "
-      "    AND o.source_id = s.source_id AND o.status IN ('queued', 'in_flight')) "
-      "  LIMIT $2)",
-      Params().integer(cutoff).integer(std::int64_t{limit}));
+  return change(sql::kPruneFinished, Params().integer(cutoff).integer(std::int64_t{limit}));
 }
 
 Result<TeamUsage> PostgresStore::team_usage(std::string_view team_id) {
   TeamUsage usage;
   Status done = read([&](Connection& db) -> Status {
-    auto rows = db.exec(
-        "SELECT (SELECT COUNT(*) FROM links WHERE team_id = $1), "
-        "(SELECT COUNT(*) FROM links WHERE team_id = $1 AND has_user_token != 0), "
-        "(SELECT COUNT(*) FROM outbox WHERE team_id = $1 AND status IN ('queued', 'in_flight'))",
-        Params().text(team_id));
+    auto rows = db.exec(sql::kTeamUsage, Params().text(team_id));
     if (!rows) return rows.error();
     usage = {rows->integer(0, 0), rows->integer(0, 1), rows->integer(0, 2)};
     return Status::success();
@@ -189,18 +168,7 @@ Result<std::vector<FailingDestination>> PostgresStore::failing_destinations(
     std::string_view team_id) {
   std::vector<FailingDestination> out;
   Status done = read([&](Connection& db) -> Status {
-    auto rows = db.exec(
-        "WITH team AS (SELECT item_id, destination, status, reason FROM outbox "
-        "  WHERE team_id = $1 AND kind = 'notification'), "
-        "last_delivered AS (SELECT destination, MAX(item_id) AS item_id FROM team "
-        "  WHERE status = 'delivered' GROUP BY destination), "
-        "failed AS (SELECT team.* FROM team LEFT JOIN last_delivered USING (destination) "
-        "  WHERE team.status = 'failed' AND team.item_id > COALESCE(last_delivered.item_id, 0)) "
-        "SELECT destination, COUNT(*), "
-        "  (SELECT reason FROM failed AS latest WHERE latest.destination = failed.destination "
-        "   ORDER BY item_id DESC LIMIT 1) "
-        "FROM failed GROUP BY destination ORDER BY destination",
-        Params().text(team_id));
+    auto rows = db.exec(sql::kFailingDestinations, Params().text(team_id));
     if (!rows) return rows.error();
     for (int r = 0; r < rows->size(); ++r) {
       out.push_back({rows->text(r, 0), rows->text(r, 2), rows->integer(r, 1)});

@@ -1,4 +1,5 @@
 // Notification thread anchors and leases.
+#include "shared_sql.h"
 #include "sqlite_store_impl.h"
 
 namespace bridgebot::store::sqlite {
@@ -46,10 +47,7 @@ Result<bool> SqliteStore::acquire_lease(std::string_view name, std::string_view 
                                         UnixSeconds now, std::int64_t ttl_seconds) {
   bool acquired = false;
   Status written = writer_.write([&](Connection& db) -> Status {
-    auto take = db.prepare(
-        "INSERT INTO leases (name, owner, expires_at) VALUES (?1, ?2, ?3) "
-        "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at "
-        "WHERE leases.owner = excluded.owner OR leases.expires_at <= ?4");
+    auto take = db.prepare(sql::kAcquireLease);
     if (!take) return take.error();
     Status s = take->bind(1, name).bind(2, owner).bind(3, now + ttl_seconds).bind(4, now).run();
     if (!s.ok()) return s;

@@ -1,6 +1,7 @@
 #include <utility>
 
 #include "migrations.h"
+#include "shared_sql.h"
 #include "sqlite_schema.h"
 #include "sqlite_store_impl.h"
 
@@ -40,21 +41,10 @@ Result<std::int64_t> change_team_rows(Connection& db, std::string_view sql,
 Result<PurgeCounts> SqliteStore::purge_team(std::string_view team_id, UnixSeconds now) {
   PurgeCounts counts;
   Status written = writer_.write([&](Connection& db) -> Status {
-    // Children before parents, so each count is of rows this table really lost (cascaded deletes
-    // are not counted by SQLite).
-    const std::pair<std::string_view, std::int64_t*> deletes[] = {
-        {"DELETE FROM deliveries WHERE item_id IN (SELECT item_id FROM outbox WHERE team_id = ?1)",
-         &counts.deliveries},
-        {"DELETE FROM outbox WHERE team_id = ?1", &counts.outbox_items},
-        {"DELETE FROM sources WHERE team_id = ?1", &counts.sources},
-        {"DELETE FROM links WHERE team_id = ?1", &counts.links},
-        {"DELETE FROM directory WHERE team_id = ?1", &counts.directory_entries},
-        {"DELETE FROM thread_anchors WHERE team_id = ?1", &counts.thread_anchors},
-    };
-    for (const auto& [sql, count] : deletes) {
-      auto changed = change_team_rows(db, sql, team_id);
+    for (const auto& [statement, count] : sql::kPurgeDeletes) {
+      auto changed = change_team_rows(db, statement, team_id);
       if (!changed) return changed.error();
-      *count = *changed;
+      counts.*count = *changed;
     }
     auto revoke = db.prepare(
         "UPDATE installations SET state = 'revoked', bot_token = NULL, refresh_token = NULL, "
@@ -71,13 +61,7 @@ Result<PurgeCounts> SqliteStore::purge_team(std::string_view team_id, UnixSecond
 Result<std::int64_t> SqliteStore::prune_finished(UnixSeconds cutoff, int limit) {
   std::int64_t pruned = 0;
   Status written = writer_.write([&](Connection& db) -> Status {
-    // Outbox items and their deliveries go with their source (ON DELETE CASCADE).
-    auto prune = db.prepare(
-        "DELETE FROM sources WHERE (kind, source_id) IN ("
-        "  SELECT s.kind, s.source_id FROM sources AS s WHERE s.created_at < ?1 "
-        "  AND NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.kind = s.kind "
-        "    AND o.source_id = s.source_id AND o.status IN ('queued', 'in_flight')) "
-        "  LIMIT ?2)");
+    auto prune = db.prepare(sql::kPruneFinished);
     if (!prune) return prune.error();
     if (Status s = prune->bind(1, cutoff).bind(2, std::int64_t{limit}).run(); !s.ok()) return s;
     pruned = db.changes();
@@ -89,11 +73,7 @@ Result<std::int64_t> SqliteStore::prune_finished(UnixSeconds cutoff, int limit) 
 
 Result<TeamUsage> SqliteStore::team_usage(std::string_view team_id) {
   return with_reader([&](Connection& db) -> Result<TeamUsage> {
-    // Both counts in one statement, so they come from one snapshot of the database.
-    auto query = db.prepare(
-        "SELECT (SELECT COUNT(*) FROM links WHERE team_id = ?1), "
-        "(SELECT COUNT(*) FROM links WHERE team_id = ?1 AND has_user_token != 0), "
-        "(SELECT COUNT(*) FROM outbox WHERE team_id = ?1 AND status IN ('queued', 'in_flight'))");
+    auto query = db.prepare(sql::kTeamUsage);
     if (!query) return query.error();
     query->bind(1, team_id);
     auto row = query->step();
@@ -105,19 +85,7 @@ Result<TeamUsage> SqliteStore::team_usage(std::string_view team_id) {
 Result<std::vector<FailingDestination>> SqliteStore::failing_destinations(
     std::string_view team_id) {
   return with_reader([&](Connection& db) -> Result<std::vector<FailingDestination>> {
-    // Failed items after the destination's last delivered one (item ids grow with acceptance);
-    // the reason is the latest of them. Reads only the team's rows (outbox_by_team).
-    auto query = db.prepare(
-        "WITH team AS (SELECT item_id, destination, status, reason FROM outbox "
-        "  WHERE team_id = ?1 AND kind = 'notification'), "
-        "last_delivered AS (SELECT destination, MAX(item_id) AS item_id FROM team "
-        "  WHERE status = 'delivered' GROUP BY destination), "
-        "failed AS (SELECT team.* FROM team LEFT JOIN last_delivered USING (destination) "
-        "  WHERE team.status = 'failed' AND team.item_id > COALESCE(last_delivered.item_id, 0)) "
-        "SELECT destination, COUNT(*), "
-        "  (SELECT reason FROM failed AS latest WHERE latest.destination = failed.destination "
-        "   ORDER BY item_id DESC LIMIT 1) "
-        "FROM failed GROUP BY destination ORDER BY destination");
+    auto query = db.prepare(sql::kFailingDestinations);
     if (!query) return query.error();
     query->bind(1, team_id);
     std::vector<FailingDestination> out;

@@ -50,13 +50,7 @@ std::vector<Person> add_workspace(emu::Emulator& emulator, int t) {
 
 // Message id → how many times its text reached Slack.
 std::map<std::string, int> posts_per_id(const emu::Emulator& emulator) {
-  static const std::regex id_pattern("crash-[0-9]+");
-  std::map<std::string, int> seen;
-  for (const auto& m : emulator.messages()) {
-    std::smatch match;
-    if (std::regex_search(m.text, match, id_pattern)) ++seen[match.str()];
-  }
-  return seen;
+  return posts_per_match(emulator, "crash-[0-9]+");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <cctype>
+#include <regex>
 
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/json.h"
@@ -128,6 +129,17 @@ net::HttpResponse browse(const std::string& url) {
   }
   FAIL("more than 10 redirects from " << url);
   return {};
+}
+
+std::map<std::string, int> posts_per_match(const emulator::Emulator& emulator,
+                                           const std::string& pattern) {
+  const std::regex expression(pattern);
+  std::map<std::string, int> seen;
+  for (const auto& message : emulator.messages()) {
+    std::smatch found;
+    if (std::regex_search(message.text, found, expression)) ++seen[found.str()];
+  }
+  return seen;
 }
 
 std::string auth_test_error(emulator::Emulator& emulator, const std::string& token) {

@@ -18,13 +18,7 @@ namespace {
 
 // Message tag -> how many times Slack got it.
 std::map<std::string, int> posts_per_tag(const bridgebot::emulator::Emulator& emulator) {
-  static const std::regex kTag("pg-[0-9]{3}");
-  std::map<std::string, int> seen;
-  for (const auto& message : emulator.messages()) {
-    std::smatch found;
-    if (std::regex_search(message.text, found, kTag)) ++seen[found.str()];
-  }
-  return seen;
+  return posts_per_match(emulator, "pg-[0-9]{3}");
 }
 
 // A platform message from an outside visitor to `to`, tagged `tag` in its text.

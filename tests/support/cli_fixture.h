@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -77,6 +78,11 @@ Person carol();
 // A browser: GETs `url` and follows redirects while they stay on loopback (the bot and the
 // emulator); returns the last answer: a page, or a redirect elsewhere (back to the platform).
 net::HttpResponse browse(const std::string& url);
+
+// For each text that `pattern` finds in a message Slack got, how many messages carried it
+// (e.g. message ids in relayed text: a count above 1 is a duplicate).
+std::map<std::string, int> posts_per_match(const emulator::Emulator& emulator,
+                                           const std::string& pattern);
 
 // What Slack answers auth.test for `token` now: "" when it works, else the error code.
 std::string auth_test_error(emulator::Emulator& emulator, const std::string& token);

@@ -77,7 +77,7 @@ TEST_CASE("a failing notification destination fails Test Connection with what to
   bridge::ConnectionReport report;
   report.ok = true;
   bridge::add_destination_problems(
-      report, {{"webhook:ab12", "webhook_gone", 3, ""}, {"channel:C1", "not_in_channel", 1, ""}});
+      report, {{"webhook:ab12", "webhook_gone", 3}, {"channel:C1", "not_in_channel", 1}});
   CHECK_FALSE(report.ok);
   CHECK(report.error == "destination_failing");
   CHECK_THAT(report.message, Catch::Contains("webhook:ab12 fail with webhook_gone (3 since"));
@@ -86,7 +86,7 @@ TEST_CASE("a failing notification destination fails Test Connection with what to
 
   bridge::ConnectionReport expired;
   expired.error = "token_expired";  // a dead token stays the headline
-  bridge::add_destination_problems(expired, {{"channel:C1", "not_in_channel", 1, ""}});
+  bridge::add_destination_problems(expired, {{"channel:C1", "not_in_channel", 1}});
   CHECK(expired.error == "token_expired");
   CHECK(expired.failing_destinations.size() == 1);
 

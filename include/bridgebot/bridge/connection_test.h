@@ -11,14 +11,13 @@
 #include <vector>
 
 #include "bridgebot/slack/slack_api.h"
+#include "bridgebot/store/types.h"
 
 namespace bridgebot::bridge {
 
-// A notification destination that stopped working, and what the admin can do about it.
-struct DestinationProblem {
-  std::string destination;        // "channel:C1", "webhook:<hash of the URL>", "default"
-  std::string reason;             // the latest failure's code
-  std::int64_t failed_items = 0;  // failed since the last notification delivered there
+// A notification destination that stopped working (as the store finds it), and what the admin
+// can do about it.
+struct DestinationProblem : store::FailingDestination {
   std::string action;
 };
 
@@ -55,10 +54,10 @@ inline constexpr std::string_view kDestinationFailing = "destination_failing";
 // The admin's next step for notifications to `destination_key` failing with `reason`; pure.
 std::string destination_action(std::string_view destination_key, std::string_view reason);
 
-// Adds `problems` (with their actions) to `report`; a report that was ok fails with
-// destination_failing, naming the first problem. Pure.
+// Adds `failing` (with their actions) to `report`; a report that was ok fails with
+// destination_failing, naming the first of them. Pure.
 void add_destination_problems(ConnectionReport& report,
-                              const std::vector<DestinationProblem>& problems);
+                              const std::vector<store::FailingDestination>& failing);
 
 // How to add one missing scope, for people reading the CLI output.
 std::string how_to_add_scope(std::string_view scope);

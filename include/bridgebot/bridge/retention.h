@@ -25,7 +25,7 @@ class Retention {
  private:
   store::Store& store_;
   const core::Clock& clock_;
-  const std::int64_t max_age_seconds_;
+  const int days_;
   const int batch_;
 };
 

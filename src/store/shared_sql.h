@@ -1,0 +1,68 @@
+// Statements both backends run word for word, so that they cannot drift apart (a table added to
+// both schemas that holds a workspace's rows is purged by both once it is listed here).
+//
+// Parameters are written $1, $2, …: PostgreSQL's positional form, which SQLite reads as named
+// parameters numbered in order of first appearance, the same name sharing one number. So each
+// text must name its parameters in increasing order of first use.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "bridgebot/store/types.h"
+
+namespace bridgebot::store::sql {
+
+// purge_team's deletes, children before parents so that each count is of rows that table
+// itself lost; $1 is the team id.
+struct TeamDelete {
+  std::string_view sql;
+  std::int64_t PurgeCounts::*count;
+};
+inline constexpr TeamDelete kPurgeDeletes[] = {
+    {"DELETE FROM deliveries WHERE item_id IN (SELECT item_id FROM outbox WHERE team_id = $1)",
+     &PurgeCounts::deliveries},
+    {"DELETE FROM outbox WHERE team_id = $1", &PurgeCounts::outbox_items},
+    {"DELETE FROM sources WHERE team_id = $1", &PurgeCounts::sources},
+    {"DELETE FROM links WHERE team_id = $1", &PurgeCounts::links},
+    {"DELETE FROM directory WHERE team_id = $1", &PurgeCounts::directory_entries},
+    {"DELETE FROM thread_anchors WHERE team_id = $1", &PurgeCounts::thread_anchors},
+};
+
+// prune_finished: $1 cutoff, $2 limit. Outbox items and deliveries go with their source (ON
+// DELETE CASCADE).
+inline constexpr std::string_view kPruneFinished =
+    "DELETE FROM sources WHERE (kind, source_id) IN ("
+    "  SELECT s.kind, s.source_id FROM sources AS s WHERE s.created_at < $1 "
+    "  AND NOT EXISTS (SELECT 1 FROM outbox AS o WHERE o.kind = s.kind "
+    "    AND o.source_id = s.source_id AND o.status IN ('queued', 'in_flight')) "
+    "  LIMIT $2)";
+
+// team_usage: links, connected links, unfinished items of team $1, from one snapshot.
+inline constexpr std::string_view kTeamUsage =
+    "SELECT (SELECT COUNT(*) FROM links WHERE team_id = $1), "
+    "(SELECT COUNT(*) FROM links WHERE team_id = $1 AND has_user_token != 0), "
+    "(SELECT COUNT(*) FROM outbox WHERE team_id = $1 AND status IN ('queued', 'in_flight'))";
+
+// failing_destinations of team $1: (destination, failed count, latest reason) for the failed
+// items after each destination's last delivered one (item ids grow with acceptance).
+inline constexpr std::string_view kFailingDestinations =
+    "WITH team AS (SELECT item_id, destination, status, reason FROM outbox "
+    "  WHERE team_id = $1 AND kind = 'notification'), "
+    "last_delivered AS (SELECT destination, MAX(item_id) AS item_id FROM team "
+    "  WHERE status = 'delivered' GROUP BY destination), "
+    "failed AS (SELECT team.* FROM team LEFT JOIN last_delivered USING (destination) "
+    "  WHERE team.status = 'failed' AND team.item_id > COALESCE(last_delivered.item_id, 0)) "
+    "SELECT destination, COUNT(*), "
+    "  (SELECT reason FROM failed AS latest WHERE latest.destination = failed.destination "
+    "   ORDER BY item_id DESC LIMIT 1) "
+    "FROM failed GROUP BY destination ORDER BY destination";
+
+// acquire_lease: $1 name, $2 owner, $3 new expiry, $4 now. Takes a free, expired or own lease in
+// one statement, which locks the lease row while it decides.
+inline constexpr std::string_view kAcquireLease =
+    "INSERT INTO leases (name, owner, expires_at) VALUES ($1, $2, $3) "
+    "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at "
+    "WHERE leases.owner = excluded.owner OR leases.expires_at <= $4";
+
+}  // namespace bridgebot::store::sql
