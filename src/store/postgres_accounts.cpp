@@ -1,5 +1,5 @@
 // Installations, links and the directory cache.
-#include <algorithm>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -202,20 +202,16 @@ Result<bool> PostgresStore::delete_link(std::string_view team_id,
 
 Status PostgresStore::upsert_directory(const std::vector<DirectoryEntry>& entries) {
   return write([&](Connection& db) -> Status {
-    std::vector<std::string> active_teams;
-    std::vector<std::string> inactive_teams;
+    std::map<std::string, bool> installed;  // team -> active (and locked), asked once per team
     for (const DirectoryEntry& entry : entries) {
-      auto is = [&](const std::vector<std::string>& teams) {
-        return std::find(teams.begin(), teams.end(), entry.team_id) != teams.end();
-      };
-      if (is(inactive_teams)) continue;
-      if (!is(active_teams)) {
-        // Entries of a workspace that is not installed are dropped (a cache may lose entries).
+      auto known = installed.find(entry.team_id);
+      if (known == installed.end()) {
         Status active = lock_active_team(db, entry.team_id);
         if (!active.ok() && active.error().code != "conflict") return active;
-        (active.ok() ? active_teams : inactive_teams).push_back(entry.team_id);
-        if (!active.ok()) continue;
+        known = installed.emplace(entry.team_id, active.ok()).first;
       }
+      // Entries of a workspace that is not installed are dropped (a cache may lose entries).
+      if (!known->second) continue;
       Params params;
       params.text(entry.team_id).text(entry.email);
       if (entry.user) {
