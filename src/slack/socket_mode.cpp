@@ -97,7 +97,7 @@ class SocketMode::Impl {
       if (link->said_hello()) status.open_connections++;
     }
     status.connected = status.open_connections > 0;
-    status.last_hello_num_connections = last_hello_num_connections_;
+    status.last_hello_num_connections = hub_->last_hello_num_connections.load();
     status.message = message_;
     status.state = run_state_;
     if (run_state_ == SocketModeState::connecting && status.connected) {
@@ -132,7 +132,7 @@ class SocketMode::Impl {
     std::shared_ptr<detail::Link> link = find_link(event.link_id);
     switch (event.action) {
       case LinkAction::mark_open:
-        on_hello(event, link);
+        on_hello(link);
         break;
       case LinkAction::connect_successor:
         hub_->counters.reconnects++;  // keep_links_open() connects it, without backoff
@@ -158,13 +158,12 @@ class SocketMode::Impl {
     if (link && link->state() == LinkState::closed) forget(event.link_id);
   }
 
-  void on_hello(const detail::LinkEvent& event, const std::shared_ptr<detail::Link>& link) {
+  void on_hello(const std::shared_ptr<detail::Link>& link) {
     backoff_.on_hello(clock_.now());
     last_attempt_failed_ = false;
     std::shared_ptr<detail::Link> predecessor;
     {
       std::lock_guard lock(mutex_);
-      last_hello_num_connections_ = event.num_connections;
       if (link) {
         auto found = predecessor_of_.find(link->id());
         if (found != predecessor_of_.end()) {
@@ -346,7 +345,6 @@ class SocketMode::Impl {
   // why it stopped.
   SocketModeState run_state_ = SocketModeState::stopped;
   std::string message_;
-  int last_hello_num_connections_ = 0;
   std::map<std::uint64_t, std::shared_ptr<detail::Link>> links_;
   std::map<std::uint64_t, std::uint64_t> successor_of_;    // draining link -> its successor
   std::map<std::uint64_t, std::uint64_t> predecessor_of_;  // successor -> draining link

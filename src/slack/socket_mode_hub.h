@@ -28,8 +28,7 @@ struct AtomicCounters {
 struct LinkEvent {
   std::uint64_t link_id = 0;
   LinkAction action = LinkAction::none;
-  int num_connections = 0;  // mark_open: from the hello
-  std::string detail;       // close reason, disconnect reason
+  std::string detail;  // close reason, disconnect reason
 };
 
 // Envelopes already acked, waiting for the dispatcher. Thread-safe.
@@ -53,6 +52,7 @@ class EnvelopeQueue {
 struct Hub {
   AtomicCounters counters;
   EnvelopeQueue envelopes;
+  std::atomic<int> last_hello_num_connections{0};  // Slack's count, from the latest hello
 
   // The supervisor's inbox.
   void post(LinkEvent event);

@@ -11,6 +11,11 @@ void Link::on_open(std::shared_ptr<net::WebSocketConnection> connection) {
 
 void Link::on_text(std::string message) {
   SocketModeFrame frame = parse_socket_mode_frame(message);
+  if (auto* hello = std::get_if<HelloFrame>(&frame)) {
+    // Recorded before the link counts as open, so a status that sees it open sees its hello.
+    hub_->counters.hellos++;
+    hub_->last_hello_num_connections = hello->num_connections;
+  }
   LinkAction action = advance(link_input_for(frame));
 
   if (auto* envelope = std::get_if<Envelope>(&frame)) {
@@ -30,10 +35,7 @@ void Link::on_text(std::string message) {
   LinkEvent event;
   event.link_id = id_;
   event.action = action;
-  if (auto* hello = std::get_if<HelloFrame>(&frame)) {
-    hub_->counters.hellos++;
-    event.num_connections = hello->num_connections;
-  } else if (auto* disconnect = std::get_if<DisconnectFrame>(&frame)) {
+  if (auto* disconnect = std::get_if<DisconnectFrame>(&frame)) {
     hub_->counters.disconnects++;
     event.detail = disconnect->reason_text;
     spdlog::info("socket mode: link {} got disconnect ({})", id_, disconnect->reason_text);
@@ -56,7 +58,7 @@ void Link::on_closed(int code, std::string reason) {
   }
   spdlog::info("socket mode: link {} closed ({} {})", id_, code, reason);
   // Always told, even with nothing to do, so the supervisor can forget the link.
-  hub_->post({id_, action, 0, std::to_string(code) + " " + reason});
+  hub_->post({id_, action, std::to_string(code) + " " + reason});
 }
 
 LinkState Link::state() const {
