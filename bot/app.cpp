@@ -10,6 +10,7 @@
 #include "bridgebot/api/link_routes.h"
 #include "bridgebot/api/oauth_routes.h"
 #include "bridgebot/api/platform_api.h"
+#include "bridgebot/api/source_routes.h"
 #include "bridgebot/bridge/acceptor.h"
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/directory_sweeper.h"
@@ -18,6 +19,7 @@
 #include "bridgebot/bridge/installation_service.h"
 #include "bridgebot/bridge/oauth_states.h"
 #include "bridgebot/bridge/retention.h"
+#include "bridgebot/bridge/sources/zendesk_intake.h"
 #include "bridgebot/core/json.h"
 #include "bridgebot/core/secret_box.h"
 #include "bridgebot/core/thread_pool.h"
@@ -95,6 +97,7 @@ struct App::Parts {
   std::unique_ptr<bridge::DirectorySweeper> sweeper;
   std::unique_ptr<bridge::Dispatcher> dispatcher;
   std::unique_ptr<bridge::Acceptor> acceptor;
+  std::unique_ptr<bridge::sources::ZendeskIntake> zendesk;
   std::unique_ptr<bridge::EventHandler> events;
   std::unique_ptr<EventsFromSocketMode> envelope_handler;
   // Socket Mode gets its own WebApi with short waits: its supervisor retries with its own backoff.
@@ -182,6 +185,7 @@ Status App::start() {
   if (const auto& oauth = config_.slack.oauth) {
     install_options.oauth = slack::OAuthClient{oauth->client_id, oauth->client_secret};
   }
+  install_options.zendesk_sources = config_.zendesk_sources;
   p.installations = std::make_unique<bridge::InstallationService>(*p.store, *p.slack, *p.box, clock,
                                                                   install_options);
   p.oauth_states = std::make_unique<bridge::OAuthStates>(*p.store, *p.box, clock);
@@ -236,6 +240,9 @@ Status App::start() {
                                   return slack::to_string(p.socket_mode->status().state);
                                 }});
   api::add_oauth_routes(*p.platform, {config_, *p.installations, *p.oauth_states, *p.slack});
+  p.zendesk = std::make_unique<bridge::sources::ZendeskIntake>(config_.zendesk_sources, *p.acceptor,
+                                                               *p.store, clock);
+  api::add_source_routes(*p.platform, *p.zendesk);
   // Rotating tokens are refreshed ahead of expiry even when no event arrives (bolt-js #1968).
   p.token_refresher = std::make_unique<PeriodicJob>(
       std::chrono::minutes(5), [i = p.installations.get()] { (void)i->refresh_due(); });

@@ -44,6 +44,19 @@ int print_connection_report(const bridge::ConnectionReport& r) {
               << problem.failed_items
               << " since the last delivered)\n  what to do: " << problem.action << "\n";
   }
+  for (const auto& source : r.sources) {
+    const auto& a = source.activity;
+    std::cout << source.kind << " source " << source.id << " (" << source.domain
+              << ".zendesk.com, route " << source.route << "): " << source.status;
+    if (a.last_event_at) {
+      std::cout << "; last event " << a.last_event_id << " at (unix) " << *a.last_event_at;
+    }
+    if (a.last_failure_at) {
+      std::cout << "; last failure at (unix) " << *a.last_failure_at << ": " << a.last_failure;
+    }
+    std::cout << "\n";
+    if (!source.action.empty()) std::cout << "  what to do: " << source.action << "\n";
+  }
   if (r.ok) {
     std::cout << "OK: the token works and has every required scope\n";
     return 0;

@@ -89,6 +89,21 @@ std::string report_json(const bridge::ConnectionReport& r) {
             ",\"failed_items\":" + std::to_string(problem.failed_items) +
             ",\"action\":" + core::json_quote(problem.action) + "}";
   }
+  body += "],\"sources\":[";
+  for (std::size_t i = 0; i < r.sources.size(); ++i) {
+    const auto& source = r.sources[i];
+    const auto& a = source.activity;
+    body += std::string(i ? "," : "") + "{\"kind\":" + core::json_quote(source.kind) +
+            ",\"id\":" + core::json_quote(source.id) +
+            ",\"domain\":" + core::json_quote(source.domain) +
+            ",\"route\":" + core::json_quote(source.route) +
+            ",\"status\":" + core::json_quote(source.status) +
+            ",\"last_event_id\":" + core::json_quote(a.last_event_id) +
+            ",\"last_event_at\":" + optional_int(a.last_event_at) +
+            ",\"last_failure\":" + core::json_quote(a.last_failure) +
+            ",\"last_failure_at\":" + optional_int(a.last_failure_at) +
+            ",\"action\":" + core::json_quote(source.action) + "}";
+  }
   return body + "]}";
 }
 

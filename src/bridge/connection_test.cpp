@@ -1,5 +1,6 @@
 #include "bridgebot/bridge/connection_test.h"
 
+#include "bridgebot/bridge/sources/zendesk.h"
 #include "bridgebot/bridge/workspace_domain.h"
 #include "bridgebot/slack/errors.h"
 #include "bridgebot/slack/scopes.h"
@@ -87,6 +88,41 @@ void add_destination_problems(ConnectionReport& report,
                    std::to_string(first.failed_items) +
                    " since the last one delivered there; the next one delivered clears this)";
   report.action = first.action;
+}
+
+void add_source_reports(ConnectionReport& report, std::string_view team_id,
+                        const std::vector<core::ZendeskSource>& sources,
+                        const std::vector<store::SourceActivity>& activity) {
+  for (const auto& source : sources) {
+    if (!source.team_id.empty() && source.team_id != team_id) continue;
+    SourceReport entry;
+    entry.id = source.id;
+    entry.domain = source.domain;
+    entry.route = source.route;
+    const std::string key = sources::zendesk_activity_key(source.id);
+    for (const auto& recorded : activity) {
+      if (recorded.source_id == key) entry.activity = recorded;
+    }
+    entry.activity.source_id = key;
+    const auto& a = entry.activity;
+    // Within one second the event wins: it proves the source works.
+    if (a.last_failure_at && (!a.last_event_at || *a.last_failure_at > *a.last_event_at)) {
+      entry.status = "failing";
+      entry.action = a.last_failure.rfind("invalid_signature", 0) == 0 ||
+                             a.last_failure.rfind("stale_timestamp", 0) == 0
+                         ? "Compare the webhook's signing secret (Zendesk Admin Center > Apps and "
+                           "integrations > Webhooks > the webhook > Signing secret) with "
+                           "sources.zendesk signing_secret, and check both clocks"
+                         : "See last_failure; the next accepted event clears this";
+    } else if (a.last_event_at) {
+      entry.status = "receiving";
+    } else {
+      entry.status = "no_events_yet";
+      entry.action = "Point a Zendesk webhook (ticket events) at /v1/sources/zendesk/" + source.id +
+                     " and send a test event";
+    }
+    report.sources.push_back(std::move(entry));
+  }
 }
 
 std::string how_to_add_scope(std::string_view scope) {

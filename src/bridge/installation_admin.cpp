@@ -89,6 +89,11 @@ Result<ConnectionReport> InstallationService::test_connection(std::string_view t
   auto failing = store_.failing_destinations(team_id);
   if (!failing.ok()) return failing.error();
   add_destination_problems(report, *failing);
+  if (!options_.zendesk_sources.empty()) {
+    auto activity = store_.source_activity();
+    if (!activity.ok()) return activity.error();
+    add_source_reports(report, team_id, options_.zendesk_sources, *activity);
+  }
   return report;
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <utility>
 
+#include "bridgebot/core/zendesk_domain.h"
 #include "config_reader.h"
 
 namespace bridgebot::core {
@@ -55,7 +56,8 @@ void read_slack(ConfigReader& r, const YAML::Node& node, SlackConfig& slack) {
 }
 
 void read_platform(ConfigReader& r, const YAML::Node& node, PlatformConfig& platform) {
-  r.check_keys(node, "platform", {"listen", "signing_secret", "admin_token", "max_body_bytes"});
+  r.check_keys(node, "platform",
+               {"listen", "signing_secret", "admin_token", "max_body_bytes", "reply_webhook_url"});
   r.read_string(node["listen"], "platform.listen", platform.listen);
   r.read_string(node["signing_secret"], "platform.signing_secret", platform.signing_secret,
                 Required::yes);
@@ -63,6 +65,46 @@ void read_platform(ConfigReader& r, const YAML::Node& node, PlatformConfig& plat
   int max_body = static_cast<int>(platform.max_body_bytes);
   r.read_int(node["max_body_bytes"], "platform.max_body_bytes", 1024, 64 * 1024 * 1024, max_body);
   platform.max_body_bytes = static_cast<std::size_t>(max_body);
+  r.read_string(node["reply_webhook_url"], "platform.reply_webhook_url",
+                platform.reply_webhook_url);
+}
+
+void read_zendesk_source(ConfigReader& r, const YAML::Node& node, const std::string& path,
+                         ZendeskSource& source) {
+  r.check_keys(node, path, {"id", "domain", "signing_secret", "route", "team_id"});
+  r.read_string(node["id"], path + ".id", source.id, Required::yes);
+  r.read_string(node["domain"], path + ".domain", source.domain, Required::yes);
+  r.read_string(node["signing_secret"], path + ".signing_secret", source.signing_secret,
+                Required::yes);
+  r.read_string(node["route"], path + ".route", source.route, Required::yes);
+  r.read_string(node["team_id"], path + ".team_id", source.team_id);
+  if (source.domain.empty()) return;
+  if (auto domain = normalize_zendesk_domain(source.domain); domain.ok()) {
+    source.domain = *domain;
+  } else {
+    r.problem(path + ".domain", domain.error().message);
+  }
+}
+
+void read_sources(ConfigReader& r, const YAML::Node& node, std::vector<ZendeskSource>& zendesk) {
+  r.check_keys(node, "sources", {"zendesk"});
+  const YAML::Node list = node["zendesk"];
+  if (!list) return;
+  if (!list.IsSequence()) {
+    r.problem("sources.zendesk", "must be a list of sources ({id, domain, signing_secret, route})");
+    return;
+  }
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string path = "sources.zendesk[" + std::to_string(i) + "]";
+    if (!r.is_map(list[i], path)) continue;
+    ZendeskSource source;
+    read_zendesk_source(r, list[i], path, source);
+    if (!source.id.empty() && !ids.insert(source.id).second) {
+      r.problem(path + ".id", "'" + source.id + "' is used by an earlier source: ids must differ");
+    }
+    zendesk.push_back(std::move(source));
+  }
 }
 
 void read_route(ConfigReader& r, const YAML::Node& node, const std::string& path,
@@ -184,6 +226,9 @@ void validate(ConfigReader& r, const Config& c) {
               "must be 32 bytes as base64 (44 characters) or hex (64 characters); generate one "
               "with: openssl rand -base64 32");
   }
+  if (!c.platform.reply_webhook_url.empty()) {
+    r.check_url("platform.reply_webhook_url", c.platform.reply_webhook_url, s.tls_allow_plaintext);
+  }
   if (c.platform.listen.find(':') == std::string::npos) {
     r.problem("platform.listen", "must be host:port, e.g. 127.0.0.1:8080");
   }
@@ -191,8 +236,9 @@ void validate(ConfigReader& r, const Config& c) {
 
 // Reads every section of a mapping at the top level into `config`, noting problems in `r`.
 void read_sections(ConfigReader& r, YAML::Node& root, Config& config) {
-  r.check_keys(root, "",
-               {"slack", "platform", "relay", "notifications", "store", "security", "log"});
+  r.check_keys(
+      root, "",
+      {"slack", "platform", "relay", "notifications", "sources", "store", "security", "log"});
   if (r.is_map(root["slack"], "slack")) read_slack(r, root["slack"], config.slack);
   if (r.is_map(root["platform"], "platform", Required::yes)) {
     read_platform(r, root["platform"], config.platform);
@@ -206,6 +252,9 @@ void read_sections(ConfigReader& r, YAML::Node& root, Config& config) {
   }
   if (r.is_map(root["notifications"], "notifications")) {
     read_notifications(r, root["notifications"], config.routes);
+  }
+  if (r.is_map(root["sources"], "sources")) {
+    read_sources(r, root["sources"], config.zendesk_sources);
   }
   if (r.is_map(root["store"], "store")) {
     r.check_keys(root["store"], "store", {"url", "retention_days"});
@@ -266,6 +315,7 @@ std::vector<std::string> Config::secrets() const {
   for (const auto& route : routes) {
     for (const auto& dest : route.to) out.push_back(dest.webhook);
   }
+  for (const auto& source : zendesk_sources) out.push_back(source.signing_secret);
   std::erase_if(out, [](const std::string& s) { return s.size() < 6; });
   return out;
 }

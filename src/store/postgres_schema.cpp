@@ -132,6 +132,15 @@ CREATE TABLE leases (
   expires_at BIGINT NOT NULL
 );
 )sql"},
+    {2, "source activity", R"sql(
+CREATE TABLE source_activity (
+  source_id TEXT PRIMARY KEY,
+  last_event_id TEXT NOT NULL,
+  last_event_at BIGINT,
+  last_failure TEXT NOT NULL,
+  last_failure_at BIGINT
+);
+)sql"},
 };
 
 // Session-level advisory lock key: replicas starting together migrate one at a time.

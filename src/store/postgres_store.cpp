@@ -124,6 +124,43 @@ Status PostgresStore::release_lease(std::string_view name, std::string_view owne
   return Status::success();
 }
 
+// ---- source activity ----
+
+Status PostgresStore::record_source_event(std::string_view source_id, std::string_view event_id,
+                                          UnixSeconds at) {
+  auto changed =
+      change(sql::kRecordSourceEvent, Params().text(source_id).text(event_id).integer(at));
+  if (!changed) return changed.error();
+  return Status::success();
+}
+
+Status PostgresStore::record_source_failure(std::string_view source_id, std::string_view failure,
+                                            UnixSeconds at) {
+  auto changed =
+      change(sql::kRecordSourceFailure, Params().text(source_id).text(failure).integer(at));
+  if (!changed) return changed.error();
+  return Status::success();
+}
+
+Result<std::vector<SourceActivity>> PostgresStore::source_activity() {
+  std::vector<SourceActivity> out;
+  Status done = read([&](Connection& db) -> Status {
+    auto rows = db.exec(sql::kSourceActivity, Params());
+    if (!rows) return rows.error();
+    auto optional = [&](int r, int c) -> std::optional<UnixSeconds> {
+      if (rows->is_null(r, c)) return std::nullopt;
+      return rows->integer(r, c);
+    };
+    for (int r = 0; r < rows->size(); ++r) {
+      out.push_back(
+          {rows->text(r, 0), rows->text(r, 1), optional(r, 2), rows->text(r, 3), optional(r, 4)});
+    }
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return out;
+}
+
 // ---- maintenance ----
 
 Result<PurgeCounts> PostgresStore::purge_team(std::string_view team_id, UnixSeconds now) {

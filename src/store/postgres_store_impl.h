@@ -73,6 +73,12 @@ class PostgresStore final : public Store {
                            std::int64_t ttl_seconds) override;
   Status release_lease(std::string_view name, std::string_view owner) override;
 
+  Status record_source_event(std::string_view source_id, std::string_view event_id,
+                             UnixSeconds at) override;
+  Status record_source_failure(std::string_view source_id, std::string_view failure,
+                               UnixSeconds at) override;
+  Result<std::vector<SourceActivity>> source_activity() override;
+
   Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) override;
   Result<std::int64_t> prune_finished(UnixSeconds cutoff, int limit) override;
   Result<TeamUsage> team_usage(std::string_view team_id) override;

@@ -65,4 +65,17 @@ inline constexpr std::string_view kAcquireLease =
     "ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at "
     "WHERE leases.owner = excluded.owner OR leases.expires_at <= $4";
 
+// Source activity: $1 source id, $2 event id or failure, $3 time. Each keeps the other half.
+inline constexpr std::string_view kRecordSourceEvent =
+    "INSERT INTO source_activity (source_id, last_event_id, last_event_at, last_failure) "
+    "VALUES ($1, $2, $3, '') ON CONFLICT (source_id) DO UPDATE SET "
+    "last_event_id = excluded.last_event_id, last_event_at = excluded.last_event_at";
+inline constexpr std::string_view kRecordSourceFailure =
+    "INSERT INTO source_activity (source_id, last_event_id, last_failure, last_failure_at) "
+    "VALUES ($1, '', $2, $3) ON CONFLICT (source_id) DO UPDATE SET "
+    "last_failure = excluded.last_failure, last_failure_at = excluded.last_failure_at";
+inline constexpr std::string_view kSourceActivity =
+    "SELECT source_id, last_event_id, last_event_at, last_failure, last_failure_at "
+    "FROM source_activity ORDER BY source_id";
+
 }  // namespace bridgebot::store::sql

@@ -82,4 +82,40 @@ Status SqliteStore::release_lease(std::string_view name, std::string_view owner)
   });
 }
 
+// ---- source activity ----
+
+Status SqliteStore::record_source_event(std::string_view source_id, std::string_view event_id,
+                                        UnixSeconds at) {
+  return writer_.write([&](Connection& db) -> Status {
+    auto upsert = db.prepare(sql::kRecordSourceEvent);
+    if (!upsert) return upsert.error();
+    return upsert->bind(1, source_id).bind(2, event_id).bind(3, at).run();
+  });
+}
+
+Status SqliteStore::record_source_failure(std::string_view source_id, std::string_view failure,
+                                          UnixSeconds at) {
+  return writer_.write([&](Connection& db) -> Status {
+    auto upsert = db.prepare(sql::kRecordSourceFailure);
+    if (!upsert) return upsert.error();
+    return upsert->bind(1, source_id).bind(2, failure).bind(3, at).run();
+  });
+}
+
+Result<std::vector<SourceActivity>> SqliteStore::source_activity() {
+  return with_reader([&](Connection& db) -> Result<std::vector<SourceActivity>> {
+    auto query = db.prepare(sql::kSourceActivity);
+    if (!query) return query.error();
+    std::vector<SourceActivity> out;
+    while (true) {
+      auto row = query->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      out.push_back({query->text(0), query->text(1), query->optional_integer(2), query->text(3),
+                     query->optional_integer(4)});
+    }
+    return out;
+  });
+}
+
 }  // namespace bridgebot::store::sqlite

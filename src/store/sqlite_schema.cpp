@@ -127,6 +127,15 @@ CREATE TABLE leases (
     {2, "retention: sources by age", R"sql(
 CREATE INDEX sources_by_created ON sources (created_at);
 )sql"},
+    {3, "source activity", R"sql(
+CREATE TABLE source_activity (
+  source_id TEXT PRIMARY KEY,
+  last_event_id TEXT NOT NULL,
+  last_event_at INTEGER,
+  last_failure TEXT NOT NULL,
+  last_failure_at INTEGER
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

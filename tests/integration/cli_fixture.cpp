@@ -48,10 +48,14 @@ std::string bot_config_yaml(const BotSettings& s) {
   yaml += std::string("  signing_secret: \"") + kSigningSecret + "\"\n";
   yaml += std::string("  admin_token: \"") + kAdminToken + "\"\n";
   yaml += "  max_body_bytes: " + std::to_string(s.max_body_bytes) + "\n";
+  if (!s.reply_webhook_url.empty()) {
+    yaml += "  reply_webhook_url: \"" + s.reply_webhook_url + "\"\n";
+  }
   yaml += "relay:\n";
   yaml += std::string("  require_recipient_link: ") + flag(s.require_recipient_link) + "\n";
   yaml += std::string("  copy_to_sender: ") + flag(s.copy_to_sender) + "\n";
   if (!s.routes_yaml.empty()) yaml += "notifications:\n  routes:\n" + s.routes_yaml;
+  yaml += s.sources_yaml;
   yaml +=
       "store:\n  url: \"" + (s.store_url.empty() ? "sqlite:" + s.store_path : s.store_url) + "\"\n";
   if (!s.encryption_key.empty()) {

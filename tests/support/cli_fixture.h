@@ -37,7 +37,9 @@ struct BotSettings {
   bool require_recipient_link = true;
   bool copy_to_sender = true;
   std::size_t max_body_bytes = 262144;
-  std::string routes_yaml;  // items of notifications.routes, already indented by 4
+  std::string routes_yaml;        // items of notifications.routes, already indented by 4
+  std::string sources_yaml;       // the whole sources: section, verbatim; "" leaves it out
+  std::string reply_webhook_url;  // platform.reply_webhook_url; "" leaves replies off
   std::string store_path;
   std::string store_url;       // store.url when set (a PostgreSQL database), else sqlite:store_path
   std::string encryption_key;  // security.encryption_key; "" leaves the key file beside SQLite

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bridgebot/core/config.h"
 #include "bridgebot/slack/slack_api.h"
 #include "bridgebot/store/types.h"
 
@@ -19,6 +20,19 @@ namespace bridgebot::bridge {
 // can do about it.
 struct DestinationProblem : store::FailingDestination {
   std::string action;
+};
+
+// One configured source (sources.zendesk) as Test Connection shows it.
+struct SourceReport {
+  std::string kind = "zendesk";
+  std::string id;
+  std::string domain;
+  std::string route;
+  // no_events_yet | receiving (the latest request was accepted) | failing (the latest was
+  // refused: last_failure says why)
+  std::string status;
+  std::string action;  // the admin's next step when failing or silent; "" otherwise
+  store::SourceActivity activity;
 };
 
 struct ConnectionReport {
@@ -36,6 +50,7 @@ struct ConnectionReport {
   std::optional<std::int64_t> token_expires_at;  // unix seconds, rotating tokens only
   std::string socket_mode;  // as the Socket Mode supervisor reports it; "" when unknown
   std::vector<DestinationProblem> failing_destinations;
+  std::vector<SourceReport> sources;
 };
 
 // Socket Mode states of the supervisor that fail the test: Socket Mode is off for the app, or
@@ -58,6 +73,13 @@ std::string destination_action(std::string_view destination_key, std::string_vie
 // destination_failing, naming the first of them. Pure.
 void add_destination_problems(ConnectionReport& report,
                               const std::vector<store::FailingDestination>& failing);
+
+// Adds a SourceReport for each source of `team_id` (its team_id, or none: the only workspace)
+// from what the store recorded. A source does not fail the report: anyone can send it a forged
+// request, so its state is shown, not judged. Pure.
+void add_source_reports(ConnectionReport& report, std::string_view team_id,
+                        const std::vector<core::ZendeskSource>& sources,
+                        const std::vector<store::SourceActivity>& activity);
 
 // How to add one missing scope, for people reading the CLI output.
 std::string how_to_add_scope(std::string_view scope);

@@ -40,6 +40,8 @@ struct InstallationServiceOptions {
   std::chrono::milliseconds lease_wait{10'000};
   // Pause between looks at the store while waiting; default: this thread sleeps.
   std::function<void(std::chrono::milliseconds)> sleep;
+  // Reported by test_connection with what each last received (sources.zendesk).
+  std::vector<core::ZendeskSource> zendesk_sources;
 };
 
 // PATCH /v1/installations/{team}: the fields present are changed.

@@ -38,6 +38,8 @@ struct PlatformConfig {
   std::string signing_secret;
   std::string admin_token;
   std::size_t max_body_bytes = 262144;
+  // Slack users' replies to bridged DMs are POSTed here (v2-signed); empty: replies are off.
+  std::string reply_webhook_url;
 };
 
 struct RelayConfig {
@@ -58,6 +60,15 @@ struct NotificationRoute {
   std::vector<RouteDestination> to;
 };
 
+// One Zendesk webhook posting to /v1/sources/zendesk/{id} (sources.zendesk).
+struct ZendeskSource {
+  std::string id;
+  std::string domain;  // the subdomain only ("acme" for acme.zendesk.com), normalised at load
+  std::string signing_secret;
+  std::string route;    // the notification route its tickets take
+  std::string team_id;  // empty: the only installed workspace
+};
+
 // `url` with the password of its user:password@ part replaced by ***, for output.
 std::string without_password(const std::string& url);
 
@@ -66,6 +77,7 @@ struct Config {
   PlatformConfig platform;
   RelayConfig relay;
   std::vector<NotificationRoute> routes;
+  std::vector<ZendeskSource> zendesk_sources;
   std::string store_url = "sqlite:bridgebot.db";
   // Accepted messages/notifications whose delivery finished are deleted after this many days
   // (their ids then count as new); 0 keeps them forever and the store grows without bound.

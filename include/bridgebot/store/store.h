@@ -117,6 +117,16 @@ class Store {
   // Gives the lease up if `owner` holds it; releasing a lease held by another owner does nothing.
   virtual Status release_lease(std::string_view name, std::string_view owner) = 0;
 
+  // ---- configured sources (Zendesk webhooks) ----
+
+  // Remember the latest accepted event, or the latest refused request, of a source.
+  virtual Status record_source_event(std::string_view source_id, std::string_view event_id,
+                                     UnixSeconds at) = 0;
+  virtual Status record_source_failure(std::string_view source_id, std::string_view failure,
+                                       UnixSeconds at) = 0;
+  // Every source that recorded something, ordered by source_id.
+  virtual Result<std::vector<SourceActivity>> source_activity() = 0;
+
   // ---- maintenance ----
 
   // Disconnect: in one transaction, deletes the team's links, directory entries, outbox items

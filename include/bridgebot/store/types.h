@@ -209,6 +209,16 @@ struct FailingDestination {
   std::int64_t failed_items = 0;  // failed since the last notification delivered there
 };
 
+// What a configured source (a Zendesk webhook) last did, as Test Connection reports it. Events and
+// failures are recorded independently: a source that fails now still shows its last good event.
+struct SourceActivity {
+  std::string source_id;  // "zendesk:<id>" (the kind of source, then its configured id)
+  std::string last_event_id;
+  std::optional<UnixSeconds> last_event_at;  // nullopt: no event accepted yet
+  std::string last_failure;                  // "<code>: <sentence>"; "" when none
+  std::optional<UnixSeconds> last_failure_at;
+};
+
 // Counters for tests and /metrics. Monotonic since open.
 struct StoreStats {
   std::uint64_t write_operations = 0;    // mutating calls committed or failed
