@@ -4,6 +4,8 @@
 
 #include <filesystem>
 #include <iostream>
+#include <regex>
+#include <vector>
 
 #include "app.h"
 #include "bridgebot/api/signature.h"
@@ -79,15 +81,62 @@ void print_walkthrough(std::uint16_t port) {
       << "Admin token: " << kSandboxAdmin << ". Ctrl-C stops the sandbox.\n\n";
 }
 
-void print_new_messages(const emulator::Emulator& emu, std::size_t& printed) {
-  const auto messages = emu.messages();
-  for (; printed < messages.size(); ++printed) {
-    const auto& m = messages[printed];
-    std::cout << "[slack] " << (m.webhook_id.empty() ? m.channel : "webhook " + m.webhook_id)
-              << (m.thread_ts.empty() ? "" : " (thread " + m.thread_ts + ")")
-              << (m.username.empty() ? "" : " as '" + m.username + "'") << ": " << m.text << "\n"
-              << std::flush;
+// "@bob" for a user id of the team, the id itself for one the emulator does not know.
+std::string user_label(const emulator::State& state, const std::string& team,
+                       const std::string& id) {
+  const auto user = state.find_user(team, id);
+  return user ? "@" + user->name : id;
+}
+
+// Where a message landed, as a person reads it: "DM with @bob", "#helpdesk", "webhook to #general".
+std::string place_label(emulator::State& state, const emulator::Message& m) {
+  if (!m.webhook_id.empty()) {
+    const auto hook = state.webhooks.find(m.webhook_id);
+    const auto* channel = hook == state.webhooks.end()
+                              ? nullptr
+                              : state.find_channel(m.team_id, hook->second.channel_id);
+    return "webhook to " + (channel ? "#" + channel->name : m.channel);
   }
+  if (const auto* dm = state.find_dm(m.team_id, m.channel)) {
+    const std::string& other = dm->user_a == m.author_user_id ? dm->user_b : dm->user_a;
+    return "DM with " + user_label(state, m.team_id, other);
+  }
+  const auto* channel = state.find_channel(m.team_id, m.channel);
+  return channel ? "#" + channel->name : m.channel;
+}
+
+// The text with every user mention <@U…> shown as <@name>, so the walk-through reads as Slack
+// would render it.
+std::string with_user_names(const emulator::State& state, const emulator::Message& m) {
+  static const std::regex mention("<@([UW][A-Z0-9]+)>");
+  std::string out;
+  auto last = m.text.cbegin();
+  for (std::sregex_iterator it(m.text.begin(), m.text.end(), mention), end; it != end; ++it) {
+    out.append(last, (*it)[0].first);
+    const auto user = state.find_user(m.team_id, (*it)[1].str());
+    out += user ? "<@" + user->name + ">" : it->str();
+    last = (*it)[0].second;
+  }
+  out.append(last, m.text.cend());
+  return out;
+}
+
+void print_new_messages(emulator::Emulator& emu, std::size_t& printed) {
+  const auto lines = emu.with_state([&printed](emulator::State& state) {
+    std::vector<std::string> out;
+    for (; printed < state.messages.size(); ++printed) {
+      const auto& m = state.messages[printed];
+      out.push_back(
+          "[slack] " + place_label(state, m) +
+          (m.thread_ts.empty() ? "" : " (thread " + m.thread_ts + ")") +
+          (m.webhook_id.empty() ? " from " + user_label(state, m.team_id, m.author_user_id) : "") +
+          (m.username.empty() ? "" : " as '" + m.username + "'") + ": " +
+          with_user_names(state, m));
+    }
+    return out;
+  });
+  for (const auto& line : lines) std::cout << line << "\n";
+  std::cout << std::flush;
 }
 
 }  // namespace

@@ -38,7 +38,8 @@ TEST_CASE("the manifest asks for exactly bridgebot's scopes and events", "[slack
         Strings{"https://bridge.acme.test/slack/oauth/callback"});
   const auto scopes = m["oauth_config"]["scopes"];
   CHECK(strings(scopes["bot"]) == Strings{"users:read", "users:read.email", "chat:write"});
-  CHECK(strings(scopes["bot_optional"]) == Strings{"chat:write.customize"});
+  CHECK(strings(scopes["bot_optional"]) ==
+        Strings{"chat:write.customize", "im:write", "incoming-webhook"});
   CHECK(strings(scopes["user_optional"]) == Strings{"chat:write"});
   CHECK_FALSE(scopes["user"].IsDefined());
   const auto settings = m["settings"];

@@ -13,8 +13,11 @@ namespace bridgebot::slack {
 inline constexpr std::array<std::string_view, 3> kRequiredBotScopes = {
     "users:read", "users:read.email", "chat:write"};
 
-// Nice to have: relayed messages show the sender's name and picture.
-inline constexpr std::array<std::string_view, 1> kOptionalBotScopes = {"chat:write.customize"};
+// Nice to have: chat:write.customize shows relayed messages with the sender's name and picture;
+// im:write opens each DM with conversations.open (the app's Messages tab); incoming-webhook gives
+// an OAuth install a default notification destination.
+inline constexpr std::array<std::string_view, 3> kOptionalBotScopes = {
+    "chat:write.customize", "im:write", "incoming-webhook"};
 
 // Lets a linked user's own token post "as them".
 inline constexpr std::array<std::string_view, 1> kOptionalUserScopes = {"chat:write"};
