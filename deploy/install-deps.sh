@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package that building, testing and running bridgebot needs.
 # Idempotent: packages already present are left alone. Run as root (or with sudo available).
-# --fuzz also installs Clang (libFuzzer), which only deploy/fuzz.sh needs.
+# --fuzz also installs Clang (libFuzzer), which only deploy/fuzz.sh needs. python3-yaml and systemd
+# check the deploy packages (tests/deploy); chromium, nodejs and npm run the browser tests.
 set -euo pipefail
 
 packages=(
@@ -10,7 +11,12 @@ packages=(
   rapidjson-dev libyaml-cpp-dev catch2 libsqlite3-dev sqlite3
   libcli11-dev libspdlog-dev libfmt-dev libpq-dev postgresql
   curl procps clang-format
+  python3 python3-yaml systemd
+  chromium nodejs
 )
+# The browser tests drive Chromium with playwright-core from npm. Debian's nodejs needs its npm
+# package; a Node.js that bundles npm (NodeSource's) conflicts with it.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 [ "${1:-}" = "--fuzz" ] && packages+=(clang)
 
 missing=()
