@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "bridgebot/api/admin_console.h"
 #include "bridgebot/api/installation_routes.h"
 #include "bridgebot/api/link_routes.h"
 #include "bridgebot/api/oauth_routes.h"
@@ -234,15 +235,18 @@ Status App::start() {
                     [i = p.installations.get()](const std::string& team, const std::string& user) {
                       (void)i->revoke_user_token(team, user);  // best effort, logged inside
                     }});
-  api::add_installation_routes(*p.platform,
-                               {*p.installations, *p.store, [&p](std::string_view) -> std::string {
-                                  if (!p.socket_mode) return "disabled";
-                                  return slack::to_string(p.socket_mode->status().state);
-                                }});
+  // One app token serves every workspace, so each one's Socket Mode state is the app's.
+  auto socket_mode_state = [&p](std::string_view) -> std::string {
+    if (!p.socket_mode) return "disabled";
+    return slack::to_string(p.socket_mode->status().state);
+  };
+  api::add_installation_routes(*p.platform, {*p.installations, *p.store, socket_mode_state});
   api::add_oauth_routes(*p.platform, {config_, *p.installations, *p.oauth_states, *p.slack});
   p.zendesk = std::make_unique<bridge::sources::ZendeskIntake>(config_.zendesk_sources, *p.acceptor,
                                                                *p.store, clock);
   api::add_source_routes(*p.platform, *p.zendesk);
+  api::add_admin_console(
+      *p.platform, {config_, clock, *p.installations, *p.store, *p.directory, socket_mode_state});
   // Rotating tokens are refreshed ahead of expiry even when no event arrives (bolt-js #1968).
   p.token_refresher = std::make_unique<PeriodicJob>(
       std::chrono::minutes(5), [i = p.installations.get()] { (void)i->refresh_due(); });

@@ -78,7 +78,8 @@ void print_walkthrough(std::uint16_t port) {
          "her and she gets a copy; any other --from gets the bot's fallback DM.\n"
       << "Every message the bridge posts to the emulated Slack is printed below. Try "
          "--text '<!channel> hi' to see it defused, or --external for a guest.\n"
-      << "Admin token: " << kSandboxAdmin << ". Ctrl-C stops the sandbox.\n\n";
+      << "Admin console: " << api << "/admin (admin token: " << kSandboxAdmin
+      << "). Ctrl-C stops the sandbox.\n\n";
 }
 
 // "@bob" for a user id of the team, the id itself for one the emulator does not know.

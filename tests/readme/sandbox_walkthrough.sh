@@ -46,14 +46,15 @@ command="${command//http:\/\/127.0.0.1:8080/$api}"
 echo "running: $command"
 eval "$command" || fail "the README's send command failed"
 
-# Bob's DM names Alice as Slack shows a mention; Alice gets her copy naming Bob.
+# Bob's DM names Alice as Slack shows a mention, with the text on the next line; Alice gets her
+# copy naming Bob.
+dm_to_bob() { grep -A1 '^\[slack\] DM with @bob .*<@alice>' "$work/sandbox.out" | grep -q 'can you look at the release notes?'; }
+copy_to_alice() { grep -q '^\[slack\] DM with @alice .*<@bob>' "$work/sandbox.out"; }
 for _ in $(seq 1 300); do
-  grep -q '^\[slack\] DM with @bob .*<@alice>' "$work/sandbox.out" &&
-    grep -q '^\[slack\] DM with @alice .*<@bob>' "$work/sandbox.out" && break
+  dm_to_bob && copy_to_alice && break
   sleep 0.1
 done
-grep -q '^\[slack\] DM with @bob .*<@alice>.*can you look at the release notes?' "$work/sandbox.out" ||
-  fail "no DM to bob naming <@alice> with the message text"
-grep -q '^\[slack\] DM with @alice .*<@bob>' "$work/sandbox.out" || fail "no copy to alice naming <@bob>"
+dm_to_bob || fail "no DM to bob naming <@alice> with the message text"
+copy_to_alice || fail "no copy to alice naming <@bob>"
 grep '^\[slack\]' "$work/sandbox.out"
 echo "PASS"
