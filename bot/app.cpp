@@ -247,6 +247,9 @@ Status App::start() {
   api::add_source_routes(*p.platform, *p.zendesk);
   api::add_admin_console(
       *p.platform, {config_, clock, *p.installations, *p.store, *p.directory, socket_mode_state});
+  for (const auto& route : p.platform->router().routes()) {
+    spdlog::debug("platform API route: {}", route);
+  }
   // Rotating tokens are refreshed ahead of expiry even when no event arrives (bolt-js #1968).
   p.token_refresher = std::make_unique<PeriodicJob>(
       std::chrono::minutes(5), [i = p.installations.get()] { (void)i->refresh_due(); });

@@ -57,6 +57,16 @@ void Router::dispatch(const net::HttpRequest& request, net::Responder respond) c
   }
 }
 
+std::vector<std::string> Router::routes() const {
+  std::vector<std::string> out;
+  for (const auto& route : routes_) {
+    std::string line = route.method + " ";
+    for (const auto& segment : route.segments) line += "/" + segment;
+    out.push_back(route.segments.empty() ? line + "/" : line);
+  }
+  return out;
+}
+
 net::HttpResponse json_response(int status, std::string body) {
   net::HttpResponse response;
   response.status = status;

@@ -61,7 +61,7 @@ std::string bot_config_yaml(const BotSettings& s) {
   if (!s.encryption_key.empty()) {
     yaml += "security:\n  encryption_key: \"" + s.encryption_key + "\"\n";
   }
-  yaml += "log:\n  level: info\n";
+  yaml += "log:\n  level: " + s.log_level + "\n";
   return yaml;
 }
 

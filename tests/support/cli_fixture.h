@@ -47,6 +47,7 @@ struct BotSettings {
   bool allow_plaintext = true;  // slack.tls.allow_plaintext (an http:// emulator)
   // slack.app_token: Socket Mode on with one connection when set, off when "".
   std::string app_token;
+  std::string log_level = "info";  // log.level
 };
 
 std::string bot_config_yaml(const BotSettings& settings);

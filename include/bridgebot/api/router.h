@@ -24,6 +24,9 @@ class Router {
   // Runs the matching handler; otherwise answers 404 not_found, or 405 method_not_allowed when
   // the path exists under another method.
   void dispatch(const net::HttpRequest& request, net::Responder respond) const;
+  // Every route as "METHOD /pattern", in the order added (the OpenAPI test compares them with
+  // docs/openapi.yaml).
+  std::vector<std::string> routes() const;
 
  private:
   struct Route {
