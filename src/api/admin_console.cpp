@@ -207,8 +207,7 @@ class AdminConsole : public std::enable_shared_from_this<AdminConsole> {
   }
 
   net::HttpResponse error_page(const Error& error) {
-    return console_response(http_status_for(error),
-                            "<!doctype html><p>" + page_error(error).message + "</p>");
+    return console_response(http_status_for(error), failure_page(page_error(error)));
   }
 
   // After a successful action: back to the list, which shows `notice` once.

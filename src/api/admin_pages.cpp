@@ -252,4 +252,10 @@ std::string forbidden_page() {
                   "changed. <a href=\"/admin\">Reload the console</a> and try again.</p></main>");
 }
 
+std::string failure_page(const PageError& error) {
+  return document("Something went wrong",
+                  "<main><h1>Something went wrong</h1>" + error_box(error) +
+                      "<p><a href=\"/admin\">Back to the console</a></p></main>");
+}
+
 }  // namespace bridgebot::api

@@ -56,5 +56,7 @@ std::string edit_page(const std::string& csrf_token, const store::Installation& 
 std::string disconnect_page(const std::string& csrf_token, const store::Installation& installation,
                             const store::TeamUsage& usage);
 std::string forbidden_page();
+// A page that only reports `error` (the store or Slack failed while a page was being built).
+std::string failure_page(const PageError& error);
 
 }  // namespace bridgebot::api

@@ -75,6 +75,9 @@ async function main() {
     await page.getByRole('status').filter({ hasText: 'The Integration has been successfully created' }).waitFor();
     const card = page.locator('#team-T0001');
     await card.locator('.status').filter({ hasText: 'Connected' }).waitFor();
+    // The workspace's name from Slack carries markup: shown as text, never as HTML.
+    assert.equal(await card.locator('h3').textContent(), '<b>Acme</b> & Co');
+    assert.equal(await card.locator('h3 b').count(), 0);
     assert.equal((await installations()).length, 1);
 
     step('Test Connection shows its result in place');

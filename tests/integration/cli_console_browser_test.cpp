@@ -10,6 +10,7 @@
 
 #include "support/cli_fixture.h"
 
+using namespace bridgebot;
 using namespace bridgebot::test;
 
 namespace {
@@ -30,6 +31,9 @@ std::pair<int, std::string> run_command(const std::string& command) {
 TEST_CASE("the admin console works in Chromium: sign in, install, test, edit, look up, disconnect",
           "[cli][console][browser]") {
   Bridge bridge;
+  // A workspace name with markup: the console must show it as text.
+  bridge.emulator.with_state(
+      [](emulator::State& state) { state.workspaces.at("T0001").name = "<b>Acme</b> & Co"; });
   bridge.settings.bot_token.clear();  // the admin installs it in the console
   bridge.enable_oauth();              // so the console offers Add to Slack
   bridge.start_bot();
