@@ -5,7 +5,8 @@
               and its ExecStartPre/ExecStart are bridgebot commands that accept their arguments.
   dockerfile  the Dockerfile is Debian 12, multi-stage, non-root, checks /readyz, keeps the store on
               a volume; its ENTRYPOINT + CMD, with the image's ENV and the config it copies, is a
-              configuration bridgebot accepts (check-config) for the command it names (run --help).
+              configuration bridgebot accepts (check-config) for the command it names (run --help);
+              its runtime stage installs the package of every library the binary links.
   kubernetes  every manifest parses, the Deployments probe /readyz (readiness) and /healthz
               (liveness) on the container's port, read the Secret, run the image's command; SQLite
               keeps one replica on a PersistentVolumeClaim, PostgreSQL several with the URL from the
@@ -157,7 +158,51 @@ def check_dockerfile(binary, source):
         if not parts[0].startswith("--"):
             paths[parts[-1]] = parts[0]
     check_command(binary, source, cmd, env, paths)
+    check_runtime_libraries(binary, steps)
     print("Dockerfile: ok (not built here: this machine has no container runtime or registry)")
+
+
+# In every Debian 12 image (apt itself needs them).
+BASE_IMAGE_PACKAGES = {"libc6", "libgcc-s1", "libstdc++6"}
+
+
+def owning_package(path):
+    """The Debian package that installed `path`, trying the forms a merged /usr gives it."""
+    real = os.path.realpath(path)
+    for candidate in [path, real, "/usr" + path, real[4:] if real.startswith("/usr/") else real]:
+        owner = subprocess.run(["dpkg", "-S", candidate], capture_output=True, text=True)
+        if owner.returncode == 0:
+            return owner.stdout.split(":")[0]
+    return ""
+
+
+def check_runtime_libraries(binary, steps):
+    """The last stage installs the Debian package of every shared library the binary links
+    directly (as this machine's dpkg knows them); their own dependencies come with them."""
+    runs = [rest for word, rest in steps if word in ("FROM", "RUN")]
+    last_stage = runs[max(i for i, r in enumerate(runs) if r.startswith("debian:")) + 1:]
+    listed = set()
+    for run in last_stage:
+        for command in run.split("&&"):
+            words = command.split()
+            if words[:2] == ["apt-get", "install"]:
+                listed.update(w for w in words[2:] if not w.startswith("-"))
+    elf = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True, check=True)
+    needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.+?)\]", elf.stdout)
+    ldd = subprocess.run(["ldd", binary], capture_output=True, text=True, check=True).stdout
+    paths = dict(re.findall(r"^\s*(\S+) => (\S+)", ldd, re.M))
+    missing = []
+    for soname in needed:
+        if soname not in paths:
+            fail("ldd does not resolve " + soname)
+        package = owning_package(paths[soname])
+        if not package:
+            fail("no Debian package owns %s (%s)" % (paths[soname], soname))
+        if package not in listed and package not in BASE_IMAGE_PACKAGES:
+            missing.append("%s (%s)" % (package, soname))
+    if missing:
+        fail("the runtime stage does not install " + ", ".join(missing))
+    print("runtime stage installs the packages of %s" % ", ".join(needed))
 
 
 def check_kubernetes(binary, source):
