@@ -125,7 +125,7 @@ def dockerfile_instructions(path):
 
 
 def check_dockerfile(binary, source):
-    steps = dockerfile_instructions(os.path.join(source, "Dockerfile"))
+    steps = dockerfile_instructions(os.path.join(source, "deploy", "docker", "Dockerfile"))
     of = lambda name: [rest for word, rest in steps if word == name]
     bases = of("FROM")
     if len(bases) < 2 or not all(b.startswith("debian:12") for b in bases):
@@ -219,7 +219,7 @@ def check_kubernetes(binary, source):
         fail("no Secret")
     secret_env = dict(secret[0]["stringData"])
     image_cmd = json.loads([rest for word, rest in dockerfile_instructions(
-        os.path.join(source, "Dockerfile")) if word == "CMD"][-1])
+        os.path.join(source, "deploy", "docker", "Dockerfile")) if word == "CMD"][-1])
 
     def deployment(name):
         found = [d for d in docs.get(name, []) if d["kind"] == "Deployment"]
