@@ -38,6 +38,14 @@ inline Status prepare_client_tls(TlsStream& stream, const std::string& host) {
   return {};
 }
 
+// Turns off Nagle's algorithm: our writes are small request/response frames (Socket Mode acks,
+// Web API calls) that must leave at once, not wait up to 40 ms for the peer's delayed ACK.
+// Best effort: a socket that refuses the option still works, only slower.
+inline void set_no_delay(tcp::socket& socket) {
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+}
+
 // The host plus port as a Host header wants it (the port only when it is not the default).
 inline std::string host_header(const std::string& host, std::uint16_t port, bool secure) {
   const bool default_port = (secure && port == 443) || (!secure && port == 80);

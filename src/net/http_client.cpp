@@ -164,6 +164,7 @@ class BeastHttpClient final : public HttpClient {
     }
     if (ec)
       return make_error("connect_failed", "cannot connect to " + where + ": " + ec.message(), true);
+    set_no_delay(connection->tcp().socket());
 
     if (connection->tls) {
       if (auto prepared = prepare_client_tls(*connection->tls, url.host); !prepared) {

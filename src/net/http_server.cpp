@@ -394,6 +394,7 @@ class HttpServer::Impl {
     acceptor_.async_accept(asio::make_strand(io_), [this](error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
       if (!ec) {
+        set_no_delay(socket);
         if (shared_->tls) {
           std::make_shared<HttpSession<TlsStream>>(shared_, std::move(socket))->start();
         } else {

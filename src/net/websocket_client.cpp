@@ -60,6 +60,7 @@ Result<std::shared_ptr<WebSocketConnection>> connect_over(
   }
   if (ec)
     return make_error("connect_failed", "cannot connect to " + where + ": " + ec.message(), true);
+  set_no_delay(tcp_layer.socket());
 
   if constexpr (std::is_same_v<NextLayer, TlsStream>) {
     if (auto prepared = prepare_client_tls(ws.next_layer(), url.host); !prepared) {

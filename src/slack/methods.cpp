@@ -4,7 +4,9 @@ namespace bridgebot::slack {
 namespace {
 
 // Tiers from slack-notes.md. auth.test is "special" (generous): budgeted as Tier 4.
-// apps.connections.open is Tier 1 on one page of Slack's docs and Tier 3 on another: Tier 1.
+// apps.connections.open is Tier 3 (50+ per minute) in Slack's current method reference and its
+// machine-readable method spec (an older api.slack.com page said Tier 1). Budgeting it as Tier 1,
+// with a burst of 2, left a bot whose two sockets dropped deaf for a minute.
 // chat.update and views.publish replace content, so a repeat leaves the same result.
 // auth.revoke is not retried: a repeat of a revoke that succeeded answers invalid_auth.
 constexpr MethodInfo kMethods[] = {
@@ -18,7 +20,7 @@ constexpr MethodInfo kMethods[] = {
     {"conversations.open", Tier::tier3, true},
     {"views.publish", Tier::tier4, true},
     {"oauth.v2.access", Tier::tier4, false},
-    {"apps.connections.open", Tier::tier1, true},
+    {"apps.connections.open", Tier::tier3, true},
     {kIncomingWebhook, Tier::webhook, false},
 };
 

@@ -109,6 +109,7 @@ class SocketMode::Impl {
 
  private:
   using TimePoint = core::Clock::TimePoint;
+  using Setback = ReconnectBackoff::Setback;
 
   // ---- supervisor thread ----
 
@@ -143,12 +144,12 @@ class SocketMode::Impl {
       case LinkAction::close_and_back_off:
         spdlog::warn("socket mode: Slack refused a socket (too_many_websockets): backing off");
         hub_->counters.reconnects++;
-        schedule_retry(std::nullopt);
+        schedule_retry(std::nullopt, Setback::refused);
         break;
       case LinkAction::reconnect_with_backoff:
         spdlog::warn("socket mode: link {} lost ({}): reconnecting", event.link_id, event.detail);
         hub_->counters.reconnects++;
-        schedule_retry(std::nullopt);
+        schedule_retry(std::nullopt, link && link->said_hello() ? Setback::lost : Setback::refused);
         break;
       case LinkAction::forget:
       case LinkAction::none:
@@ -179,11 +180,13 @@ class SocketMode::Impl {
   }
 
   // Opens links until `connections` are connecting or open. A draining link gets its successor
-  // at once; other missing links wait for the backoff schedule.
+  // at once; other missing links wait for the backoff schedule. After a setback one link probes
+  // at a time: the rest follow its hello, so a refusing Slack sees one call per backoff step.
   void keep_links_open() {
     while (!hub_->stop_requested()) {
       std::shared_ptr<detail::Link> orphan;
       int active = 0;
+      bool probing = false;
       {
         std::lock_guard lock(mutex_);
         // A closed link still in the map counts as active: the supervisor has not applied its
@@ -194,12 +197,15 @@ class SocketMode::Impl {
           } else if (successor_of_.count(id) == 0 && !orphan) {
             orphan = link;
           }
+          if (link->state() == LinkState::connecting) probing = true;
         }
       }
       if (active >= options_.connections) return;
+      if (last_attempt_failed_ && probing) return;
       bool due = clock_.now() >= next_attempt_at_ || (orphan && !last_attempt_failed_);
       if (!due) return;
-      if (!connect_one(orphan)) return;
+      const bool probe = last_attempt_failed_;
+      if (!connect_one(orphan) || probe) return;  // a probe goes alone, even when refused at once
     }
   }
 
@@ -216,7 +222,7 @@ class SocketMode::Impl {
       }
       spdlog::warn("socket mode: apps.connections.open failed: {}", error.to_string());
       hub_->counters.connect_failures++;
-      schedule_retry(error.retry_after);
+      schedule_retry(error.retry_after, Setback::refused);
       return false;
     }
 
@@ -239,16 +245,17 @@ class SocketMode::Impl {
       spdlog::warn("socket mode: connecting failed: {}", connection.error().to_string());
       forget(link->id());
       hub_->counters.connect_failures++;
-      schedule_retry(std::nullopt);
+      schedule_retry(std::nullopt, Setback::refused);
       return false;
     }
     return true;
   }
 
-  void schedule_retry(std::optional<std::chrono::milliseconds> at_least) {
+  // `at_least`: a Retry-After (Slack's, or our own pacing's next slot) outranks the schedule.
+  void schedule_retry(std::optional<std::chrono::milliseconds> at_least, Setback setback) {
     TimePoint now = clock_.now();
-    auto delay =
-        backoff_.on_failure(now, std::uniform_real_distribution<double>(0.0, 1.0)(random_));
+    auto delay = backoff_.on_failure(now, std::uniform_real_distribution<double>(0.0, 1.0)(random_),
+                                     setback);
     if (at_least) delay = std::max(delay, *at_least);
     next_attempt_at_ = now + delay;
     last_attempt_failed_ = true;

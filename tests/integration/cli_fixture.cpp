@@ -38,7 +38,8 @@ std::string bot_config_yaml(const BotSettings& s) {
     yaml += "  socket_mode:\n    enabled: false\n";
   } else {
     yaml += "  app_token: \"" + s.app_token + "\"\n";
-    yaml += "  socket_mode:\n    enabled: true\n    connections: 1\n";
+    yaml += "  socket_mode:\n    enabled: true\n    connections: " +
+            std::to_string(s.socket_connections) + "\n";
   }
   yaml += "  tls:\n";
   yaml += std::string("    allow_plaintext: ") + flag(s.allow_plaintext) + "\n";

@@ -45,8 +45,9 @@ struct BotSettings {
   std::string encryption_key;  // security.encryption_key; "" leaves the key file beside SQLite
   std::string ca_file;         // slack.tls.ca_file
   bool allow_plaintext = true;  // slack.tls.allow_plaintext (an http:// emulator)
-  // slack.app_token: Socket Mode on with one connection when set, off when "".
+  // slack.app_token: Socket Mode on with `socket_connections` connections when set, off when "".
   std::string app_token;
+  int socket_connections = 1;
   std::string log_level = "info";  // log.level
 };
 

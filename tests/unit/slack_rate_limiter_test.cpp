@@ -31,10 +31,10 @@ TEST_CASE("each tier allows its burst, then its per-minute rate", "[slack][rate_
     Duration interval;
   };
   const Row rows[] = {
-      {"apps.connections.open", 2, 60s},   // Tier 1: 1/min
-      {"users.list", 3, 3s},               // Tier 2: 20/min
-      {"users.lookupByEmail", 5, 1200ms},  // Tier 3: 50/min
-      {"users.info", 10, 600ms},           // Tier 4: 100/min
+      {"apps.connections.open", 5, 1200ms},  // Tier 3 in Slack's current reference
+      {"users.list", 3, 3s},                 // Tier 2: 20/min
+      {"users.lookupByEmail", 5, 1200ms},    // Tier 3: 50/min
+      {"users.info", 10, 600ms},             // Tier 4: 100/min
   };
   for (const auto& row : rows) {
     INFO(row.method);
@@ -114,13 +114,13 @@ TEST_CASE("a postMessage block holds only its channel", "[slack][rate_limiter]")
 TEST_CASE("a refused reservation reserves nothing", "[slack][rate_limiter]") {
   FakeClock clock;
   RateLimiter limiter(clock);
-  RateLimitKey key{"T1", "apps.connections.open", ""};
-  waits(limiter, key, 2);
+  RateLimitKey key{"T1", "users.list", ""};  // Tier 2: a burst of 3, then one per 3 s
+  waits(limiter, key, 3);
   for (int i = 0; i < 5; ++i) {
-    auto slot = limiter.reserve(key, 10s);
+    auto slot = limiter.reserve(key, 1s);
     CHECK_FALSE(slot.granted);
-    CHECK(slot.wait == 60s);
+    CHECK(slot.wait == 3s);
   }
-  clock.advance(60s);
-  CHECK(limiter.reserve(key, 10s).granted);
+  clock.advance(3s);
+  CHECK(limiter.reserve(key, 1s).granted);
 }

@@ -67,3 +67,17 @@ TEST_CASE("only the first hello after a failure starts the healthy period",
   backoff.on_hello(t + 25s);  // a second connection's hello must not push the start back
   CHECK(backoff.on_failure(t + 30s, 0.0) == 50ms);
 }
+
+TEST_CASE("a lost socket waits at most the third step, however long Slack refused us before",
+          "[socket_mode][backoff]") {
+  using Setback = ReconnectBackoff::Setback;
+  ReconnectBackoff backoff({1'000ms, 2.0, 12'000ms}, 60s);
+  TimePoint t{};
+  for (int i = 0; i < 6; ++i) (void)backoff.on_failure(t, 0.0, Setback::refused);
+  CHECK(backoff.on_failure(t, 0.999, Setback::refused) <= 12'000ms);
+  CHECK(backoff.on_failure(t, 0.999, Setback::refused) > 11'000ms);
+
+  backoff.on_hello(t + 1s);
+  CHECK(backoff.on_failure(t + 5s, 0.999, Setback::lost) <= 4'000ms);
+  CHECK(backoff.on_failure(t + 5s, 0.0, Setback::refused) == 6'000ms);  // refusals still climb
+}

@@ -40,7 +40,10 @@ struct SocketModeOptions {
   std::chrono::milliseconds ping_interval{5'000};
   std::chrono::milliseconds idle_timeout{15'000};
   std::chrono::milliseconds handshake_timeout{4'000};
-  BackoffPolicy backoff{std::chrono::milliseconds{1'000}, 2.0, std::chrono::milliseconds{60'000}};
+  // While Slack refuses us (too_many_websockets, errors) one socket probes at a time, 6-12 s
+  // apart at the cap: a few calls a minute, and back within ~12 s of room freeing. A socket
+  // Slack had accepted is replaced within 4 s (socket_mode_backoff.h).
+  BackoffPolicy backoff{std::chrono::milliseconds{1'000}, 2.0, std::chrono::milliseconds{12'000}};
   // A connection up this long resets the backoff schedule.
   std::chrono::milliseconds healthy_period{60'000};
   net::TlsOptions tls;
