@@ -16,6 +16,7 @@
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/directory_sweeper.h"
 #include "bridgebot/bridge/dispatcher.h"
+#include "bridgebot/bridge/event_inbox.h"
 #include "bridgebot/bridge/events.h"
 #include "bridgebot/bridge/installation_service.h"
 #include "bridgebot/bridge/oauth_states.h"
@@ -33,23 +34,26 @@
 namespace bridgebot::cli {
 namespace {
 
-// Hands each Events API envelope (already acked) to the bridge's event table.
+// Records each Events API envelope in the inbox before Socket Mode acks it.
 class EventsFromSocketMode final : public slack::EnvelopeHandler {
  public:
-  explicit EventsFromSocketMode(bridge::EventHandler& events) : events_(events) {}
-  void on_envelope(const slack::Envelope& envelope) override {
-    if (envelope.type != "events_api") return;  // no slash commands or interactivity yet
+  explicit EventsFromSocketMode(bridge::EventInbox& inbox) : inbox_(inbox) {}
+  Status on_envelope(const slack::Envelope& envelope) override {
+    if (envelope.type != "events_api") return {};  // no slash commands or interactivity yet
     auto payload = core::parse_json(envelope.payload_json);
     const rapidjson::Value* event = payload.ok() ? core::json_object(*payload, "event") : nullptr;
-    if (event == nullptr) return;
-    if (auto handled = events_.handle_event(envelope.team_id, *event); !handled.ok()) {
-      spdlog::warn("event {} ({}) of {} failed: {}", envelope.event_id, envelope.event_type,
-                   envelope.team_id, handled.error().to_string());
-    }
+    if (event == nullptr) return {};  // nothing to handle; acked so that Slack stops sending it
+    // Slack always sends an event_id; without one, the envelope id at least stops repeats.
+    bridge::IncomingEvent incoming{
+        envelope.event_id.empty() ? "envelope:" + envelope.envelope_id : envelope.event_id,
+        envelope.team_id, envelope.event_type, core::to_json(*event)};
+    auto recorded = inbox_.record(incoming);
+    if (!recorded.ok()) return recorded.error();
+    return {};
   }
 
  private:
-  bridge::EventHandler& events_;
+  bridge::EventInbox& inbox_;
 };
 
 // Runs `job` now and then every `period` on its own thread until destroyed.
@@ -100,6 +104,7 @@ struct App::Parts {
   std::unique_ptr<bridge::Acceptor> acceptor;
   std::unique_ptr<bridge::sources::ZendeskIntake> zendesk;
   std::unique_ptr<bridge::EventHandler> events;
+  std::unique_ptr<bridge::EventInbox> inbox;  // Slack events, recorded before they are acked
   std::unique_ptr<EventsFromSocketMode> envelope_handler;
   // Socket Mode gets its own WebApi with short waits: its supervisor retries with its own backoff.
   std::unique_ptr<slack::WebApi> socket_slack;
@@ -132,10 +137,23 @@ std::string socket_mode_metrics(const slack::SocketModeStatus& status) {
          sample_lines(
              {{"envelopes", c.envelopes},
               {"acks", c.acks},
-              {"duplicates", c.duplicates},
+              {"record_failures", c.record_failures},
               {"reconnects", c.reconnects},
               {"connect_failures", c.connect_failures}},
              [](const std::string& name) { return "bridgebot_socket_mode_" + name + "_total"; });
+}
+
+std::string inbox_metrics(const bridge::EventInboxMetrics& m) {
+  return "# HELP bridgebot_events_total Slack events, by what became of them\n"
+         "# TYPE bridgebot_events_total counter\n" +
+         sample_lines({{"recorded", m.recorded},
+                       {"duplicate", m.duplicates},
+                       {"handled", m.handled},
+                       {"retried", m.retried},
+                       {"given_up", m.given_up}},
+                      [](const std::string& name) {
+                        return "bridgebot_events_total{outcome=\"" + name + "\"}";
+                      });
 }
 
 std::string dispatcher_metrics(const bridge::DispatcherMetrics& m) {
@@ -226,6 +244,7 @@ Status App::start() {
       },
       [&p] {
         std::string out = dispatcher_metrics(p.dispatcher->metrics());
+        if (p.inbox) out += inbox_metrics(p.inbox->metrics());
         if (p.socket_mode) out += socket_mode_metrics(p.socket_mode->status());
         return out;
       }});
@@ -268,13 +287,15 @@ Status App::start() {
 
   p.events = std::make_unique<bridge::EventHandler>(*p.store, *p.slack, *p.installations,
                                                     *p.directory, clock);
+  p.inbox = std::make_unique<bridge::EventInbox>(*p.store, *p.events, clock);
+  p.inbox->start();
   if (config_.slack.socket_mode_enabled) {
     slack::RetryPolicy short_waits;
     short_waits.max_wait = std::chrono::seconds(2);
     short_waits.max_attempts = 1;
     p.socket_slack = std::make_unique<slack::WebApi>(*p.http, config_.slack.api_base_url, clock,
                                                      *p.limiter, short_waits);
-    p.envelope_handler = std::make_unique<EventsFromSocketMode>(*p.events);
+    p.envelope_handler = std::make_unique<EventsFromSocketMode>(*p.inbox);
     slack::SocketModeOptions socket_options;
     socket_options.connections = config_.slack.socket_mode_connections;
     socket_options.tls = http_options.tls;
@@ -302,6 +323,7 @@ void App::stop() {
   Parts& p = *parts_;
   if (p.server) p.server->stop();
   if (p.socket_mode) p.socket_mode->stop();
+  if (p.inbox) p.inbox->stop();
   p.token_refresher.reset();
   p.retention_job.reset();
   if (p.workers) p.workers->shutdown();

@@ -5,8 +5,8 @@
 namespace bridgebot::bridge {
 
 DeliveryLease::DeliveryLease(store::Store& store, const core::Clock& clock, std::string owner,
-                             std::chrono::seconds ttl)
-    : store_(store), clock_(clock), owner_(std::move(owner)), ttl_(ttl) {}
+                             std::chrono::seconds ttl, LeaseScope scope)
+    : store_(store), clock_(clock), owner_(std::move(owner)), ttl_(ttl), scope_(std::move(scope)) {}
 
 bool DeliveryLease::held() {
   std::lock_guard lock(mutex_);
@@ -17,21 +17,22 @@ bool DeliveryLease::held() {
   last_try_ = now;
 
   // acquire_lease also renews a lease this owner holds.
-  auto acquired =
-      store_.acquire_lease(kDeliveryLeaseName, owner_, clock_.unix_seconds(), ttl_.count());
+  auto acquired = store_.acquire_lease(scope_.name, owner_, clock_.unix_seconds(), ttl_.count());
   if (!acquired.ok()) {
     // Store trouble: keep delivering (or standing by) as before; the next try may succeed.
-    spdlog::warn("dispatcher: cannot renew the delivery lease: {}", acquired.error().to_string());
+    spdlog::warn("{}: cannot renew the {} lease: {}", scope_.holder, scope_.name,
+                 acquired.error().to_string());
     return holding_;
   }
   if (*acquired && !holding_ && !take_over()) return false;  // tried again in a second
   if (!*acquired && holding_) {
-    spdlog::warn("dispatcher: another process took the delivery lease over; standing by");
+    spdlog::warn("{}: another process took the {} lease over; standing by", scope_.holder,
+                 scope_.name);
   } else if (!*acquired && !standing_by_logged_) {
     spdlog::info(
-        "dispatcher: another bridgebot process delivers from this store (or one stopped less "
+        "{}: another bridgebot process holds the {} lease on this store (or one stopped less "
         "than {} s ago without handing over): standing by",
-        ttl_.count());
+        scope_.holder, scope_.name, ttl_.count());
   }
   standing_by_logged_ = !*acquired;
   holding_ = *acquired;
@@ -39,15 +40,15 @@ bool DeliveryLease::held() {
 }
 
 bool DeliveryLease::take_over() {
-  auto recovered = store_.recover_in_flight();
+  auto recovered = scope_.recover(store_);
   if (!recovered.ok()) {
-    spdlog::warn("dispatcher: cannot re-queue items left in flight: {}",
+    spdlog::warn("{}: cannot take back the work left in flight: {}", scope_.holder,
                  recovered.error().to_string());
     return false;
   }
   if (*recovered > 0) {
-    spdlog::info("recovered {} item(s) left in flight by the previous run; delivering them again",
-                 *recovered);
+    spdlog::info("{}: recovered {} item(s) left in flight by the previous run; doing them again",
+                 scope_.holder, *recovered);
   }
   return true;
 }
@@ -55,8 +56,8 @@ bool DeliveryLease::take_over() {
 void DeliveryLease::release() {
   std::lock_guard lock(mutex_);
   if (!holding_) return;
-  if (auto released = store_.release_lease(kDeliveryLeaseName, owner_); !released.ok()) {
-    spdlog::warn("dispatcher: cannot hand the delivery lease over: {}",
+  if (auto released = store_.release_lease(scope_.name, owner_); !released.ok()) {
+    spdlog::warn("{}: cannot hand the {} lease over: {}", scope_.holder, scope_.name,
                  released.error().to_string());
   }
   holding_ = false;

@@ -1,5 +1,5 @@
-// SocketMode: the supervisor (connects, replaces and closes links) and the dispatcher (hands
-// acked envelopes to the handler once). See socket_mode.h for the threading contract.
+// SocketMode: the supervisor (connects, replaces and closes links) and the recorders (hand each
+// envelope to the handler, then ack it). See socket_mode.h for the threading contract.
 #include "bridgebot/slack/socket_mode.h"
 
 #include <spdlog/spdlog.h>
@@ -11,7 +11,6 @@
 
 #include "bridgebot/slack/errors.h"
 #include "bridgebot/slack/socket_mode_backoff.h"
-#include "bridgebot/slack/socket_mode_dedup.h"
 #include "socket_mode_hub.h"
 #include "socket_mode_link.h"
 
@@ -20,11 +19,11 @@ namespace bridgebot::slack {
 namespace {
 
 constexpr int kMaxConnections = 10;
+constexpr int kMaxRecorders = 64;
 // The supervisor looks at its schedule at least this often.
 constexpr std::chrono::milliseconds kSupervisorTick{50};
-// stop(): how long closing sockets and draining acked envelopes may take, each.
+// stop(): how long closing sockets may take.
 constexpr std::chrono::milliseconds kCloseGrace{1'500};
-constexpr std::chrono::milliseconds kDrainGrace{2'500};
 
 const char* const kLinkDisabledMessage =
     "Socket Mode is turned off for this app: turn it on under Settings > Socket Mode";
@@ -60,6 +59,7 @@ class SocketMode::Impl {
         backoff_(options_.backoff, options_.healthy_period),
         random_(std::random_device{}()) {
     options_.connections = std::clamp(options_.connections, 1, kMaxConnections);
+    options_.recorders = std::clamp(options_.recorders, 1, kMaxRecorders);
   }
 
   Status start() {
@@ -68,7 +68,7 @@ class SocketMode::Impl {
     started_ = true;
     run_state_ = SocketModeState::connecting;
     supervisor_ = std::thread([this] { supervise(); });
-    dispatcher_ = std::thread([this] { dispatch(); });
+    for (int i = 0; i < options_.recorders; ++i) recorders_.emplace_back([this] { record(); });
     return Status::success();
   }
 
@@ -80,8 +80,8 @@ class SocketMode::Impl {
     }
     hub_->request_stop();
     if (supervisor_.joinable()) supervisor_.join();
-    hub_->envelopes.close(std::chrono::steady_clock::now() + kDrainGrace);
-    if (dispatcher_.joinable()) dispatcher_.join();
+    hub_->envelopes.close();
+    for (auto& recorder : recorders_) recorder.join();
     std::lock_guard lock(mutex_);
     run_state_ = SocketModeState::stopped;
   }
@@ -313,20 +313,25 @@ class SocketMode::Impl {
     }
   }
 
-  // ---- dispatcher thread ----
+  // ---- recorder threads ----
 
-  void dispatch() {
-    EventDeduplicator seen(options_.dedup_capacity, options_.dedup_max_age);
-    while (auto envelope = hub_->envelopes.pop()) {
-      if (!seen.first_sighting(deduplication_key(*envelope), clock_.now())) {
-        hub_->counters.duplicates++;
+  void record() {
+    while (auto received = hub_->envelopes.pop()) {
+      const Envelope& envelope = received->envelope;
+      if (Status recorded = handler_.on_envelope(envelope); !recorded.ok()) {
+        // Unacked, Slack sends it again (up to 3 times): better than an ack that promises
+        // something we could not keep.
+        hub_->counters.record_failures++;
+        spdlog::warn("socket mode: envelope {} not recorded, so not acked: {}",
+                     envelope.envelope_id, recorded.error().to_string());
         continue;
       }
-      handler_.on_envelope(*envelope);
-      hub_->counters.handled++;
-    }
-    if (auto left = hub_->envelopes.size(); left > 0) {
-      spdlog::warn("socket mode: stopped with {} acked envelopes unhandled", left);
+      hub_->counters.recorded++;
+      if (auto link = received->link.lock()) {
+        link->ack(envelope);
+      } else {
+        hub_->counters.ack_failures++;
+      }
     }
   }
 
@@ -357,7 +362,7 @@ class SocketMode::Impl {
   std::map<std::uint64_t, std::uint64_t> predecessor_of_;  // successor -> draining link
 
   std::thread supervisor_;
-  std::thread dispatcher_;
+  std::vector<std::thread> recorders_;
 };
 
 SocketMode::SocketMode(SlackApi& api, std::string app_token, SocketModeOptions options,

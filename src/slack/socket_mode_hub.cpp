@@ -7,8 +7,8 @@ SocketModeCounters AtomicCounters::snapshot() const {
   c.envelopes = envelopes.load();
   c.acks = acks.load();
   c.ack_failures = ack_failures.load();
-  c.duplicates = duplicates.load();
-  c.handled = handled.load();
+  c.recorded = recorded.load();
+  c.record_failures = record_failures.load();
   c.unknown_frames = unknown_frames.load();
   c.hellos = hellos.load();
   c.disconnects = disconnects.load();
@@ -17,36 +17,29 @@ SocketModeCounters AtomicCounters::snapshot() const {
   return c;
 }
 
-void EnvelopeQueue::push(Envelope envelope) {
+void EnvelopeQueue::push(Received received) {
   {
     std::lock_guard lock(mutex_);
-    items_.push_back(std::move(envelope));
+    items_.push_back(std::move(received));
   }
   ready_.notify_one();
 }
 
-std::optional<Envelope> EnvelopeQueue::pop() {
+std::optional<Received> EnvelopeQueue::pop() {
   std::unique_lock lock(mutex_);
   ready_.wait(lock, [&] { return closed_ || !items_.empty(); });
-  if (items_.empty()) return std::nullopt;
-  if (closed_ && std::chrono::steady_clock::now() >= drain_deadline_) return std::nullopt;
-  Envelope envelope = std::move(items_.front());
+  if (closed_) return std::nullopt;
+  Received received = std::move(items_.front());
   items_.pop_front();
-  return envelope;
+  return received;
 }
 
-void EnvelopeQueue::close(std::chrono::steady_clock::time_point drain_deadline) {
+void EnvelopeQueue::close() {
   {
     std::lock_guard lock(mutex_);
     closed_ = true;
-    drain_deadline_ = drain_deadline;
   }
   ready_.notify_all();
-}
-
-std::size_t EnvelopeQueue::size() const {
-  std::lock_guard lock(mutex_);
-  return items_.size();
 }
 
 void Hub::post(LinkEvent event) {

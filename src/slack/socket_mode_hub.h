@@ -1,4 +1,4 @@
-// Private to Socket Mode: what the network threads share with the supervisor and the dispatcher.
+// Private to Socket Mode: what the network threads share with the supervisor and the recorders.
 // Held by shared_ptr from every Link, because the net layer may deliver a connection's last
 // events after SocketMode is gone; so it holds nothing of the SocketMode's (no SlackApi, no
 // handler), only queues and counters.
@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -17,9 +18,12 @@
 
 namespace bridgebot::slack::detail {
 
+class Link;
+
 struct AtomicCounters {
-  std::atomic<std::uint64_t> envelopes{0}, acks{0}, ack_failures{0}, duplicates{0}, handled{0},
-      unknown_frames{0}, hellos{0}, disconnects{0}, reconnects{0}, connect_failures{0};
+  std::atomic<std::uint64_t> envelopes{0}, acks{0}, ack_failures{0}, recorded{0},
+      record_failures{0}, unknown_frames{0}, hellos{0}, disconnects{0}, reconnects{0},
+      connect_failures{0};
 
   SocketModeCounters snapshot() const;
 };
@@ -31,22 +35,25 @@ struct LinkEvent {
   std::string detail;  // close reason, disconnect reason
 };
 
-// Envelopes already acked, waiting for the dispatcher. Thread-safe.
+// An envelope waiting to be recorded, and the link its ack goes back on.
+struct Received {
+  Envelope envelope;
+  std::weak_ptr<Link> link;
+};
+
+// Envelopes waiting for a recorder. Thread-safe.
 class EnvelopeQueue {
  public:
-  void push(Envelope envelope);
-  // Blocks for the next envelope. After close(): hands out what is left until `drain_deadline`,
-  // then nullopt.
-  std::optional<Envelope> pop();
-  void close(std::chrono::steady_clock::time_point drain_deadline);
-  std::size_t size() const;
+  void push(Received received);
+  // Blocks for the next envelope; nullopt once closed.
+  std::optional<Received> pop();
+  void close();
 
  private:
   mutable std::mutex mutex_;
   std::condition_variable ready_;
-  std::deque<Envelope> items_;
+  std::deque<Received> items_;
   bool closed_ = false;
-  std::chrono::steady_clock::time_point drain_deadline_{};
 };
 
 struct Hub {

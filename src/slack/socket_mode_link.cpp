@@ -21,8 +21,7 @@ void Link::on_text(std::string message) {
   if (auto* envelope = std::get_if<Envelope>(&frame)) {
     hub_->counters.envelopes++;
     if (action == LinkAction::ack_and_dispatch) {
-      ack(*envelope);
-      hub_->envelopes.push(std::move(*envelope));
+      hub_->envelopes.push({std::move(*envelope), weak_from_this()});
     }
     return;
   }
@@ -95,7 +94,7 @@ void Link::ack(const Envelope& envelope) {
     connection = connection_.lock();
   }
   // A socket that died between the read and now cannot carry the ack: Slack redelivers the
-  // envelope on another socket, and de-duplication absorbs the copy.
+  // envelope on another socket, and the handler's de-duplication absorbs the copy.
   if (!connection) {
     hub_->counters.ack_failures++;
     return;

@@ -1,6 +1,6 @@
 // Private to Socket Mode: one WebSocket connection to Slack. Its callbacks run on a network
-// thread; they parse the frame, ack envelopes at once (before any handling), queue them for the
-// dispatcher and tell the supervisor about everything else. They never block.
+// thread; they parse the frame, queue envelopes for the recorders (which ack them once recorded)
+// and tell the supervisor about everything else. They never block.
 //
 // Thread-safe: state is guarded by a mutex; the supervisor reads it and closes the link from its
 // own thread.
@@ -16,7 +16,7 @@
 
 namespace bridgebot::slack::detail {
 
-class Link final : public net::WebSocketHandler {
+class Link final : public net::WebSocketHandler, public std::enable_shared_from_this<Link> {
  public:
   Link(std::uint64_t id, std::shared_ptr<Hub> hub) : id_(id), hub_(std::move(hub)) {}
 
@@ -29,11 +29,12 @@ class Link final : public net::WebSocketHandler {
   bool said_hello() const;
   // Sends a close frame (code 1000); the link reports socket_closed when the socket is gone.
   void close();
+  // Sends the ack of `envelope` (from any thread); counted as a failure when the socket is gone.
+  void ack(const Envelope& envelope);
 
  private:
   // Applies `input` and returns the action to carry out.
   LinkAction advance(LinkInput input);
-  void ack(const Envelope& envelope);
 
   const std::uint64_t id_;
   const std::shared_ptr<Hub> hub_;

@@ -141,6 +141,23 @@ CREATE TABLE source_activity (
   last_failure_at BIGINT
 );
 )sql"},
+    {3, "events inbox", R"sql(
+CREATE TABLE inbox (
+  inbox_id BIGSERIAL PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  team_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'done')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at BIGINT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at BIGINT NOT NULL
+);
+CREATE INDEX inbox_due ON inbox (next_attempt_at, inbox_id) WHERE status = 'pending';
+CREATE INDEX inbox_in_flight ON inbox (inbox_id) WHERE status = 'in_flight';
+CREATE INDEX inbox_done ON inbox (received_at, inbox_id) WHERE status = 'done';
+)sql"},
 };
 
 // Session-level advisory lock key: replicas starting together migrate one at a time.

@@ -79,6 +79,13 @@ class PostgresStore final : public Store {
                                UnixSeconds at) override;
   Result<std::vector<SourceActivity>> source_activity() override;
 
+  Result<bool> record_event(const InboxEvent& event) override;
+  Result<std::vector<InboxEvent>> claim_events(UnixSeconds now, int limit) override;
+  Status finish_event(InboxId id, std::string_view reason) override;
+  Status retry_event(InboxId id, UnixSeconds next_attempt_at, std::string_view reason) override;
+  Result<std::int64_t> recover_events() override;
+  Result<std::int64_t> prune_events(UnixSeconds cutoff, int limit) override;
+
   Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) override;
   Result<std::int64_t> prune_finished(UnixSeconds cutoff, int limit) override;
   Result<TeamUsage> team_usage(std::string_view team_id) override;

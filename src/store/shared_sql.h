@@ -27,6 +27,7 @@ inline constexpr TeamDelete kPurgeDeletes[] = {
     {"DELETE FROM links WHERE team_id = $1", &PurgeCounts::links},
     {"DELETE FROM directory WHERE team_id = $1", &PurgeCounts::directory_entries},
     {"DELETE FROM thread_anchors WHERE team_id = $1", &PurgeCounts::thread_anchors},
+    {"DELETE FROM inbox WHERE team_id = $1", &PurgeCounts::inbox_events},
 };
 
 // prune_finished: $1 cutoff, $2 limit. Outbox items and deliveries go with their source (ON
@@ -77,5 +78,39 @@ inline constexpr std::string_view kRecordSourceFailure =
 inline constexpr std::string_view kSourceActivity =
     "SELECT source_id, last_event_id, last_event_at, last_failure, last_failure_at "
     "FROM source_activity ORDER BY source_id";
+
+// ---- events inbox ----
+
+// record_event: $1 event_id, $2 team_id, $3 event_type, $4 payload, $5 received_at (also due).
+inline constexpr std::string_view kRecordEvent =
+    "INSERT INTO inbox (event_id, team_id, event_type, payload, status, attempts, "
+    "next_attempt_at, reason, received_at) VALUES ($1, $2, $3, $4, 'pending', 0, $5, '', $5) "
+    "ON CONFLICT (event_id) DO NOTHING";
+
+// claim_events: $1 now, $2 limit. Rows come back in no particular order.
+inline constexpr std::string_view kClaimEvents =
+    "UPDATE inbox SET status = 'in_flight', attempts = attempts + 1 WHERE inbox_id IN ("
+    "  SELECT inbox_id FROM inbox WHERE status = 'pending' AND next_attempt_at <= $1 "
+    "  ORDER BY inbox_id LIMIT $2) "
+    "RETURNING inbox_id, event_id, team_id, event_type, payload, attempts, next_attempt_at, "
+    "reason, received_at";
+
+// finish_event: $1 reason, $2 inbox_id.
+inline constexpr std::string_view kFinishEvent =
+    "UPDATE inbox SET status = 'done', payload = '', reason = $1 "
+    "WHERE inbox_id = $2 AND status = 'in_flight'";
+
+// retry_event: $1 next_attempt_at, $2 reason, $3 inbox_id.
+inline constexpr std::string_view kRetryEvent =
+    "UPDATE inbox SET status = 'pending', next_attempt_at = $1, reason = $2 "
+    "WHERE inbox_id = $3 AND status = 'in_flight'";
+
+inline constexpr std::string_view kRecoverEvents =
+    "UPDATE inbox SET status = 'pending' WHERE status = 'in_flight'";
+
+// prune_events: $1 cutoff, $2 limit.
+inline constexpr std::string_view kPruneEvents =
+    "DELETE FROM inbox WHERE inbox_id IN (SELECT inbox_id FROM inbox "
+    "  WHERE status = 'done' AND received_at < $1 ORDER BY inbox_id LIMIT $2)";
 
 }  // namespace bridgebot::store::sql

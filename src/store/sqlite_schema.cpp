@@ -136,6 +136,25 @@ CREATE TABLE source_activity (
   last_failure_at INTEGER
 ) WITHOUT ROWID;
 )sql"},
+    {4, "events inbox", R"sql(
+-- Slack events, recorded before they are acknowledged. A done row keeps only its event_id (for
+-- de-duplication of Slack's retries) until it is pruned.
+CREATE TABLE inbox (
+  inbox_id INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  team_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'done')),
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  reason TEXT NOT NULL,
+  received_at INTEGER NOT NULL
+);
+CREATE INDEX inbox_due ON inbox (next_attempt_at, inbox_id) WHERE status = 'pending';
+CREATE INDEX inbox_in_flight ON inbox (inbox_id) WHERE status = 'in_flight';
+CREATE INDEX inbox_done ON inbox (received_at, inbox_id) WHERE status = 'done';
+)sql"},
 };
 
 }  // namespace

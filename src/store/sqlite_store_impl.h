@@ -4,7 +4,7 @@
 //
 // The methods are spread over files by record family: sqlite_store.cpp (open, purge, stats),
 // sqlite_outbox.cpp, sqlite_accounts.cpp (installations, links, directory) and
-// sqlite_coordination.cpp (thread anchors, leases).
+// sqlite_coordination.cpp (thread anchors, leases) and sqlite_inbox.cpp (Slack events).
 #pragma once
 
 #include <memory>
@@ -78,6 +78,13 @@ class SqliteStore final : public Store {
   Status record_source_failure(std::string_view source_id, std::string_view failure,
                                UnixSeconds at) override;
   Result<std::vector<SourceActivity>> source_activity() override;
+
+  Result<bool> record_event(const InboxEvent& event) override;
+  Result<std::vector<InboxEvent>> claim_events(UnixSeconds now, int limit) override;
+  Status finish_event(InboxId id, std::string_view reason) override;
+  Status retry_event(InboxId id, UnixSeconds next_attempt_at, std::string_view reason) override;
+  Result<std::int64_t> recover_events() override;
+  Result<std::int64_t> prune_events(UnixSeconds cutoff, int limit) override;
 
   Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) override;
   Result<std::int64_t> prune_finished(UnixSeconds cutoff, int limit) override;

@@ -59,11 +59,10 @@ int main(int argc, char** argv) {
   std::printf("p50 %.3f ms  p99 %.3f ms  max %.3f ms\n", percentile(0.50), percentile(0.99),
               latencies_ms.empty() ? 0.0 : latencies_ms.back());
   auto status = rig.socket_mode->status();
-  std::printf("client: envelopes %llu acks %llu handled %llu duplicates %llu reconnects %llu\n",
+  std::printf("client: envelopes %llu acks %llu recorded %llu reconnects %llu\n",
               static_cast<unsigned long long>(status.counters.envelopes),
               static_cast<unsigned long long>(status.counters.acks),
-              static_cast<unsigned long long>(status.counters.handled),
-              static_cast<unsigned long long>(status.counters.duplicates),
+              static_cast<unsigned long long>(status.counters.recorded),
               static_cast<unsigned long long>(status.counters.reconnects));
   return done && unacked == 0 ? 0 : 1;
 }

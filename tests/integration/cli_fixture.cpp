@@ -259,7 +259,7 @@ void Bridge::wait_socket_mode_ready() {
   REQUIRE(ready);
 }
 
-void Bridge::send_event_acked(const std::string& event_json) {
+std::string Bridge::send_event_acked(const std::string& event_json) {
   auto& socket_mode = server.socket_mode();
   const std::string event_id = socket_mode.send_event("T0001", event_json);
   const bool acked = wait_until(
@@ -272,6 +272,7 @@ void Bridge::send_event_acked(const std::string& event_json) {
       std::chrono::seconds(10), std::chrono::milliseconds(5));
   INFO(event_json << "\n" << bot->output_tail());
   REQUIRE(acked);
+  return event_id;
 }
 
 void Bridge::install_with_oauth() {

@@ -23,27 +23,41 @@
 
 namespace bridgebot::testing {
 
-// Records every envelope handed to it. Thread-safe.
+// Stands in for the bridge's inbox: records every delivery, keeps the first of each event_id (or
+// envelope id) as the inbox does, and can be made slow or failing. Thread-safe.
 class RecordingHandler final : public slack::EnvelopeHandler {
  public:
-  void on_envelope(const slack::Envelope& envelope) override {
+  Status on_envelope(const slack::Envelope& envelope) override {
     if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
     std::lock_guard lock(mutex_);
-    handled_[slack::deduplication_key(envelope)]++;
-    envelopes_.push_back(envelope);
+    if (failures_left_ > 0) {
+      --failures_left_;
+      return make_error("store_error", "scripted recording failure", true);
+    }
+    if (deliveries_[slack::deduplication_key(envelope)]++ == 0) envelopes_.push_back(envelope);
+    return Status::success();
   }
-  // Makes every call block this long (a slow application).
+  // Makes every call block this long (a slow disk). Call before the client starts.
   void set_delay(std::chrono::milliseconds delay) { delay_ = delay; }
+  // The next `count` calls fail.
+  void fail_next(int count) {
+    std::lock_guard lock(mutex_);
+    failures_left_ = count;
+  }
 
+  // Distinct envelopes recorded.
   std::size_t count() const {
     std::lock_guard lock(mutex_);
     return envelopes_.size();
   }
-  int times_handled(const std::string& key) const {
+  // Deliveries recorded under `key` (deduplication_key), repeats included.
+  int deliveries(const std::string& key) const {
     std::lock_guard lock(mutex_);
-    auto it = handled_.find(key);
-    return it == handled_.end() ? 0 : it->second;
+    auto it = deliveries_.find(key);
+    return it == deliveries_.end() ? 0 : it->second;
   }
+  // 1 once `key` was recorded: what the bridge would hand its event handler.
+  int times_handled(const std::string& key) const { return deliveries(key) > 0 ? 1 : 0; }
   std::vector<slack::Envelope> envelopes() const {
     std::lock_guard lock(mutex_);
     return envelopes_;
@@ -52,7 +66,8 @@ class RecordingHandler final : public slack::EnvelopeHandler {
  private:
   std::chrono::milliseconds delay_{0};
   mutable std::mutex mutex_;
-  std::map<std::string, int> handled_;
+  int failures_left_ = 0;
+  std::map<std::string, int> deliveries_;
   std::vector<slack::Envelope> envelopes_;
 };
 

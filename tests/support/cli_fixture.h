@@ -118,8 +118,8 @@ class Bridge {
   // Waits until /readyz says the bot holds an open Socket Mode connection.
   void wait_socket_mode_ready();
   // Sends the Events API event `event_json` for T0001 over Socket Mode and waits until the bot
-  // acked it (which it does before handling it).
-  void send_event_acked(const std::string& event_json);
+  // acked it (which it does once the event is recorded, before handling it). Returns its event_id.
+  std::string send_event_acked(const std::string& event_json);
   // Add to Slack in a browser (GET /slack/install through to the bot's result page); requires
   // the "installed" page.
   void install_with_oauth();

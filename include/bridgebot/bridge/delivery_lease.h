@@ -10,6 +10,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -22,11 +23,23 @@ namespace bridgebot::bridge {
 // The store lease a delivering process holds; offline commands that must not run beside a live
 // bot (rotate-key) take it too.
 inline constexpr const char* kDeliveryLeaseName = "delivery";
+// The store lease of the process that handles Slack events from the inbox (EventInbox).
+inline constexpr const char* kEventsLeaseName = "events";
+
+// Which work a lease guards: its name in the store, who holds it (for logs) and what taking it
+// over recovers from a holder that crashed.
+struct LeaseScope {
+  std::string name = kDeliveryLeaseName;
+  std::string holder = "dispatcher";
+  std::function<Result<std::int64_t>(store::Store&)> recover = [](store::Store& store) {
+    return store.recover_in_flight();
+  };
+};
 
 class DeliveryLease {
  public:
   DeliveryLease(store::Store& store, const core::Clock& clock, std::string owner,
-                std::chrono::seconds ttl);
+                std::chrono::seconds ttl, LeaseScope scope = {});
 
   // Whether this dispatcher may claim work now; renews or takes the lease when due.
   bool held();
@@ -42,6 +55,7 @@ class DeliveryLease {
   const core::Clock& clock_;
   const std::string owner_;
   const std::chrono::seconds ttl_;
+  const LeaseScope scope_;
   std::mutex mutex_;  // guards the fields below
   bool holding_ = false;
   bool standing_by_logged_ = false;

@@ -4,8 +4,8 @@
 // table (src/bridge/events.cpp): adding an event is one new function and one row.
 //
 // Thread safety: handle_event may run concurrently from any number of threads. It blocks on the
-// store and on Slack, so the Socket Mode client calls it after acking, off its I/O thread. The
-// referenced objects must outlive the EventHandler.
+// store and on Slack; the EventInbox calls it for events already recorded (and acked), off every
+// I/O thread. The referenced objects must outlive the EventHandler.
 #pragma once
 
 #include <rapidjson/fwd.h>
@@ -36,8 +36,8 @@ class EventHandler {
                Directory& directory, const core::Clock& clock);
 
   // Handles one event of workspace `team_id` (the envelope payload's team_id). Unknown types
-  // and events that need nothing done succeed. An error (store or Slack) is for the caller to
-  // log; the event is not retried, since Socket Mode retries only unacked envelopes.
+  // and events that need nothing done succeed. An error (store or Slack) goes back to the
+  // EventInbox, which retries a transient one.
   Status handle_event(std::string_view team_id, const rapidjson::Value& event);
 
  private:

@@ -1,12 +1,15 @@
-// Socket Mode: keeps `connections` WebSockets to Slack open, acks every envelope the moment it is
-// parsed, and hands each event to an EnvelopeHandler exactly once.
+// Socket Mode: keeps `connections` WebSockets to Slack open and acks every envelope once the
+// EnvelopeHandler has recorded it: Slack never sends an acked envelope again, so an ack promises
+// that the envelope survives a crash.
 //
 // Threads:
-//  - network threads (net layer) parse frames and write acks; they never run application code;
+//  - network threads (net layer) parse frames and answer pings; they never block;
 //  - one supervisor thread owns every connect and reconnect (apps.connections.open for a fresh URL
 //    each time, then the WebSocket handshake) and the backoff schedule;
-//  - one dispatcher thread de-duplicates and calls the EnvelopeHandler, one envelope at a time.
-// A slow handler therefore never delays acks or pongs.
+//  - `recorders` threads call the EnvelopeHandler, several at once so that a store's group commit
+//    can fold their writes, and send each ack when its envelope is recorded.
+// Handling the events (application work) happens elsewhere, from what was recorded, so it never
+// delays acks or pongs.
 //
 // Liveness comes from the net layer: the client pings every ping_interval and a socket that
 // received nothing (no pong, no frame) for idle_timeout is closed and replaced.
@@ -26,13 +29,15 @@
 
 namespace bridgebot::slack {
 
-// Receives envelopes after they were acked, on the dispatcher thread, one at a time, each
-// de-duplicated (events by payload.event_id, others by envelope_id). It must not throw; it may
-// block, but while it does later envelopes wait (their acks do not).
+// Records envelopes before they are acked, on the recorder threads, concurrently. Every delivery
+// comes here, retries included (de-duplication by payload.event_id is the handler's job). Return
+// ok once the envelope is safe (recorded, or known from before): the ack follows. An error leaves
+// it unacked, so Slack sends it again. It must not throw, and should return well within Slack's
+// 3 s ack budget.
 class EnvelopeHandler {
  public:
   virtual ~EnvelopeHandler() = default;
-  virtual void on_envelope(const Envelope& envelope) = 0;
+  virtual Status on_envelope(const Envelope& envelope) = 0;
 };
 
 struct SocketModeOptions {
@@ -47,9 +52,7 @@ struct SocketModeOptions {
   // A connection up this long resets the backoff schedule.
   std::chrono::milliseconds healthy_period{60'000};
   net::TlsOptions tls;
-  // De-duplication memory.
-  std::size_t dedup_capacity = 10'000;
-  std::chrono::milliseconds dedup_max_age{std::chrono::hours{1}};
+  int recorders = 8;  // threads calling the EnvelopeHandler (1..64)
 };
 
 // Whole-client state, for /readyz and `test-connection`.
@@ -64,12 +67,12 @@ enum class SocketModeState {
 std::string to_string(SocketModeState state);
 
 struct SocketModeCounters {
-  std::uint64_t envelopes = 0;       // envelopes received (each delivery counts)
-  std::uint64_t acks = 0;            // acks handed to a live socket
-  std::uint64_t ack_failures = 0;    // acks that found their socket already gone
-  std::uint64_t duplicates = 0;      // deliveries not handed to the handler again
-  std::uint64_t handled = 0;         // handler calls
-  std::uint64_t unknown_frames = 0;  // empty, non-JSON or unknown frames
+  std::uint64_t envelopes = 0;        // envelopes received (each delivery counts)
+  std::uint64_t acks = 0;             // acks handed to a live socket
+  std::uint64_t ack_failures = 0;     // acks that found their socket already gone
+  std::uint64_t recorded = 0;         // envelopes the handler recorded (then acked)
+  std::uint64_t record_failures = 0;  // envelopes the handler refused: left unacked
+  std::uint64_t unknown_frames = 0;   // empty, non-JSON or unknown frames
   std::uint64_t hellos = 0;
   std::uint64_t disconnects = 0;       // disconnect frames received
   std::uint64_t reconnects = 0;        // sockets replaced (lost, refused or recycled)
@@ -104,12 +107,12 @@ class SocketMode {
   SocketMode(const SocketMode&) = delete;
   SocketMode& operator=(const SocketMode&) = delete;
 
-  // Starts the supervisor and dispatcher threads and returns at once; connecting happens in the
+  // Starts the supervisor and recorder threads and returns at once; connecting happens in the
   // background (watch status()). invalid_state when already started or after stop().
   Status start();
-  // Closes every socket with code 1000, lets the handler finish the envelopes already acked
-  // (those Slack will not send again) for up to a few seconds, and joins the threads. Returns
-  // within 5 s when handler calls are short and the SlackApi does not wait long. Idempotent.
+  // Closes every socket with code 1000 and joins the threads; envelopes not recorded yet stay
+  // unacked (Slack sends them again). Returns within a few seconds when handler calls are short
+  // and the SlackApi does not wait long. Idempotent.
   void stop();
 
   // Thread-safe snapshot.

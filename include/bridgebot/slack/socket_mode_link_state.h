@@ -31,7 +31,7 @@ enum class LinkInput {
 enum class LinkAction {
   none,
   mark_open,               // record the hello; close the predecessor this link replaces
-  ack_and_dispatch,        // ack at once, then queue for the handler
+  ack_and_dispatch,        // queue for the handler, which records it; then ack
   connect_successor,       // connect a replacement now (no backoff), close this one after its hello
   stop_link_disabled,      // close every socket and stop reconnecting: Socket Mode is off
   close_and_back_off,      // close this socket (1000), reconnect after a backoff delay

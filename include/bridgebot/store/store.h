@@ -127,6 +127,26 @@ class Store {
   // Every source that recorded something, ordered by source_id.
   virtual Result<std::vector<SourceActivity>> source_activity() = 0;
 
+  // ---- events inbox (Slack events, recorded before Slack is told they arrived) ----
+
+  // Records `event` as pending, due at once, unless its event_id was recorded before (and not yet
+  // pruned): then nothing is written. Returns whether it was new. Durable when it returns.
+  virtual Result<bool> record_event(const InboxEvent& event) = 0;
+  // Marks up to `limit` pending events due at `now` in_flight (counting the attempt) and returns
+  // them, oldest first. For the one process that holds the events lease.
+  virtual Result<std::vector<InboxEvent>> claim_events(UnixSeconds now, int limit) = 0;
+  // An in_flight event is done (handled, or given up for `reason`); its payload is dropped.
+  // "conflict" when it is not in_flight.
+  virtual Status finish_event(InboxId id, std::string_view reason) = 0;
+  // Puts an in_flight event back for another attempt at `next_attempt_at`. "conflict" when it is
+  // not in_flight.
+  virtual Status retry_event(InboxId id, UnixSeconds next_attempt_at, std::string_view reason) = 0;
+  // Events left in_flight by a crashed process go back to pending. Returns how many. Only for
+  // the process that just took the events lease over.
+  virtual Result<std::int64_t> recover_events() = 0;
+  // Deletes up to `limit` done events received before `cutoff`. Returns how many.
+  virtual Result<std::int64_t> prune_events(UnixSeconds cutoff, int limit) = 0;
+
   // ---- maintenance ----
 
   // Disconnect: in one transaction, deletes the team's links, directory entries, outbox items

@@ -191,6 +191,7 @@ struct PurgeCounts {
   std::int64_t deliveries = 0;
   std::int64_t sources = 0;  // idempotency records
   std::int64_t thread_anchors = 0;
+  std::int64_t inbox_events = 0;      // Slack events recorded for the team (their payloads)
   bool installation_revoked = false;  // false when the team had no installation row
 };
 
@@ -217,6 +218,26 @@ struct SourceActivity {
   std::optional<UnixSeconds> last_event_at;  // nullopt: no event accepted yet
   std::string last_failure;                  // "<code>: <sentence>"; "" when none
   std::optional<UnixSeconds> last_failure_at;
+};
+
+// ---- events inbox ----
+
+// Assigned by the store when an event is recorded; grows with arrival.
+using InboxId = std::int64_t;
+
+// A Slack event (over Socket Mode or HTTP), recorded before Slack is told it arrived. Recorded
+// as pending; claimed (in_flight) by the one process handling events; done when handled or given
+// up, after which only its event_id matters (de-duplication) until it is pruned.
+struct InboxEvent {
+  InboxId inbox_id = 0;  // assigned by record_event
+  std::string event_id;  // Slack's, globally unique: the de-duplication key
+  std::string team_id;
+  std::string event_type;    // event.type, for logs
+  std::string payload_json;  // the Events API `event` object; dropped once done
+  int attempts = 0;          // claims so far, this one included
+  UnixSeconds next_attempt_at = 0;
+  std::string reason;  // why the last attempt failed ("" when none did)
+  UnixSeconds received_at = 0;
 };
 
 // Counters for tests and /metrics. Monotonic since open.

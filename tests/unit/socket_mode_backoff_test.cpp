@@ -1,42 +1,11 @@
-// De-duplication memory bounds and the reconnect schedule.
-#include <catch2/catch.hpp>
-
+// The reconnect schedule of Socket Mode.
 #include "bridgebot/slack/socket_mode_backoff.h"
-#include "bridgebot/slack/socket_mode_dedup.h"
+
+#include <catch2/catch.hpp>
 
 using namespace bridgebot::slack;
 using namespace std::chrono_literals;
 using TimePoint = bridgebot::core::Clock::TimePoint;
-
-TEST_CASE("a repeat within memory is a duplicate; a new id is not", "[socket_mode][dedup]") {
-  EventDeduplicator dedup(100, 1h);
-  TimePoint t{};
-  CHECK(dedup.first_sighting("event:Ev1", t));
-  CHECK_FALSE(dedup.first_sighting("event:Ev1", t + 1s));
-  CHECK(dedup.first_sighting("event:Ev2", t + 2s));
-  CHECK(dedup.first_sighting("envelope:Ev1", t + 3s));  // keys of different kinds never collide
-}
-
-TEST_CASE("memory is bounded by count: the oldest id is forgotten first", "[socket_mode][dedup]") {
-  EventDeduplicator dedup(3, 1h);
-  TimePoint t{};
-  for (const char* id : {"a", "b", "c", "d"}) CHECK(dedup.first_sighting(id, t));
-  CHECK(dedup.size() == 3);
-  CHECK(dedup.first_sighting("a", t));  // forgotten, so seen as new (and evicts "b")
-  CHECK_FALSE(dedup.first_sighting("c", t));
-  CHECK_FALSE(dedup.first_sighting("d", t));
-}
-
-TEST_CASE("memory is bounded by age", "[socket_mode][dedup]") {
-  EventDeduplicator dedup(100, 1h);
-  TimePoint t{};
-  CHECK(dedup.first_sighting("a", t));
-  CHECK(dedup.first_sighting("b", t + 30min));
-  CHECK_FALSE(dedup.first_sighting("a", t + 59min));
-  CHECK(dedup.first_sighting("a", t + 60min));  // an hour old: forgotten
-  CHECK_FALSE(dedup.first_sighting("b", t + 60min));
-  CHECK(dedup.size() == 2);
-}
 
 TEST_CASE("reconnect backoff grows, is capped, and resets after a healthy period",
           "[socket_mode][backoff]") {
