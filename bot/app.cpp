@@ -11,8 +11,10 @@
 #include "bridgebot/api/link_routes.h"
 #include "bridgebot/api/oauth_routes.h"
 #include "bridgebot/api/platform_api.h"
+#include "bridgebot/api/slack_events_routes.h"
 #include "bridgebot/api/source_routes.h"
 #include "bridgebot/bridge/acceptor.h"
+#include "bridgebot/bridge/connection_test.h"
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/directory_sweeper.h"
 #include "bridgebot/bridge/dispatcher.h"
@@ -255,7 +257,8 @@ Status App::start() {
                       (void)i->revoke_user_token(team, user);  // best effort, logged inside
                     }});
   // One app token serves every workspace, so each one's Socket Mode state is the app's.
-  auto socket_mode_state = [&p](std::string_view) -> std::string {
+  auto socket_mode_state = [&p, this](std::string_view) -> std::string {
+    if (config_.slack.events_mode == "http") return std::string(bridge::kSocketModeNotUsed);
     if (!p.socket_mode) return "disabled";
     return slack::to_string(p.socket_mode->status().state);
   };
@@ -266,9 +269,6 @@ Status App::start() {
   api::add_source_routes(*p.platform, *p.zendesk);
   api::add_admin_console(
       *p.platform, {config_, clock, *p.installations, *p.store, *p.directory, socket_mode_state});
-  for (const auto& route : p.platform->router().routes()) {
-    spdlog::debug("platform API route: {}", route);
-  }
   // Rotating tokens are refreshed ahead of expiry even when no event arrives (bolt-js #1968).
   p.token_refresher = std::make_unique<PeriodicJob>(
       std::chrono::minutes(5), [i = p.installations.get()] { (void)i->refresh_due(); });
@@ -289,7 +289,11 @@ Status App::start() {
                                                     *p.directory, clock);
   p.inbox = std::make_unique<bridge::EventInbox>(*p.store, *p.events, clock);
   p.inbox->start();
-  if (config_.slack.socket_mode_enabled) {
+  if (config_.slack.events_mode == "http") {
+    api::add_slack_events_routes(*p.platform, {config_.slack.signing_secret, clock, *p.inbox});
+    spdlog::info("Slack events: over HTTP at {} (no Socket Mode)", api::kSlackEventsPath);
+  }
+  if (core::uses_socket_mode(config_.slack)) {
     slack::RetryPolicy short_waits;
     short_waits.max_wait = std::chrono::seconds(2);
     short_waits.max_attempts = 1;
@@ -305,6 +309,9 @@ Status App::start() {
     spdlog::info("Socket Mode: opening {} connection(s)", socket_options.connections);
   }
 
+  for (const auto& route : p.platform->router().routes()) {
+    spdlog::debug("platform API route: {}", route);
+  }
   net::ServerOptions server_options;
   server_options.listen = config_.platform.listen;
   server_options.max_body_bytes = config_.platform.max_body_bytes;

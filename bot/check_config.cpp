@@ -14,9 +14,13 @@ int check_config(const std::string& config_path) {
   }
   std::cout << config_path << ": configuration is valid\n"
             << "  socket mode: "
-            << (config->slack.socket_mode_enabled
+            << (core::uses_socket_mode(config->slack)
                     ? std::to_string(config->slack.socket_mode_connections) + " connection(s)"
                     : std::string("disabled"))
+            << "\n  events: "
+            << (config->slack.events_mode == "http"     ? "over HTTP at /slack/events"
+                : core::uses_socket_mode(config->slack) ? "over Socket Mode"
+                                                        : "none (Socket Mode disabled)")
             << "\n  platform API: " << config->platform.listen
             << "\n  store: " << core::without_password(config->store_url)
             << "\n  notification routes: " << config->routes.size() << "\n";

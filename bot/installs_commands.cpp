@@ -12,6 +12,8 @@ struct InstallsOptions {
   std::string team_id;
   std::string old_key;
   std::string redirect_url;
+  std::string events_mode = "socket";
+  std::string request_url;
 };
 
 InstallsOptions& options() {
@@ -63,7 +65,15 @@ void add_installs_commands(CLI::App& app, int& exit_code_ref) {
   auto* manifest = app.add_subcommand("manifest", "Print the Slack app manifest (YAML)");
   manifest->add_option("--redirect-url", o.redirect_url,
                        "OAuth redirect URL to list (slack.oauth.redirect_url)");
-  manifest->callback([opts, exit_code] { *exit_code = manifest_command(opts->redirect_url); });
+  manifest
+      ->add_option("--events", o.events_mode,
+                   "How Slack delivers events: socket (Socket Mode) or http (to --request-url)")
+      ->check(CLI::IsMember(std::vector<std::string>{"socket", "http"}));
+  manifest->add_option("--request-url", o.request_url,
+                       "With --events http: the public URL of /slack/events");
+  manifest->callback([opts, exit_code] {
+    *exit_code = manifest_command(opts->redirect_url, opts->events_mode, opts->request_url);
+  });
 }
 
 }  // namespace bridgebot::cli

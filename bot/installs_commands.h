@@ -17,6 +17,8 @@ int test_connection_command(const std::string& config_path, const std::string& t
 int installations_command(const std::string& action, const std::string& config_path,
                           const std::string& team_id);
 int rotate_key_command(const std::string& config_path, const std::string& old_key);
-int manifest_command(const std::string& redirect_url);
+// `events_mode` http needs `request_url` (https://…/slack/events).
+int manifest_command(const std::string& redirect_url, const std::string& events_mode,
+                     const std::string& request_url);
 
 }  // namespace bridgebot::cli

@@ -5,9 +5,21 @@
 
 namespace bridgebot::cli {
 
-int manifest_command(const std::string& redirect_url) {
+int manifest_command(const std::string& redirect_url, const std::string& events_mode,
+                     const std::string& request_url) {
   slack::ManifestOptions options;
   if (!redirect_url.empty()) options.redirect_urls.push_back(redirect_url);
+  if (events_mode == "http") {
+    if (request_url.empty()) {
+      std::cerr << "--events http needs --request-url: the public URL of /slack/events, e.g. "
+                   "https://bridge.example.com/slack/events\n";
+      return 2;
+    }
+    options.request_url = request_url;
+  } else if (!request_url.empty()) {
+    std::cerr << "--request-url is for --events http\n";
+    return 2;
+  }
   std::cout << slack::app_manifest_yaml(options);
   return 0;
 }

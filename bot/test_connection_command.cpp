@@ -16,6 +16,7 @@ std::string joined(const std::vector<std::string>& items) {
 }  // namespace
 
 std::string socket_mode_from_cli(slack::SlackApi& slack, const core::Config& config) {
+  if (config.slack.events_mode == "http") return std::string(bridge::kSocketModeNotUsed);
   if (!config.slack.socket_mode_enabled || config.slack.app_token.empty()) return "disabled";
   auto url = slack.apps_connections_open(config.slack.app_token);
   if (url.ok()) return "app token accepted";

@@ -21,7 +21,7 @@ const std::vector<std::string> kSeverities = {"info", "warning", "critical"};
 void read_slack(ConfigReader& r, const YAML::Node& node, SlackConfig& slack) {
   r.check_keys(node, "slack",
                {"app_token", "bot_token", "workspace_domain", "api_base_url", "oauth_base_url",
-                "socket_mode", "oauth", "tls"});
+                "socket_mode", "events", "signing_secret", "oauth", "tls"});
   r.read_string(node["app_token"], "slack.app_token", slack.app_token);
   r.read_string(node["bot_token"], "slack.bot_token", slack.bot_token);
   r.read_string(node["workspace_domain"], "slack.workspace_domain", slack.workspace_domain);
@@ -35,6 +35,12 @@ void read_slack(ConfigReader& r, const YAML::Node& node, SlackConfig& slack) {
     r.read_int(socket["connections"], "slack.socket_mode.connections", 1, 10,
                slack.socket_mode_connections);
   }
+  const YAML::Node events = node["events"];
+  if (r.is_map(events, "slack.events")) {
+    r.check_keys(events, "slack.events", {"mode"});
+    r.read_string(events["mode"], "slack.events.mode", slack.events_mode);
+  }
+  r.read_string(node["signing_secret"], "slack.signing_secret", slack.signing_secret);
   const YAML::Node oauth = node["oauth"];
   if (r.is_map(oauth, "slack.oauth")) {
     r.check_keys(oauth, "slack.oauth",
@@ -176,7 +182,18 @@ void read_enum(ConfigReader& r, const YAML::Node& node, const std::string& path,
 // Checks across keys, once every value is read.
 void validate(ConfigReader& r, const Config& c) {
   const SlackConfig& s = c.slack;
-  if (s.socket_mode_enabled && s.app_token.empty()) {
+  if (s.events_mode != "socket" && s.events_mode != "http") {
+    r.problem("slack.events.mode", "'" + s.events_mode +
+                                       "' is not one of socket|http (socket: events over Socket "
+                                       "Mode; http: Slack POSTs them to /slack/events)");
+  }
+  if (s.events_mode == "http" && s.signing_secret.empty()) {
+    r.problem("slack.signing_secret",
+              "is required with slack.events.mode http: it verifies that requests to "
+              "/slack/events come from Slack (Basic Information > App Credentials > Signing "
+              "Secret)");
+  }
+  if (uses_socket_mode(s) && s.app_token.empty()) {
     r.problem(
         "slack.app_token",
         "is required while slack.socket_mode.enabled is true (an app-level token xapp-… "
@@ -305,7 +322,8 @@ bool Config::store_is_postgres() const {
 }
 
 std::vector<std::string> Config::secrets() const {
-  std::vector<std::string> out = {slack.app_token, slack.bot_token, platform.signing_secret,
+  std::vector<std::string> out = {slack.app_token,      slack.bot_token,
+                                  slack.signing_secret, platform.signing_secret,
                                   platform.admin_token, encryption_key};
   if (auto span = password_span(store_url)) {
     out.push_back(store_url);

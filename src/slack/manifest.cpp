@@ -64,6 +64,9 @@ std::string app_manifest_yaml(const ManifestOptions& options) {
 
   out << YAML::Key << "settings" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "event_subscriptions" << YAML::Value << YAML::BeginMap;
+  if (!options.request_url.empty()) {
+    out << YAML::Key << "request_url" << YAML::Value << options.request_url;
+  }
   emit_list(out, "bot_events",
             std::array<const char*, 5>{"app_uninstalled", "tokens_revoked", "user_change",
                                        "team_join", "app_home_opened"});
@@ -72,7 +75,7 @@ std::string app_manifest_yaml(const ManifestOptions& options) {
   out << YAML::Key << "is_enabled" << YAML::Value << false;
   out << YAML::EndMap;
   out << YAML::Key << "org_deploy_enabled" << YAML::Value << false;
-  out << YAML::Key << "socket_mode_enabled" << YAML::Value << true;
+  out << YAML::Key << "socket_mode_enabled" << YAML::Value << options.request_url.empty();
   out << YAML::Key << "token_rotation_enabled" << YAML::Value << false;
   out << YAML::EndMap;
 

@@ -41,6 +41,10 @@ std::string bot_config_yaml(const BotSettings& s) {
     yaml += "  socket_mode:\n    enabled: true\n    connections: " +
             std::to_string(s.socket_connections) + "\n";
   }
+  if (!s.events_mode.empty()) yaml += "  events:\n    mode: " + s.events_mode + "\n";
+  if (!s.slack_signing_secret.empty()) {
+    yaml += "  signing_secret: \"" + s.slack_signing_secret + "\"\n";
+  }
   yaml += "  tls:\n";
   yaml += std::string("    allow_plaintext: ") + flag(s.allow_plaintext) + "\n";
   if (!s.ca_file.empty()) yaml += "    ca_file: \"" + s.ca_file + "\"\n";

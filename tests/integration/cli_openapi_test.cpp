@@ -134,6 +134,8 @@ TEST_CASE("docs/openapi.yaml lists every route the server answers, and only thos
   Bridge bridge;
   bridge.settings.log_level = "debug";
   bridge.enable_oauth();
+  bridge.settings.events_mode = "http";  // serves POST /slack/events
+  bridge.settings.slack_signing_secret = "openapi-slack-signing-secret";
   bridge.start_bot();
   const auto served = served_routes(bridge.bot->output());
   const auto documented = documented_routes(openapi());

@@ -48,7 +48,9 @@ struct BotSettings {
   // slack.app_token: Socket Mode on with `socket_connections` connections when set, off when "".
   std::string app_token;
   int socket_connections = 1;
-  std::string log_level = "info";  // log.level
+  std::string events_mode;           // slack.events.mode when set ("http")
+  std::string slack_signing_secret;  // slack.signing_secret when set
+  std::string log_level = "info";    // log.level
 };
 
 std::string bot_config_yaml(const BotSettings& settings);

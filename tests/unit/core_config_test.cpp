@@ -61,6 +61,33 @@ TEST_CASE("a minimal configuration gets the documented defaults", "[core][config
   CHECK(config->log_level == "info");
 }
 
+TEST_CASE("events over HTTP need the signing secret and no app token", "[core][config]") {
+  const std::string http = R"(
+slack:
+  events:
+    mode: http
+  signing_secret: slack-signing-secret
+platform:
+  signing_secret: s3cret-signing
+  admin_token: admin-token-1
+)";
+  auto config = parse_config(http, env_of({}));
+  REQUIRE(config.ok());
+  CHECK(config->slack.events_mode == "http");
+  CHECK_FALSE(uses_socket_mode(config->slack));
+  const auto secrets = config->secrets();
+  CHECK(std::count(secrets.begin(), secrets.end(), "slack-signing-secret") == 1);
+
+  std::string unsigned_http = http;
+  unsigned_http.replace(unsigned_http.find("  signing_secret: slack"),
+                        std::string("  signing_secret: slack-signing-secret\n").size(), "");
+  CHECK(has_problem(problems_of(unsigned_http), "slack.signing_secret: is required with"));
+  std::string other_mode = http;
+  other_mode.replace(other_mode.find("mode: http"), 10, "mode: webhook");
+  CHECK(has_problem(problems_of(other_mode), "slack.events.mode: 'webhook' is not one of"));
+  CHECK(parse_config(kMinimal, env_of({}))->slack.events_mode == "socket");
+}
+
 TEST_CASE("environment references are expanded, with defaults", "[core][config]") {
   auto config = parse_config(R"(
 slack:

@@ -52,6 +52,18 @@ TEST_CASE("the manifest asks for exactly bridgebot's scopes and events", "[slack
   CHECK_FALSE(settings["token_rotation_enabled"].as<bool>());
 }
 
+TEST_CASE("events over HTTP: the manifest names the Request URL and turns Socket Mode off",
+          "[slack][manifest]") {
+  ManifestOptions options;
+  options.request_url = "https://bridge.example.com/slack/events";
+  auto settings = YAML::Load(app_manifest_yaml(options))["settings"];
+  CHECK(settings["event_subscriptions"]["request_url"].as<std::string>() ==
+        "https://bridge.example.com/slack/events");
+  CHECK_FALSE(settings["socket_mode_enabled"].as<bool>());
+  CHECK_FALSE(YAML::Load(app_manifest_yaml({}))["settings"]["event_subscriptions"]["request_url"]
+                  .IsDefined());
+}
+
 TEST_CASE("the manifest has only keys Slack's schema knows", "[slack][manifest]") {
   auto m = YAML::Load(app_manifest_yaml({}));
   Strings top;

@@ -57,6 +57,8 @@ struct ConnectionReport {
 // Slack refuses the app-level token (slack.app_token). Neither heals by waiting.
 inline constexpr std::string_view kSocketModeLinkDisabled = "link_disabled";
 inline constexpr std::string_view kSocketModeAuthFailed = "auth_failed";
+// What Test Connection says of Socket Mode with slack.events.mode http.
+inline constexpr std::string_view kSocketModeNotUsed = "not used: events come over HTTP";
 // The error code Test Connection reports for kSocketModeAuthFailed.
 inline constexpr std::string_view kAppTokenRejected = "app_token_rejected";
 

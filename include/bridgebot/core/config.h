@@ -28,10 +28,19 @@ struct SlackConfig {
   std::string oauth_base_url = "https://slack.com/oauth/v2/authorize";
   bool socket_mode_enabled = true;
   int socket_mode_connections = 2;
+  // slack.events.mode: "socket" (events over Socket Mode) or "http" (Slack POSTs them to
+  // /slack/events, verified with signing_secret; no Socket Mode connection is opened).
+  std::string events_mode = "socket";
+  std::string signing_secret;  // slack.signing_secret: required with events_mode "http"
   std::optional<OAuthConfig> oauth;
   std::string tls_ca_file;
   bool tls_allow_plaintext = false;
 };
+
+// Whether this configuration opens Socket Mode connections.
+inline bool uses_socket_mode(const SlackConfig& slack) {
+  return slack.socket_mode_enabled && slack.events_mode == "socket";
+}
 
 struct PlatformConfig {
   std::string listen = "127.0.0.1:8080";

@@ -13,11 +13,14 @@ struct ManifestOptions {
   std::string bot_display_name;    // features.bot_user.display_name: cut to 80; defaults to name
   bool always_online = true;
   std::vector<std::string> redirect_urls;  // OAuth "Add to Slack"; omitted when empty
+  // Events over HTTP: event_subscriptions.request_url, and Socket Mode off. Empty: Socket Mode.
+  std::string request_url;
 };
 
-// Socket Mode on, Home and Messages tabs on, the scopes of scopes.h and the events bridgebot
-// handles (app_uninstalled, tokens_revoked, user_change, team_join, app_home_opened).
-// Only keys Slack's manifest schema knows are emitted: Slack rejects unknown ones.
+// Socket Mode on (or events to request_url), Home and Messages tabs on, the scopes of scopes.h and
+// the events bridgebot handles (app_uninstalled, tokens_revoked, user_change, team_join,
+// app_home_opened). Only keys Slack's manifest schema knows are emitted: Slack rejects unknown
+// ones.
 std::string app_manifest_yaml(const ManifestOptions& options);
 
 }  // namespace bridgebot::slack
