@@ -33,7 +33,10 @@ std::string config_template(const ScratchDir& dir, World& world, const BotOption
   std::ostringstream out;
   out << "slack:\n"
       << "  api_base_url: " << world.api_base_url() << "\n"
-      << "  socket_mode:\n    enabled: false\n"
+      << (options.app_token.empty()
+              ? std::string("  socket_mode:\n    enabled: false\n")
+              : "  app_token: " + options.app_token + "\n  socket_mode:\n    enabled: true\n" +
+                    "    connections: " + std::to_string(options.socket_connections) + "\n")
       << "  tls:\n    allow_plaintext: true\n"
       << "platform:\n"
       << "  listen: \"{{LISTEN}}\"\n"

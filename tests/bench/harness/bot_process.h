@@ -15,6 +15,9 @@ struct BotOptions {
   bool require_recipient_link = false;
   bool copy_to_sender = false;  // one Slack post per relayed message
   std::string log_level = "warn";
+  // Socket Mode with this app token (World::app_token()) and this many connections; "" for off.
+  std::string app_token;
+  int socket_connections = 2;
 };
 
 // A scratch directory holding the store, its key file, the config and the bot's log.

@@ -60,6 +60,9 @@ World::World(WorldOptions options)
       state.add(emu::Token{team.bot_token, team.id, emu::TokenKind::bot, scopes, bot_user,
                            "AB" + team.id});
     }
+    const BenchTeam& first = teams_.front();
+    state.add(emu::Token{
+        app_token(), first.id, emu::TokenKind::app, {"connections:write"}, "", "AB" + first.id});
   });
 
   if (auto started = server_->start(); !started.ok()) {

@@ -34,6 +34,9 @@ class World {
 
   const std::vector<BenchTeam>& teams() const { return teams_; }
   std::string api_base_url() const { return server_->api_base_url(); }
+  // An app-level token (connections:write) of the first team's app, for Socket Mode.
+  std::string app_token() const { return "xapp-bench-" + teams_.front().id; }
+  bridgebot::emulator::SocketModeServer& socket_mode() { return server_->socket_mode(); }
   bridgebot::emulator::Emulator& emulator() { return *emulator_; }
   // How many messages the emulator stored so far (cheap: no copy of the messages).
   std::size_t message_count();
