@@ -79,3 +79,25 @@ TEST_CASE("the same event_id after a restart is handled once", "[cli][events]") 
   INFO(bridge.bot->output_tail());
   CHECK(publishes_for(bridge, "U0001") == 1);
 }
+
+TEST_CASE("an event whose handling fails on a transient error is handled again later",
+          "[cli][events]") {
+  Bridge bridge;
+  bridge.enable_socket_mode();
+  bridge.start_bot();
+  bridge.wait_socket_mode_ready();
+
+  // Slack answers 503 to every send of the first views.publish call (the Web API client tries 4
+  // times): the event is not dropped but tried again from the inbox after a backoff.
+  bridge.emulator.inject_fault("views.publish", emulator::Fault::status(503), 4);
+  bridge.send_event_acked(home_opened("U0001"));
+  const bool handled = wait_until(
+      [&] {
+        const auto calls = bridge.emulator.calls_of("views.publish");
+        return calls.size() >= 5 && calls.back().http_status == 200;
+      },
+      30s);
+  INFO(bridge.bot->output_tail());
+  CHECK(handled);
+  CHECK(publishes_for(bridge, "U0001") == 5);
+}
