@@ -310,3 +310,15 @@ TEST_CASE("stop closes every socket with 1000 and returns quickly", "[socket_mod
   rig.socket_mode->stop();  // idempotent
   CHECK_FALSE(rig.socket_mode->start().ok());
 }
+
+TEST_CASE("a 429 from apps.connections.open holds the next connect back for its Retry-After",
+          "[socket_mode][integration]") {
+  SocketModeRig rig(testing::fast_socket_mode_options(1));
+  rig.emulator.inject_fault("apps.connections.open", emulator::Fault::ratelimited(2s));
+  REQUIRE(rig.socket_mode->start().ok());
+  REQUIRE(connected_with(rig, 1));
+  const auto calls = rig.emulator.calls_of("apps.connections.open");
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[1].arrival - calls[0].arrival >= 2s);  // the backoff alone would be 50-100 ms
+  CHECK(rig.emulator.rate_limit_violations().empty());
+}
