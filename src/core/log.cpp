@@ -7,16 +7,18 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <shared_mutex>
 
 #include "bridgebot/core/json.h"
 
 namespace bridgebot::core {
 namespace {
 
-std::mutex secrets_mutex;
-std::vector<std::string>& secret_list() {
-  static std::vector<std::string> secrets;
-  return secrets;
+// Log lines read the registry (shared lock); only a new secret takes it exclusively.
+std::shared_mutex secrets_mutex;
+SecretRegistry& secrets() {
+  static SecretRegistry registry;
+  return registry;
 }
 
 // Writes each record to stderr after redaction, as text or as one JSON object per line.
@@ -28,8 +30,8 @@ class RedactingStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string text(msg.payload.data(), msg.payload.size());
     {
-      std::lock_guard lock(secrets_mutex);
-      text = redact(text, secret_list());
+      std::shared_lock lock(secrets_mutex);
+      text = secrets().redact(text);
     }
     const auto level = spdlog::level::to_string_view(msg.level);
     const auto millis =
@@ -59,8 +61,17 @@ class RedactingStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 void register_secret(std::string secret) {
   if (secret.size() < 4) return;
-  std::lock_guard lock(secrets_mutex);
-  secret_list().push_back(std::move(secret));
+  {
+    std::shared_lock lock(secrets_mutex);
+    if (secrets().holds(secret)) return;  // the common case: a token decrypted again
+  }
+  std::unique_lock lock(secrets_mutex);
+  secrets().add(std::move(secret));
+}
+
+std::size_t registered_secret_count() {
+  std::shared_lock lock(secrets_mutex);
+  return secrets().size();
 }
 
 void init_logging(const LogOptions& options) {

@@ -29,7 +29,12 @@ std::size_t credential_prefix(std::string_view text, std::size_t pos) {
 
 }  // namespace
 
-std::string redact(std::string_view text, const std::vector<std::string>& secrets) {
+namespace {
+
+// `text` with tokens and webhook URLs (by pattern) and then each secret of `longest_first`
+// redacted.
+std::string redact_ordered(std::string_view text,
+                           const std::vector<std::string_view>& longest_first) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t pos = 0; pos < text.size();) {
@@ -42,11 +47,7 @@ std::string redact(std::string_view text, const std::vector<std::string>& secret
       out.push_back(text[pos++]);
     }
   }
-  // Longest first, so a secret that contains another is removed whole.
-  std::vector<std::string_view> ordered(secrets.begin(), secrets.end());
-  std::sort(ordered.begin(), ordered.end(),
-            [](std::string_view a, std::string_view b) { return a.size() > b.size(); });
-  for (std::string_view secret : ordered) {
+  for (std::string_view secret : longest_first) {
     if (secret.size() < 4) continue;  // too short to redact without mangling ordinary text
     for (std::size_t at = out.find(secret); at != std::string::npos;
          at = out.find(secret, at + kRedacted.size())) {
@@ -54,6 +55,37 @@ std::string redact(std::string_view text, const std::vector<std::string>& secret
     }
   }
   return out;
+}
+
+bool longer(std::string_view a, std::string_view b) {
+  return a.size() > b.size();
+}
+
+}  // namespace
+
+std::string redact(std::string_view text, const std::vector<std::string>& secrets) {
+  std::vector<std::string_view> ordered(secrets.begin(), secrets.end());
+  std::stable_sort(ordered.begin(), ordered.end(), longer);
+  return redact_ordered(text, ordered);
+}
+
+bool SecretRegistry::add(std::string secret) {
+  if (secret.size() < 4 || held_.count(secret) > 0) return false;
+  // A Slack token is redacted by its pattern wherever it appears (the scan runs through every
+  // token character), so holding it would only cost memory and time per log line.
+  if (redact_ordered(secret, {}) == kRedacted) return false;
+  const std::string_view view = *held_.insert(std::move(secret)).first;
+  longest_first_.insert(
+      std::upper_bound(longest_first_.begin(), longest_first_.end(), view, longer), view);
+  return true;
+}
+
+bool SecretRegistry::holds(std::string_view secret) const {
+  return held_.count(std::string(secret)) > 0;
+}
+
+std::string SecretRegistry::redact(std::string_view text) const {
+  return redact_ordered(text, longest_first_);
 }
 
 }  // namespace bridgebot::core
