@@ -7,8 +7,12 @@
 namespace bridgebot::bridge {
 namespace {
 
+// Identity is the platform id. Only a mention without one falls back to the email, and never
+// for an external sender: a visitor's email is a claim nobody checked, and a visitor is never
+// the Slack member who owns that address.
 bool same_person(const Mention& mention, const PlatformUser& sender) {
-  if (!mention.id.empty() && mention.id == sender.id) return true;
+  if (!mention.id.empty()) return mention.id == sender.id;
+  if (sender.external) return false;
   return !mention.email.empty() && normalize_email(mention.email) == normalize_email(sender.email);
 }
 

@@ -64,3 +64,22 @@ TEST_CASE("emails are trimmed and lower-cased, nothing else", "[bridge][email]")
   CHECK(normalize_email("bob@example.com") == "bob@example.com");
   CHECK(normalize_email("   ") == "");
 }
+
+TEST_CASE("identity is the platform id and a visitor claiming the recipient's email is not them",
+          "[bridge][relay]") {
+  // A visitor (external) who typed Bob's email as their own mentions Bob: Bob gets the DM.
+  PlatformMessage visitor = message_with({user("p-bob", "bob@example.com")});
+  visitor.sender = PlatformUser{"guest-17", "BOB@example.com", "Bob?", "", true};
+  auto decision = decide_relay(visitor);
+  CHECK(decision.relay);
+  CHECK(decision.ignore_reason.empty());
+  // Even when the mention carries only the email.
+  visitor.mentions = {user("", "bob@example.com")};
+  CHECK(decide_relay(visitor).relay);
+  // Two platform accounts that share an email are two people.
+  PlatformMessage shared = message_with({user("p-alice-2", "alice@example.com")});
+  CHECK(decide_relay(shared).relay);
+  // A visitor mentioning their own platform id is still a self-mention.
+  visitor.mentions = {user("guest-17")};
+  CHECK(decide_relay(visitor).ignore_reason == "self_mention");
+}
