@@ -91,8 +91,17 @@ void write_fields(JsonWriter& w, const std::vector<std::string>& fields) {
   w.EndObject();
 }
 
+// The link back to the platform, or "" when there is none or it would not fit a context element
+// (it grows when escaped: '&' becomes "&amp;", a space "%20"). Its size in bytes bounds its size
+// in characters, so every budget below that subtracts it stays positive.
+std::string link_back(std::string_view url) {
+  std::string link = slack_link(url, kLinkLabel);
+  return link.size() <= kMaxContextChars ? link : std::string();
+}
+
 // `text` cut so that it plus "\n" + link fits kMaxTextChars, then the link.
 std::string fallback_text(const std::string& escaped, const std::string& link) {
+  static_assert(kMaxContextChars + 1 < kMaxTextChars, "the link leaves room for text");
   if (link.empty()) return cut_escaped(escaped, kMaxTextChars);
   return cut_escaped(escaped, kMaxTextChars - link.size() - 1) + "\n" + link;
 }
@@ -102,7 +111,7 @@ std::string fallback_text(const std::string& escaped, const std::string& link) {
 SlackMessage relay_message(const std::string& header, const PlatformMessage& message) {
   const std::string body = escape_mrkdwn(message.text);
   const std::string combined = header.empty() ? body : header + "\n" + body;
-  const std::string link = slack_link(message.url, kLinkLabel);
+  const std::string link = link_back(message.url);
 
   rapidjson::StringBuffer buffer;
   JsonWriter w(buffer);
@@ -194,7 +203,7 @@ SlackMessage build_notification(const PlatformNotification& notification) {
   const std::string severity_line =
       std::string(severity.emoji) + " *" + std::string(severity.word) + "*";
   const std::string body = escape_mrkdwn(notification.text);
-  const std::string link = slack_link(notification.url, kLinkLabel);
+  const std::string link = link_back(notification.url);
 
   std::vector<std::string> fields;
   for (const auto& field : notification.fields) {

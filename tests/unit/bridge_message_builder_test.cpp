@@ -189,3 +189,53 @@ TEST_CASE("the home tab says whether the user is linked", "[bridge][message]") {
     CHECK((text.find("not linked") != std::string::npos) == !linked);
   }
 }
+
+TEST_CASE("a long link never breaks the message: every block stays within Slack's limits",
+          "[bridge][message]") {
+  // '&' escapes to "&amp;": a 2,000-character url (the contract allows 2,048) becomes a link of
+  // over 4,000 or 10,000 characters.
+  for (std::size_t ampersands : {std::size_t{800}, std::size_t{2000}}) {
+    PlatformMessage message = message_with(std::string(5'000, 'x'));
+    message.url = "https://platform.example/?" + std::string(ampersands, '&');
+    INFO("link: " << slack_link(message.url, "Open in platform").size() << " characters");
+    REQUIRE(slack_link(message.url, "Open in platform").size() > 4'000);
+    PlatformNotification notification;
+    notification.id = "n-1";
+    notification.title = "Long";
+    notification.text = std::string(5'000, 'y');
+    notification.url = message.url;
+    for (const SlackMessage& m :
+         {build_fallback_dm(message), build_connected_sender_post(message),
+          build_sender_copy(message, "U0002"), build_notification(notification)}) {
+      CHECK(code_points(m.text) <= kMaxTextChars);
+      auto doc = core::parse_json(m.blocks_json);
+      REQUIRE(doc.ok());
+      for (const auto& block : doc->GetArray()) {
+        if (const auto* text = core::json_object(block, "text")) {
+          CHECK(code_points(core::json_string_or(*text, "text")) <= kMaxSectionChars);
+        }
+        if (const auto* elements = core::json_array(block, "elements")) {
+          for (const auto& e : elements->GetArray()) {
+            CHECK(code_points(core::json_string_or(e, "text")) <= kMaxContextChars);
+          }
+        }
+      }
+      // The text itself still arrives, cut with an ellipsis.
+      const bool text_kept =
+          m.text.find("xxxx") != std::string::npos || m.text.find("yyyy") != std::string::npos;
+      CHECK(text_kept);
+    }
+  }
+}
+
+TEST_CASE("a link that fits a context element is kept, with the text cut around it",
+          "[bridge][message]") {
+  PlatformMessage message = message_with(std::string(5'000, 'x'));
+  message.url = "https://platform.example/?" + std::string(2'900 - 60, 'q');
+  const std::string link = slack_link(message.url, "Open in platform");
+  REQUIRE(link.size() <= kMaxContextChars);
+  const SlackMessage m = build_fallback_dm(message);
+  CHECK(code_points(m.text) <= kMaxTextChars);
+  CHECK(m.text.substr(m.text.size() - link.size()) == link);
+  CHECK(block_texts(m.blocks_json).find(link) != std::string::npos);
+}

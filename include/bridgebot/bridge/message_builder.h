@@ -7,7 +7,8 @@
 // with the characters that could break Slack's link syntax encoded.
 //
 // Sizes follow Slack's limits: mrkdwn section text is cut at kMaxSectionChars, the plain `text`
-// fallback at kMaxTextChars, each with an ellipsis, and the link back is always kept.
+// fallback at kMaxTextChars, each with an ellipsis, and the link back is kept unless, alone, it
+// would pass a context element's kMaxContextChars (a link cannot be cut without breaking it).
 #pragma once
 
 #include <cstddef>
@@ -23,6 +24,7 @@ inline constexpr std::size_t kMaxTextChars = 4000;
 inline constexpr std::size_t kMaxFieldChars = 2000;
 inline constexpr std::size_t kMaxFields = 10;
 inline constexpr std::size_t kMaxHeaderChars = 150;
+inline constexpr std::size_t kMaxContextChars = 3000;  // a text object's limit
 
 // A message ready for chat.postMessage or an incoming webhook.
 struct SlackMessage {
