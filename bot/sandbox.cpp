@@ -56,7 +56,8 @@ void link_alice(std::uint16_t port) {
   request.method = "PUT";
   request.url = "http://127.0.0.1:" + std::to_string(port) + "/v1/users/alice@example.com/link";
   request.headers.set("X-Bridge-Timestamp", std::to_string(now));
-  request.headers.set("X-Bridge-Signature", api::sign_request(kSandboxSecret, now, body));
+  request.headers.set("X-Bridge-Signature", api::sign_v2(kSandboxSecret, now, "PUT",
+                                                         "/v1/users/alice@example.com/link", body));
   request.body = body;
   auto response = http->send(request);
   if (!response.ok() || response->status != 200) {

@@ -29,9 +29,15 @@ int send(const SendOptions& o) {
   net::ClientRequest request;
   request.method = "POST";
   request.url = o.api + "/v1/messages";
+  const auto url = net::parse_url(request.url);
+  if (!url.ok()) {
+    std::cerr << "--api " << o.api << ": " << url.error().message << "\n";
+    return 1;
+  }
   request.headers.set("Content-Type", "application/json");
   request.headers.set("X-Bridge-Timestamp", std::to_string(now));
-  request.headers.set("X-Bridge-Signature", api::sign_request(o.secret, now, body));
+  // v2 binds the request line: the target exactly as sent, so a path prefix in --api is signed too.
+  request.headers.set("X-Bridge-Signature", api::sign_v2(o.secret, now, "POST", url->target, body));
   request.body = body;
   auto response = http->send(request);
   if (!response.ok()) {

@@ -48,6 +48,10 @@ Result<bridge::InstallationEdit> parse_edit(std::string_view body) {
   bridge::InstallationEdit edit;
   for (const auto& member : doc->GetObject()) {
     const std::string name = member.name.GetString();
+    if (member.value.IsString() &&
+        !core::is_clean_text({member.value.GetString(), member.value.GetStringLength()})) {
+      return invalid_field(name, name + " must not contain NUL (\\u0000)");
+    }
     if (name == "workspace_domain" && member.value.IsString()) {
       edit.workspace_domain = member.value.GetString();
     } else if (name == "notification_channel" && member.value.IsString()) {
@@ -188,6 +192,13 @@ class InstallationRoutes : public std::enable_shared_from_this<InstallationRoute
     auto domain = core::json_string(*doc, "workspace_domain");
     if (!domain) {
       return error_response(400, invalid_field("workspace_domain", "workspace_domain is required"));
+    }
+    for (const auto& [name, value] :
+         {std::pair{"bot_token", &*token}, {"workspace_domain", &*domain}}) {
+      if (!core::is_clean_text(*value)) {
+        return error_response(
+            400, invalid_field(name, std::string(name) + " must not contain NUL (\\u0000)"));
+      }
     }
     bool created = false;
     auto inst = deps_.installations.install_bot_token(*token, *domain, &created);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "bridgebot/api/return_to.h"
 #include "bridgebot/core/json.h"
 #include "bridgebot/slack/scopes.h"
 #include "html_page.h"
@@ -55,10 +56,6 @@ std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
   return out;
-}
-
-bool is_web_url(std::string_view url) {
-  return url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
 }
 
 class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
@@ -174,6 +171,11 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
                        mismatch ? "Wrong Slack account" : "Connecting Slack failed",
                        link.error().message);
     }
+    // Checked again: the configuration may have changed since the link was made.
+    if (!check_return_to(state.return_to, deps_.config.platform.return_to_origins).ok()) {
+      return html_page(200, "Connected",
+                       "Your Slack account is connected. You can close this page.");
+    }
     return redirect_to(state.return_to);
   }
 
@@ -205,6 +207,11 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
       e.field = field;
       return error_response(400, e);
     };
+    for (const char* field : {"email", "team_id", "return_to"}) {
+      if (!core::is_clean_text(core::json_string_or(*doc, field))) {
+        return field_error(field, std::string(field) + " must not contain NUL (\\u0000)");
+      }
+    }
     auto email = core::json_string(*doc, "email");
     if (!email || email->find('@') == std::string::npos) {
       return field_error("email", "email must be the user's email address");
@@ -212,8 +219,10 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
     auto team_id = core::json_string(*doc, "team_id");
     if (!team_id || team_id->empty()) return field_error("team_id", "team_id is required");
     auto return_to = core::json_string(*doc, "return_to");
-    if (!return_to || !is_web_url(*return_to)) {
-      return field_error("return_to", "return_to must be an http(s) URL of the platform");
+    if (!return_to) return field_error("return_to", "return_to is required");
+    if (auto allowed = check_return_to(*return_to, deps_.config.platform.return_to_origins);
+        !allowed.ok()) {
+      return error_response(400, allowed.error());
     }
     if (auto inst = deps_.installations.active(*team_id); !inst.ok()) {
       return error_response(http_status_for(inst.error()), inst.error());

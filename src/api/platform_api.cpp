@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <optional>
+
 #include "bridgebot/api/request_parsing.h"
 #include "bridgebot/api/signature.h"
 #include "bridgebot/core/crypto.h"
@@ -19,6 +21,19 @@ std::string accept_body(const std::string& id, const bridge::AcceptOutcome& outc
 
 int accept_http_status(const bridge::AcceptOutcome& outcome) {
   return outcome.status == "queued" ? 202 : 200;
+}
+
+// Ids from the path are stored and sent on like body fields, so the same rule holds for them:
+// UTF-8 without NUL. The error, or nullopt when every parameter is clean.
+std::optional<Error> unclean_path_param(const PathParams& params) {
+  for (const auto& [name, value] : params) {
+    if (!core::is_clean_text(value)) {
+      Error e = make_error("invalid_field", name + " in the path must be UTF-8 without NUL (%00)");
+      e.field = name;
+      return e;
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -77,12 +92,22 @@ void PlatformApi::on_worker(net::Responder respond, std::function<net::HttpRespo
 RouteHandler PlatformApi::signed_route(RouteHandler inner) {
   return [this, inner = std::move(inner)](const net::HttpRequest& request, const PathParams& params,
                                           net::Responder respond) {
+    const std::string path = request.path();
+    const std::string timestamp = request.headers.get("X-Bridge-Timestamp");
+    const std::string signature = request.headers.get("X-Bridge-Signature");
+    const bool accept_v1 =
+        deps_.config.platform.accept_v1_signatures && v1_route(request.method, path);
     auto verified = verify_request(
-        deps_.config.platform.signing_secret, request.headers.get("X-Bridge-Timestamp"),
-        request.headers.get("X-Bridge-Signature"), request.body, deps_.clock.unix_seconds());
+        deps_.config.platform.signing_secret,
+        SignedRequest{request.method, request.target, timestamp, signature, request.body},
+        accept_v1, deps_.clock.unix_seconds());
     if (!verified.ok()) {
       ++auth_failures_total_;
       respond(error_response(401, verified.error()));
+      return;
+    }
+    if (auto unclean = unclean_path_param(params)) {
+      respond(error_response(400, *unclean));
       return;
     }
     inner(request, params, std::move(respond));
@@ -97,6 +122,10 @@ RouteHandler PlatformApi::admin_route(RouteHandler inner) {
       ++auth_failures_total_;
       respond(error_response(401, "unauthorized",
                              "admin endpoints need Authorization: Bearer <platform.admin_token>"));
+      return;
+    }
+    if (auto unclean = unclean_path_param(params)) {
+      respond(error_response(400, *unclean));
       return;
     }
     inner(request, params, std::move(respond));

@@ -32,6 +32,7 @@ class FieldReader {
       return {};
     }
     std::string value(it->value.GetString(), it->value.GetStringLength());
+    if (!core::is_clean_text(value)) fail(path, "must not contain NUL (\\u0000)");
     if (required && value.empty()) fail(path, "must not be empty");
     if (value.size() > max_length) fail(path, "is longer than " + std::to_string(max_length));
     return value;

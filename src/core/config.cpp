@@ -63,7 +63,8 @@ void read_slack(ConfigReader& r, const YAML::Node& node, SlackConfig& slack) {
 
 void read_platform(ConfigReader& r, const YAML::Node& node, PlatformConfig& platform) {
   r.check_keys(node, "platform",
-               {"listen", "signing_secret", "admin_token", "max_body_bytes", "reply_webhook_url"});
+               {"listen", "signing_secret", "admin_token", "max_body_bytes", "reply_webhook_url",
+                "accept_v1_signatures", "return_to_origins"});
   r.read_string(node["listen"], "platform.listen", platform.listen);
   r.read_string(node["signing_secret"], "platform.signing_secret", platform.signing_secret,
                 Required::yes);
@@ -73,6 +74,18 @@ void read_platform(ConfigReader& r, const YAML::Node& node, PlatformConfig& plat
   platform.max_body_bytes = static_cast<std::size_t>(max_body);
   r.read_string(node["reply_webhook_url"], "platform.reply_webhook_url",
                 platform.reply_webhook_url);
+  r.read_bool(node["accept_v1_signatures"], "platform.accept_v1_signatures",
+              platform.accept_v1_signatures);
+  r.read_string_list(node["return_to_origins"], "platform.return_to_origins",
+                     platform.return_to_origins);
+  for (std::size_t i = 0; i < platform.return_to_origins.size(); ++i) {
+    if (!looks_like_origin(platform.return_to_origins[i])) {
+      r.problem("platform.return_to_origins[" + std::to_string(i) + "]",
+                "'" + platform.return_to_origins[i] +
+                    "' is not an origin: give scheme://host[:port] only, e.g. "
+                    "https://platform.example");
+    }
+  }
 }
 
 void read_zendesk_source(ConfigReader& r, const YAML::Node& node, const std::string& path,
@@ -221,7 +234,7 @@ void validate(ConfigReader& r, const Config& c) {
       const std::string path =
           "notifications.routes[" + std::to_string(i) + "].to[" + std::to_string(j) + "]";
       if (!dest.webhook.empty())
-        r.check_url(path + ".webhook", dest.webhook, s.tls_allow_plaintext);
+        r.check_url(path + ".webhook", dest.webhook, s.tls_allow_plaintext, Shown::never);
       if (!dest.channel.empty() && !looks_like_channel_id(dest.channel)) {
         r.problem(path + ".channel", "'" + dest.channel +
                                          "' is not a channel id (like C0123456; copy it from the "
@@ -297,24 +310,44 @@ void read_sections(ConfigReader& r, YAML::Node& root, Config& config) {
 
 namespace {
 
-// [start, end) of the password in "scheme://user:password@host…", or nullopt.
-std::optional<std::pair<std::size_t, std::size_t>> password_span(const std::string& url) {
+using Span = std::pair<std::size_t, std::size_t>;  // [start, end)
+
+// Where passwords are in a URL, in order: the one of "scheme://user:password@host…", and the
+// values of the query parameters libpq reads a password from (?password=…, ?sslpassword=…).
+std::vector<Span> password_spans(const std::string& url) {
+  std::vector<Span> spans;
   const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return std::nullopt;
+  if (scheme == std::string::npos) return spans;
   const auto at = url.find('@', scheme + 3);
-  const auto slash = url.find('/', scheme + 3);
-  if (at == std::string::npos || (slash != std::string::npos && slash < at)) return std::nullopt;
+  const auto slash = url.find_first_of("/?", scheme + 3);
   const auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return std::nullopt;
-  return std::make_pair(colon + 1, at);
+  if (at != std::string::npos && (slash == std::string::npos || at < slash) &&
+      colon != std::string::npos && colon < at) {
+    spans.emplace_back(colon + 1, at);
+  }
+  const auto query = url.find('?', scheme + 3);
+  for (std::size_t start = query; start != std::string::npos && start < url.size();) {
+    const auto end = std::min(url.find('&', start + 1), url.size());
+    const auto eq = url.find('=', start + 1);
+    if (eq != std::string::npos && eq < end) {
+      const std::string name = url.substr(start + 1, eq - start - 1);
+      if (name == "password" || name == "sslpassword") spans.emplace_back(eq + 1, end);
+    }
+    start = end;
+  }
+  return spans;
 }
 
 }  // namespace
 
 std::string without_password(const std::string& url) {
-  auto span = password_span(url);
-  if (!span) return url;
-  return url.substr(0, span->first) + "***" + url.substr(span->second);
+  std::string out;
+  std::size_t copied = 0;
+  for (const auto& [start, end] : password_spans(url)) {
+    out += url.substr(copied, start - copied) + "***";
+    copied = end;
+  }
+  return out + url.substr(copied);
 }
 
 bool Config::store_is_postgres() const {
@@ -325,9 +358,9 @@ std::vector<std::string> Config::secrets() const {
   std::vector<std::string> out = {slack.app_token,      slack.bot_token,
                                   slack.signing_secret, platform.signing_secret,
                                   platform.admin_token, encryption_key};
-  if (auto span = password_span(store_url)) {
+  if (const auto spans = password_spans(store_url); !spans.empty()) {
     out.push_back(store_url);
-    out.push_back(store_url.substr(span->first, span->second - span->first));
+    for (const auto& [start, end] : spans) out.push_back(store_url.substr(start, end - start));
   }
   if (slack.oauth) out.push_back(slack.oauth->client_secret);
   for (const auto& route : routes) {

@@ -185,19 +185,20 @@ void ConfigReader::read_string_or_list(const YAML::Node& node, const std::string
   read_string_list(node, path, out);
 }
 
-void ConfigReader::check_url(const std::string& path, const std::string& url,
-                             bool allow_plaintext) {
+void ConfigReader::check_url(const std::string& path, const std::string& url, bool allow_plaintext,
+                             Shown shown) {
+  const std::string quoted = shown == Shown::quoted ? "'" + url + "'" : std::string("the URL");
   const bool https = url.rfind("https://", 0) == 0;
   const bool http = url.rfind("http://", 0) == 0;
   const std::size_t host_start = https ? 8 : 7;
   if (!https && !http) {
-    problem(path, "'" + url + "' must be an https:// URL");
+    problem(path, quoted + " must be an https:// URL");
   } else if (http && !allow_plaintext) {
     problem(path,
             "http:// is refused: use https://, or set slack.tls.allow_plaintext: true for "
             "a local emulator");
   } else if (url.size() <= host_start || url[host_start] == '/' || url[host_start] == ':') {
-    problem(path, "'" + url + "' has no host");
+    problem(path, quoted + " has no host");
   }
 }
 
@@ -206,6 +207,22 @@ bool looks_like_channel_id(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
     return std::isupper(static_cast<unsigned char>(c)) ||
            std::isdigit(static_cast<unsigned char>(c));
+  });
+}
+
+bool looks_like_origin(const std::string& text) {
+  std::string_view rest = text;
+  if (rest.rfind("https://", 0) == 0) {
+    rest.remove_prefix(8);
+  } else if (rest.rfind("http://", 0) == 0) {
+    rest.remove_prefix(7);
+  } else {
+    return false;
+  }
+  return !rest.empty() && std::none_of(rest.begin(), rest.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7F ||
+           std::string_view("/?#@\\").find(c) != std::string_view::npos;
   });
 }
 

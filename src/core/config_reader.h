@@ -12,6 +12,7 @@
 namespace bridgebot::core {
 
 enum class Required { no, yes };
+enum class Shown { quoted, never };
 
 class ConfigReader {
  public:
@@ -36,7 +37,10 @@ class ConfigReader {
   // Accepts one string or a list of strings.
   void read_string_or_list(const YAML::Node& node, const std::string& path,
                            std::vector<std::string>& out);
-  void check_url(const std::string& path, const std::string& url, bool allow_plaintext);
+  // `shown`: whether a problem may quote the URL. A webhook URL is a credential, and these
+  // problems are printed before log redaction is set up.
+  void check_url(const std::string& path, const std::string& url, bool allow_plaintext,
+                 Shown shown = Shown::quoted);
 
  private:
   // The expanded scalar text, or nullopt (with a problem recorded) when `node` is not a scalar.
@@ -47,6 +51,9 @@ class ConfigReader {
 };
 
 bool looks_like_channel_id(const std::string& text);
+// scheme://host[:port] with scheme http or https, nothing after: what platform.return_to_origins
+// lists.
+bool looks_like_origin(const std::string& text);
 bool valid_encryption_key(const std::string& text);
 
 }  // namespace bridgebot::core

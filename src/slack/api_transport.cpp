@@ -7,6 +7,7 @@
 #include <thread>
 #include <utility>
 
+#include "bridgebot/core/json.h"
 #include "bridgebot/slack/errors.h"
 #include "json_fields.h"
 
@@ -137,8 +138,10 @@ Result<ApiAnswer> ApiTransport::send_once(const ApiCall& call) {
   failure.http_status = response.status;
   failure.retry_after = parse_retry_after(response.headers);
 
-  answer.json.Parse(response.body.data(), response.body.size());
-  const bool is_object = !answer.json.HasParseError() && answer.json.IsObject();
+  // Slack's answer is outside input too: parsed iteratively with a depth limit.
+  auto parsed = core::parse_json(response.body);
+  if (parsed.ok()) answer.json = std::move(*parsed);
+  const bool is_object = parsed.ok() && answer.json.IsObject();
   if (!is_object) {
     if (response.status == 200) return invalid_response(call.method, response.status);
     return map_api_failure(failure);  // 429, 5xx or another status with a non-JSON body

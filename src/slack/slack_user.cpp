@@ -2,6 +2,7 @@
 
 #include <rapidjson/document.h>
 
+#include "bridgebot/core/json.h"
 #include "json_fields.h"
 
 namespace bridgebot::slack {
@@ -34,12 +35,11 @@ Result<SlackUser> parse_slack_user(const rapidjson::Value& user) {
 }
 
 Result<SlackUser> parse_slack_user_json(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError()) {
+  auto doc = core::parse_json(text);
+  if (!doc.ok()) {
     return make_error("invalid_response", "a Slack user object is not valid JSON");
   }
-  return parse_slack_user(doc);
+  return parse_slack_user(*doc);
 }
 
 }  // namespace bridgebot::slack

@@ -11,6 +11,7 @@
 
 #include "api_transport.h"
 #include "base64.h"
+#include "bridgebot/core/json.h"
 #include "json_fields.h"
 
 namespace bridgebot::slack {
@@ -44,9 +45,8 @@ class JsonBody {
   }
   // Embeds `json` as a value after checking it parses to the expected type.
   Status embedded(const char* key, std::string_view json, rapidjson::Type expected) {
-    rapidjson::Document doc;
-    doc.Parse(json.data(), json.size());
-    if (doc.HasParseError() || doc.GetType() != expected) {
+    auto doc = core::parse_json(json);
+    if (!doc.ok() || doc->GetType() != expected) {
       Error e = make_error(std::string("invalid_") + key,
                            std::string("`") + key + "` is not a JSON " +
                                (expected == rapidjson::kArrayType ? "array" : "object"));
@@ -54,7 +54,7 @@ class JsonBody {
       return e;
     }
     writer_.Key(key);
-    doc.Accept(writer_);
+    doc->Accept(writer_);
     return Status::success();
   }
   std::string finish() {

@@ -113,8 +113,9 @@ TEST_CASE("unsigned, wrongly signed and stale requests are 401", "[cli][api]") {
   // A signature of a different body (the request was tampered with on the way).
   const std::int64_t ts = now();
   const std::string tampered = message_body("msg-auth", alice(), {user_mention(carol())}, "hello");
-  CHECK_ERROR(bridge.api->send("POST", "/v1/messages", tampered,
-                               {ts, bridgebot::api::sign_request(kSigningSecret, ts, body)}),
+  CHECK_ERROR(bridge.api->send(
+                  "POST", "/v1/messages", tampered,
+                  {ts, bridgebot::api::sign_v2(kSigningSecret, ts, "POST", "/v1/messages", body)}),
               401, "invalid_signature");
   // Older and newer than the 300 s window, correctly signed for that timestamp.
   CHECK_ERROR(bridge.api->send("POST", "/v1/messages", body, {now() - 301, std::nullopt}), 401,

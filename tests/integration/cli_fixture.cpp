@@ -56,6 +56,12 @@ std::string bot_config_yaml(const BotSettings& s) {
   if (!s.reply_webhook_url.empty()) {
     yaml += "  reply_webhook_url: \"" + s.reply_webhook_url + "\"\n";
   }
+  yaml += std::string("  accept_v1_signatures: ") + flag(s.accept_v1_signatures) + "\n";
+  yaml += "  return_to_origins: [";
+  for (std::size_t i = 0; i < s.return_to_origins.size(); ++i) {
+    yaml += (i ? ", \"" : "\"") + s.return_to_origins[i] + "\"";
+  }
+  yaml += "]\n";
   yaml += "relay:\n";
   yaml += std::string("  require_recipient_link: ") + flag(s.require_recipient_link) + "\n";
   yaml += std::string("  copy_to_sender: ") + flag(s.copy_to_sender) + "\n";

@@ -68,6 +68,7 @@ struct Bridge {
     net::ServerOptions options;
     config.platform.admin_token = kAdmin;
     config.platform.signing_secret = kSigning;
+    config.platform.return_to_origins = {"https://platform.example"};
     config.slack.oauth_base_url = slack_server->base_url() + "oauth/v2/authorize";
     bridge::InstallationServiceOptions service_options;
     service_options.oauth = slack::OAuthClient{"1111.2222", "test-client-secret"};
@@ -118,7 +119,7 @@ struct Bridge {
     r.body = body;
     const auto ts = clock.unix_seconds();
     r.headers.set("X-Bridge-Timestamp", std::to_string(ts));
-    r.headers.set("X-Bridge-Signature", api::sign_request(kSigning, ts, body));
+    r.headers.set("X-Bridge-Signature", api::sign_v2(kSigning, ts, "POST", path, body));
     r.headers.set("Content-Type", "application/json");
     auto response = http->send(r);
     REQUIRE(response.ok());

@@ -37,6 +37,8 @@ struct BotSettings {
   bool require_recipient_link = true;
   bool copy_to_sender = true;
   std::size_t max_body_bytes = 262144;
+  bool accept_v1_signatures = true;  // platform.accept_v1_signatures
+  std::vector<std::string> return_to_origins = {"https://platform.example"};
   std::string routes_yaml;        // items of notifications.routes, already indented by 4
   std::string sources_yaml;       // the whole sources: section, verbatim; "" leaves it out
   std::string reply_webhook_url;  // platform.reply_webhook_url; "" leaves replies off

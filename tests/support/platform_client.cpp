@@ -51,8 +51,11 @@ ApiResponse PlatformClient::send(const std::string& method, const std::string& p
     const std::int64_t timestamp =
         signing.timestamp.value_or(static_cast<std::int64_t>(std::time(nullptr)));
     request.headers.set("X-Bridge-Timestamp", std::to_string(timestamp));
+    const std::string target = net::parse_url(request.url)->target;
     request.headers.set("X-Bridge-Signature",
-                        signing.signature.value_or(api::sign_request(secret_, timestamp, body)));
+                        signing.signature.value_or(
+                            signing.v1 ? api::sign_v1(secret_, timestamp, body)
+                                       : api::sign_v2(secret_, timestamp, method, target, body)));
   }
   auto response = http_->send(request);
   if (!response.ok()) return {0, response.error().to_string()};
@@ -60,7 +63,9 @@ ApiResponse PlatformClient::send(const std::string& method, const std::string& p
 }
 
 ApiResponse PlatformClient::get_unsigned(const std::string& path) const {
-  return send("GET", path, "", Signing{std::nullopt, std::nullopt, true});
+  Signing unsigned_request;
+  unsigned_request.omit_headers = true;
+  return send("GET", path, "", unsigned_request);
 }
 
 std::string json_string(const std::string& body, const std::string& path) {

@@ -21,6 +21,7 @@ struct Signing {
   std::optional<std::int64_t> timestamp;  // default: now
   std::optional<std::string> signature;   // default: the right one for the timestamp and body
   bool omit_headers = false;
+  bool v1 = false;  // sign with the old scheme (timestamp + body only) instead of v2
 };
 
 class PlatformClient {

@@ -66,7 +66,8 @@ struct Fixture {
     if (sign) {
       request.headers.set("X-Bridge-Timestamp", std::to_string(clock.unix_seconds()));
       request.headers.set("X-Bridge-Signature",
-                          api::sign_request("signing-secret", clock.unix_seconds(), request.body));
+                          api::sign_v2("signing-secret", clock.unix_seconds(), request.method,
+                                       request.target, request.body));
     }
     std::promise<net::HttpResponse> done;
     platform->handler()(request, [&done](net::HttpResponse r) { done.set_value(std::move(r)); });

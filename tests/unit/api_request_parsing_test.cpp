@@ -91,3 +91,34 @@ TEST_CASE("link requests need an email", "[api][parsing]") {
   CHECK(api::parse_link_request(R"({"team_id":"T0001"})").error().field == "email");
   CHECK(api::parse_link_request(R"({"email":"bob"})").error().field == "email");
 }
+
+TEST_CASE("NUL in a string field is refused naming the field", "[api][parsing]") {
+  const std::string sender = R"("sender":{"id":"p-alice"},"mentions":[],"text":"hi")";
+  CHECK(field_of(api::parse_message(R"({"id":"a\u0000x",)" + sender + "}")) == "invalid_field id");
+  CHECK(
+      field_of(api::parse_message(
+          R"({"id":"m","sender":{"id":"p-alice","email":"a\u0000@x"},"mentions":[],"text":"hi"})")) ==
+      "invalid_field sender.email");
+  CHECK(
+      field_of(api::parse_message(
+          R"({"id":"m","sender":{"id":"p"},"mentions":[{"type":"user","name":"B\u0000b","id":"p-bob"}],"text":"hi"})")) ==
+      "invalid_field mentions[0].name");
+  CHECK(field_of(api::parse_message(R"({"id":"m",)" + sender.substr(0, sender.size() - 11) +
+                                    R"("text":"h\u0000i"})")) == "invalid_field text");
+  auto notification = api::parse_notification(R"({"id":"n","route":"r\u0000","title":"t"})");
+  REQUIRE_FALSE(notification.ok());
+  CHECK(notification.error().field == "route");
+  auto link = api::parse_link_request(R"({"email":"bob@example.com\u0000"})");
+  REQUIRE_FALSE(link.ok());
+  CHECK(link.error().field == "email");
+}
+
+TEST_CASE("invalid UTF-8 and deep nesting are invalid_json", "[api][parsing]") {
+  const std::string bad_utf8 = "{\"id\":\"m\xff\",\"sender\":{\"id\":\"p\"},\"text\":\"hi\"}";
+  auto m = api::parse_message(bad_utf8);
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().code == "invalid_json");
+  auto deep = api::parse_message(std::string(200'000, '['));
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.error().code == "invalid_json");
+}

@@ -247,3 +247,59 @@ TEST_CASE("the shipped example configuration is valid", "[core][config]") {
   REQUIRE(config.ok());
   CHECK(config->routes.size() == 2);
 }
+
+TEST_CASE("v1 signatures and return_to origins are configured under platform", "[core][config]") {
+  auto defaults = parse_config(kMinimal, env_of({}));
+  REQUIRE(defaults.ok());
+  CHECK(defaults->platform.accept_v1_signatures);
+  CHECK(defaults->platform.return_to_origins.empty());
+
+  auto config = parse_config(std::string(kMinimal) + R"(  accept_v1_signatures: false
+  return_to_origins: [https://platform.example, "http://localhost:3000"]
+)",
+                             env_of({}));
+  REQUIRE(config.ok());
+  CHECK_FALSE(config->platform.accept_v1_signatures);
+  CHECK(config->platform.return_to_origins ==
+        std::vector<std::string>{"https://platform.example", "http://localhost:3000"});
+
+  auto lines = problems_of(std::string(kMinimal) + R"(  accept_v1_signatures: sometimes
+  return_to_origins: [https://platform.example/done, "ftp://files.example", "https://a.example"]
+  return_to_origin: [https://platform.example]
+)");
+  CHECK(has_problem(lines, "platform.accept_v1_signatures: must be true or false"));
+  CHECK(has_problem(lines,
+                    "platform.return_to_origins[0]: 'https://platform.example/done' is not "
+                    "an origin"));
+  CHECK(has_problem(lines, "platform.return_to_origins[1]"));
+  CHECK_FALSE(has_problem(lines, "platform.return_to_origins[2]"));
+  CHECK(has_problem(lines,
+                    "platform.return_to_origin: unknown key; did you mean "
+                    "'return_to_origins'?"));
+}
+
+TEST_CASE("a password in the store URL's query is masked and redacted too", "[core][config]") {
+  const std::string url = "postgresql://bridge@db.internal/bb?sslmode=require&password=pg-query-pw";
+  CHECK(without_password(url) == "postgresql://bridge@db.internal/bb?sslmode=require&password=***");
+  CHECK(without_password("postgresql://u:first-pw@h/bb?password=second-pw&sslpassword=third-pw") ==
+        "postgresql://u:***@h/bb?password=***&sslpassword=***");
+  CHECK(without_password("postgresql://h/bb?passwordless=1") == "postgresql://h/bb?passwordless=1");
+  auto config =
+      parse_config(std::string(kMinimal) + "store: {url: \"" + url +
+                       "\"}\nsecurity: {encryption_key: \"" + std::string(43, 'A') + "=\"}\n",
+                   env_of({}));
+  REQUIRE(config.ok());
+  const auto secrets = config->secrets();
+  CHECK(std::find(secrets.begin(), secrets.end(), "pg-query-pw") != secrets.end());
+}
+
+TEST_CASE("a problem with a webhook URL never quotes the URL", "[core][config]") {
+  auto lines = problems_of(std::string(kMinimal) + R"(notifications:
+  routes:
+    - match: {route: x}
+      to: [{webhook: "hooks.slack.com/services/T0/B0/hook-s3cret"}]
+)");
+  CHECK(
+      has_problem(lines, "notifications.routes[0].to[0].webhook: the URL must be an https:// URL"));
+  for (const auto& line : lines) CHECK(line.find("hook-s3cret") == std::string::npos);
+}

@@ -49,6 +49,11 @@ struct PlatformConfig {
   std::size_t max_body_bytes = 262144;
   // Slack users' replies to bridged DMs are POSTed here (v2-signed); empty: replies are off.
   std::string reply_webhook_url;
+  // v1 signatures (timestamp + body only) on POST /v1/messages and /v1/notifications.
+  bool accept_v1_signatures = true;
+  // Exact origins (scheme://host[:port]) personal Connect may send the browser back to. Empty:
+  // no return_to is accepted.
+  std::vector<std::string> return_to_origins;
 };
 
 struct RelayConfig {
@@ -78,7 +83,8 @@ struct ZendeskSource {
   std::string team_id;  // empty: the only installed workspace
 };
 
-// `url` with the password of its user:password@ part replaced by ***, for output.
+// `url` with every password replaced by ***, for output: the one of its user:password@ part and
+// the values of ?password= and ?sslpassword=.
 std::string without_password(const std::string& url);
 
 struct Config {

@@ -17,8 +17,19 @@ namespace bridgebot::core {
 
 using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
-// Parses text; error code invalid_json with the offset of the problem.
+// Deepest nesting of arrays and objects parse_json accepts. Every JSON from outside (platform
+// bodies, Slack answers, Socket Mode frames, OAuth answers) is far shallower.
+inline constexpr int kMaxJsonDepth = 64;
+
+// Parses text from outside: iteratively (no recursion, whatever the input), refusing nesting
+// deeper than kMaxJsonDepth and strings that are not valid UTF-8. Error code invalid_json with
+// the offset of the problem.
 Result<rapidjson::Document> parse_json(std::string_view text);
+
+// Whether text from outside can be stored and sent on as a string: valid UTF-8 without NUL
+// (JSON allows "\u0000", but PostgreSQL text and C APIs end a string there, so "a\u0000x" and
+// "a\u0000y" would become the same id).
+bool is_clean_text(std::string_view text);
 
 // `text` as a JSON string literal, quotes included.
 std::string json_quote(std::string_view text);

@@ -54,7 +54,9 @@ namespace {
 void sign(net::ClientRequest& request) {
   const std::int64_t now = core::system_clock().unix_seconds();
   request.headers.set("X-Bridge-Timestamp", std::to_string(now));
-  request.headers.set("X-Bridge-Signature", api::sign_request(kSigningSecret, now, request.body));
+  request.headers.set("X-Bridge-Signature",
+                      api::sign_v2(kSigningSecret, now, request.method,
+                                   net::parse_url(request.url)->target, request.body));
 }
 
 }  // namespace

@@ -1,0 +1,65 @@
+#include <catch2/catch.hpp>
+
+#include "bridgebot/core/json.h"
+
+using namespace bridgebot::core;
+
+namespace {
+
+std::string nested(int depth) {
+  return std::string(static_cast<std::size_t>(depth), '[') +
+         std::string(static_cast<std::size_t>(depth), ']');
+}
+
+}  // namespace
+
+TEST_CASE("nesting up to the limit parses, deeper is invalid_json", "[core][json]") {
+  CHECK(parse_json(nested(kMaxJsonDepth)).ok());
+  auto deeper = parse_json(nested(kMaxJsonDepth + 1));
+  REQUIRE_FALSE(deeper.ok());
+  CHECK(deeper.error().code == "invalid_json");
+  CHECK(deeper.error().message.find("nested deeper than 64") != std::string::npos);
+  std::string objects;
+  for (int i = 0; i <= kMaxJsonDepth; ++i) objects += "{\"a\":";
+  objects += "1" + std::string(static_cast<std::size_t>(kMaxJsonDepth) + 1, '}');
+  CHECK_FALSE(parse_json(objects).ok());
+}
+
+TEST_CASE("200,000 open brackets are refused without exhausting the stack", "[core][json]") {
+  // Recursive parsing overflowed the stack here and killed the process.
+  auto open = parse_json(std::string(200'000, '['));
+  REQUIRE_FALSE(open.ok());
+  CHECK(open.error().code == "invalid_json");
+  CHECK_FALSE(parse_json(std::string(200'000, '{')).ok());
+  CHECK_FALSE(parse_json(std::string(100'000, '[') + std::string(100'000, ']')).ok());
+}
+
+TEST_CASE("strings that are not UTF-8 are invalid_json", "[core][json]") {
+  CHECK(parse_json("{\"a\":\"caf\xc3\xa9\"}").ok());
+  for (std::string bad : {"\xff", "\xc3", "\xed\xa0\x80", "\xc0\xaf", "\xe2\x82"}) {
+    INFO(bad.size());
+    auto parsed = parse_json("{\"a\":\"" + bad + "\"}");
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().code == "invalid_json");
+  }
+}
+
+TEST_CASE("a parsed document keeps every value and NUL inside strings", "[core][json]") {
+  auto doc =
+      parse_json(R"({"a":[1,-2,3.5,true,null,"x\u0000y"],"b":{"c":"d"},"n":18446744073709551615})");
+  REQUIRE(doc.ok());
+  CHECK(to_json(*doc) ==
+        R"({"a":[1,-2,3.5,true,null,"x\u0000y"],"b":{"c":"d"},"n":18446744073709551615})");
+  CHECK(json_string(*doc, "b") == std::nullopt);
+  CHECK(json_string(*json_object(*doc, "b"), "c") == "d");
+}
+
+TEST_CASE("clean text is UTF-8 without NUL", "[core][json]") {
+  CHECK(is_clean_text(""));
+  CHECK(is_clean_text("p-bob"));
+  CHECK(is_clean_text("Zoë \xf0\x9f\x98\x80"));
+  CHECK_FALSE(is_clean_text(std::string("a\0x", 3)));
+  CHECK_FALSE(is_clean_text("a\xff"));
+  CHECK_FALSE(is_clean_text("\xe2\x82"));
+  CHECK_FALSE(is_clean_text("\xed\xa0\x80"));  // a UTF-16 surrogate, not a character
+}
