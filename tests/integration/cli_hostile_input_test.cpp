@@ -10,6 +10,7 @@
 #include "bridgebot/core/crypto.h"
 #include "support/cli_fixture.h"
 #include "support/postgres_server.h"
+#include "support/zendesk_sender.h"
 
 using namespace bridgebot::test;
 namespace api = bridgebot::api;
@@ -135,6 +136,23 @@ TEST_CASE("deeply nested JSON is invalid_json on every route and the process liv
               "invalid_json");
   CHECK(bridge.api->get_unsigned("/healthz").status == 200);
   CHECK(bridge.bot->running());
+}
+
+TEST_CASE("a Zendesk webhook with deep nesting or a NUL id is refused", "[cli][hostile][json]") {
+  Bridge bridge;
+  bridge.settings.sources_yaml =
+      "sources:\n  zendesk:\n    - id: support\n      domain: acme\n"
+      "      signing_secret: \"zendesk-hostile-secret\"\n      route: helpdesk\n";
+  bridge.start_bot();
+  ZendeskSender zendesk(bridge.bot->base_url(), "support", "zendesk-hostile-secret");
+  CHECK_ERROR(zendesk.send(std::string(200'000, '[')), 400, "invalid_json");
+  std::string event = zendesk_ticket_event("ev-1", "created", 42, "Printer on fire", "OPEN", "LOW");
+  event.replace(event.find("\"ev-1\""), 6, "\"ev\\u0000-1\"");
+  const auto nul = zendesk.send(event);
+  INFO(event << "\n" << nul.body);
+  CHECK(nul.status == 400);
+  CHECK(json_string(nul.body, "field") == "id");
+  CHECK(bridge.api->get_unsigned("/healthz").status == 200);
 }
 
 TEST_CASE("invalid UTF-8 and NUL are refused naming the field and nothing is queued",

@@ -91,6 +91,9 @@ Result<ZendeskOutcome> map_zendesk_event(std::string_view body, const core::Zend
   if (outcome.event_id.empty() || outcome.event_id.size() > 128) {
     return invalid("id", "id (the Zendesk event id, 1..128 characters) is required");
   }
+  if (!core::is_clean_text(outcome.event_id)) {
+    return invalid("id", "id (the Zendesk event id) must not contain NUL (\\u0000)");
+  }
   if (outcome.event_type.rfind(kTicketEventPrefix, 0) != 0) return outcome;  // not a ticket event
 
   const rapidjson::Value* detail = core::json_object(*doc, "detail");
