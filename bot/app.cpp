@@ -95,6 +95,8 @@ struct App::Parts {
   std::unique_ptr<net::HttpClient> http;
   std::unique_ptr<slack::RateLimiter> limiter;
   std::unique_ptr<slack::WebApi> slack;
+  // The dispatcher's: sends nothing for a workspace disconnected since the item was claimed.
+  std::unique_ptr<slack::WebApi> delivery_slack;
   std::unique_ptr<bridge::InstallationService> installations;
   std::unique_ptr<bridge::OAuthStates> oauth_states;
   std::unique_ptr<PeriodicJob> token_refresher;
@@ -171,6 +173,17 @@ std::string dispatcher_metrics(const bridge::DispatcherMetrics& m) {
                       });
 }
 
+// Read right before each of the dispatcher's Slack calls, which may have waited (rate limits)
+// since the item was claimed: a Disconnect answered meanwhile must stop it.
+Status still_installed(store::Store& store, std::string_view team_id) {
+  auto installation = store.get_installation(team_id);
+  if (!installation.ok()) return installation.error();
+  if (installation->has_value() && (*installation)->state == store::InstallationState::active) {
+    return Status::success();
+  }
+  return make_error("team_disconnected", "the workspace was disconnected: nothing is sent");
+}
+
 }  // namespace
 
 App::App(core::Config config) : config_(std::move(config)) {}
@@ -230,12 +243,19 @@ Status App::start() {
   // workers delivered ~240 msg/s (tests/bench/bench_relay_throughput); more workers let the group
   // commit fold their writes (16 gave ~660 msg/s but took accept throughput from the platform).
   dispatch_options.workers = 8;
-  p.dispatcher = std::make_unique<bridge::Dispatcher>(*p.store, *p.slack, *p.installations,
+  p.delivery_slack = std::make_unique<slack::WebApi>(
+      *p.http, config_.slack.api_base_url, clock, *p.limiter, slack::RetryPolicy{},
+      slack::WebApi::SleepFunction{}, slack::WebApi::JitterSource{},
+      [store = p.store.get()](std::string_view team_id) {
+        return still_installed(*store, team_id);
+      });
+  p.dispatcher = std::make_unique<bridge::Dispatcher>(*p.store, *p.delivery_slack, *p.installations,
                                                       *p.directory, clock, dispatch_options);
   p.acceptor = std::make_unique<bridge::Acceptor>(*p.store, *p.installations, config_, clock,
                                                   [d = p.dispatcher.get()] { d->notify(); });
-  // Enough accept calls in flight for the store's group commit to batch them.
-  p.workers = std::make_unique<core::ThreadPool>(32);
+  // Enough accept calls in flight for the store's group commit to batch them. Beyond 256 waiting
+  // requests the API answers 503 overloaded instead of queueing without bound.
+  p.workers = std::make_unique<core::ThreadPool>(32, 256);
   p.platform = std::make_unique<api::PlatformApi>(api::PlatformApiDeps{
       config_, clock, *p.store, *p.acceptor, *p.workers,
       [&p]() -> std::string {

@@ -1,7 +1,9 @@
 // Opens the store that store.url names, with the key that seals its secrets: for SQLite the
-// configured security.encryption_key or the key file beside the database (created on first use);
-// for PostgreSQL the configured key (required: the replicas share it). Used by `run` and by the
-// admin commands, so both read the same store the same way.
+// configured security.encryption_key or the key file beside the database (DB.key: created only
+// while the store holds nothing sealed, refused when group or others may read it, and a store
+// with sealed tokens whose key file is lost refuses to open); for PostgreSQL the configured key
+// (required: the replicas share it). Used by `run` and by the admin commands, so both read the
+// same store the same way.
 #pragma once
 
 #include <memory>

@@ -67,7 +67,7 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
     Router& router = api_.router();
     router.add("GET", "/slack/install",
                [self](const net::HttpRequest&, const PathParams&, net::Responder respond) {
-                 respond(self->install());
+                 self->api_.on_worker(std::move(respond), [self] { return self->install(); });
                });
     router.add("GET", std::string(kRedirectPath),
                [self](const net::HttpRequest& request, const PathParams&, net::Responder respond) {
@@ -99,6 +99,17 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
                      "administrator to add it, or install with a bot token.");
   }
 
+  // issue() failed: a flood of unfinished sign-ins (503, try later) or the store.
+  static net::HttpResponse cannot_start(const Error& error) {
+    if (error.code != "too_many_sign_ins") {
+      spdlog::warn("OAuth: cannot record a sign-in: {}", error.to_string());
+      return html_page(503, "Try again", "bridgebot cannot start a sign-in right now: try again.");
+    }
+    auto page = html_page(503, "Too many sign-ins", error.message);
+    page.headers.set("Retry-After", "60");
+    return page;
+  }
+
   std::string authorize_url(const std::vector<std::pair<std::string, std::string>>& fields) const {
     const std::string& base = deps_.config.slack.oauth_base_url;
     return base + (base.find('?') == std::string::npos ? "?" : "&") + net::form_encode(fields);
@@ -112,11 +123,12 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
     for (const auto& extra : config->extra_scopes) {
       if (std::find(scopes.begin(), scopes.end(), extra) == scopes.end()) scopes.push_back(extra);
     }
-    const std::string state = deps_.states.issue({bridge::OAuthFlow::install, {}, {}, {}, {}});
+    auto state = deps_.states.issue({bridge::OAuthFlow::install, {}, {}, {}, {}});
+    if (!state.ok()) return cannot_start(state.error());
     return redirect_to(authorize_url({{"client_id", config->client_id},
                                       {"scope", joined(scopes)},
                                       {"redirect_uri", config->redirect_url},
-                                      {"state", state}}));
+                                      {"state", *state}}));
   }
 
   net::HttpResponse oauth_redirect(const net::HttpRequest& request) const {
@@ -186,11 +198,13 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
     if (!link.ok()) return html_page(400, "This link does not work", link.error().message);
     bridge::OAuthStatePayload next = *link;
     next.flow = bridge::OAuthFlow::connect;
+    auto state = deps_.states.issue(next);
+    if (!state.ok()) return cannot_start(state.error());
     return redirect_to(authorize_url({{"client_id", config->client_id},
                                       {"user_scope", "chat:write"},
                                       {"redirect_uri", config->redirect_url},
                                       {"team", next.team_id},
-                                      {"state", deps_.states.issue(next)}}));
+                                      {"state", *state}}));
   }
 
   net::HttpResponse connect_link(const std::string& user_id, const std::string& body) const {
@@ -227,12 +241,17 @@ class OAuthRoutes : public std::enable_shared_from_this<OAuthRoutes> {
     if (auto inst = deps_.installations.active(*team_id); !inst.ok()) {
       return error_response(http_status_for(inst.error()), inst.error());
     }
-    const std::string t = deps_.states.issue(
+    auto t = deps_.states.issue(
         {bridge::OAuthFlow::connect_link, *team_id, user_id, *email, *return_to});
-    return json_response(
-        200, "{\"url\":" +
-                 core::json_quote(public_base_url(config->redirect_url) + "/slack/connect?t=" + t) +
-                 "}");
+    if (!t.ok()) {
+      auto refused = error_response(http_status_for(t.error()), t.error());
+      if (t.error().code == "too_many_sign_ins") refused.headers.set("Retry-After", "60");
+      return refused;
+    }
+    return json_response(200, "{\"url\":" +
+                                  core::json_quote(public_base_url(config->redirect_url) +
+                                                   "/slack/connect?t=" + *t) +
+                                  "}");
   }
 
   PlatformApi& api_;

@@ -8,6 +8,7 @@
 #include "bridgebot/api/signature.h"
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/core/json.h"
+#include "store_readiness.h"
 
 namespace bridgebot::api {
 namespace {
@@ -72,7 +73,9 @@ std::string source_status_json(const store::SourceStatus& status) {
   return body + "]}";
 }
 
-PlatformApi::PlatformApi(PlatformApiDeps deps) : deps_(std::move(deps)) {
+PlatformApi::PlatformApi(PlatformApiDeps deps)
+    : deps_(std::move(deps)),
+      readiness_(std::make_unique<StoreReadiness>(deps_.store, deps_.clock)) {
   add_message_routes();
   add_notification_routes();
   add_health_routes();
@@ -86,7 +89,12 @@ net::RequestHandler PlatformApi::handler() {
 }
 
 void PlatformApi::on_worker(net::Responder respond, std::function<net::HttpResponse()> work) {
-  deps_.workers.post([respond = std::move(respond), work = std::move(work)] { respond(work()); });
+  // Copies of a Responder share one answer, so the copy left here can still refuse.
+  if (deps_.workers.try_post([respond, work = std::move(work)] { respond(work()); })) return;
+  ++overloaded_total_;
+  auto refused = error_response(503, "overloaded", "too many requests are waiting: try again");
+  refused.headers.set("Retry-After", "1");
+  respond(std::move(refused));
 }
 
 RouteHandler PlatformApi::signed_route(RouteHandler inner) {
@@ -208,23 +216,8 @@ void PlatformApi::add_health_routes() {
               });
   router_.add(
       "GET", "/readyz", [this](const net::HttpRequest&, const PathParams&, net::Responder respond) {
-        on_worker(std::move(respond), [this] {
-          // Writable store: take and give back a lease, which is a real committed write.
-          const std::string owner = "readyz";
-          auto lease = deps_.store.acquire_lease("readyz", owner, deps_.clock.unix_seconds(), 5);
-          if (!lease.ok()) {
-            return json_response(503, "{\"status\":\"not_ready\",\"reason\":" +
-                                          core::json_quote("store: " + lease.error().message) +
-                                          "}");
-          }
-          (void)deps_.store.release_lease("readyz", owner);
-          std::string reason = deps_.not_ready_reason ? deps_.not_ready_reason() : std::string();
-          if (!reason.empty()) {
-            return json_response(
-                503, "{\"status\":\"not_ready\",\"reason\":" + core::json_quote(reason) + "}");
-          }
-          return json_response(200, R"({"status":"ready"})");
-        });
+        if (auto fresh = readiness_->cached()) return respond(readiness_answer(*fresh));
+        on_worker(std::move(respond), [this] { return readiness_answer(readiness_->check()); });
       });
   router_.add("GET", "/metrics",
               [this](const net::HttpRequest&, const PathParams&, net::Responder respond) {
@@ -233,6 +226,18 @@ void PlatformApi::add_health_routes() {
                 response.body = metrics_text();
                 respond(std::move(response));
               });
+}
+
+PlatformApi::~PlatformApi() = default;
+
+// Anonymous callers learn only "store_unavailable"; StoreReadiness logs the detail.
+net::HttpResponse PlatformApi::readiness_answer(bool store_writable) const {
+  std::string reason = !store_writable          ? "store_unavailable"
+                       : deps_.not_ready_reason ? deps_.not_ready_reason()
+                                                : std::string();
+  if (reason.empty()) return json_response(200, R"({"status":"ready"})");
+  return json_response(503,
+                       "{\"status\":\"not_ready\",\"reason\":" + core::json_quote(reason) + "}");
 }
 
 std::string PlatformApi::metrics_text() const {
@@ -250,6 +255,8 @@ std::string PlatformApi::metrics_text() const {
           messages_ignored_total_.load());
   counter("bridgebot_duplicates_total", "Repeated ids answered as duplicates",
           duplicates_total_.load());
+  counter("bridgebot_api_overloaded_total", "Requests refused with 503 overloaded (queue full)",
+          overloaded_total_.load());
   counter("bridgebot_notifications_queued_total", "Notifications accepted",
           notifications_queued_total_.load());
   const auto stats = deps_.store.stats();

@@ -178,14 +178,11 @@ void Dispatcher::process(const store::OutboxItem& item) {
 }
 
 void Dispatcher::finish(const store::OutboxItem& item, const Completion& completion) {
-  auto completed =
-      store_.complete(item.item_id, completion.status, completion.reason, completion.deliveries);
-  if (!completed.ok()) {
-    // The item stays in flight and is delivered again after a restart (at least once).
-    spdlog::error("dispatcher: cannot record the outcome of item {}: {}", item.item_id,
-                  completed.error().to_string());
-    return;
-  }
+  const bool recorded = record(item, "the outcome", [&] {
+    return store_.complete(item.item_id, completion.status, completion.reason,
+                           completion.deliveries);
+  });
+  if (!recorded) return;
   switch (completion.status) {
     case ItemStatus::delivered:
       ++counters_.delivered;
@@ -222,15 +219,46 @@ void Dispatcher::retry_or_fail(const store::OutboxItem& item, const Error& error
                          ? *error.retry_after
                          : slack::backoff_delay(options_.backoff, attempts - 1, next_jitter());
   const store::UnixSeconds next = clock_.unix_seconds() + ceil_seconds(delay);
-  auto rescheduled = store_.reschedule(item.item_id, next, error.code, attempts);
-  if (!rescheduled.ok()) {
-    spdlog::error("dispatcher: cannot reschedule item {}: {}", item.item_id,
-                  rescheduled.error().to_string());
-    return;
-  }
+  const bool recorded = record(item, "the retry", [&] {
+    return store_.reschedule(item.item_id, next, error.code, attempts);
+  });
+  if (!recorded) return;
   ++counters_.retried;
   spdlog::info("dispatcher: {} item {} of team {} retries in {} s: {}", item.role, item.item_id,
                item.team_id, next - clock_.unix_seconds(), error.to_string());
+}
+
+bool Dispatcher::record(const store::OutboxItem& item, const char* what,
+                        const std::function<Status()>& write) {
+  for (int retry = 0;; ++retry) {
+    Status written = write();
+    if (written.ok()) {
+      if (retry > 0) spdlog::info("dispatcher: recorded {} of item {} at last", what, item.item_id);
+      return true;
+    }
+    const Error& error = written.error();
+    if (error.code == "conflict" || error.code == "not_found") {
+      // Not in flight any more: purged by a Disconnect, or re-queued by a dispatcher that took
+      // the delivery lease over. Nothing of ours is left to record.
+      spdlog::warn("dispatcher: item {} is no longer in flight here; {} was not recorded: {}",
+                   item.item_id, what, error.to_string());
+      return false;
+    }
+    if (stopping_) {
+      spdlog::error(
+          "dispatcher: cannot record {} of item {} ({}); it stays in flight and is delivered "
+          "again after the next start",
+          what, item.item_id, error.to_string());
+      return false;
+    }
+    const auto delay = slack::backoff_delay(options_.store_retry, retry, next_jitter());
+    if (retry % 10 == 0) {  // the first failure, then now and then
+      spdlog::error("dispatcher: cannot record {} of item {} ({}); trying again in {} ms", what,
+                    item.item_id, error.to_string(), delay.count());
+    }
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
+  }
 }
 
 double Dispatcher::next_jitter() {

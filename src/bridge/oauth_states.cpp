@@ -31,19 +31,30 @@ Error invalid_state() {
 }  // namespace
 
 OAuthStates::OAuthStates(store::Store& store, const core::SecretBox& box, const core::Clock& clock,
-                         std::chrono::seconds lifetime)
-    : store_(store), box_(box), clock_(clock), lifetime_(lifetime) {}
+                         std::chrono::seconds lifetime, std::int64_t max_live)
+    : store_(store), box_(box), clock_(clock), lifetime_(lifetime), max_live_(max_live) {}
 
-std::string OAuthStates::issue(const OAuthStatePayload& payload) const {
-  const std::string json = "{\"f\":" + core::json_quote(flow_name(payload.flow)) +
-                           ",\"n\":" + core::json_quote(core::random_token(16)) +
-                           ",\"x\":" + std::to_string(clock_.unix_seconds() + lifetime_.count()) +
-                           ",\"t\":" + core::json_quote(payload.team_id) +
-                           ",\"u\":" + core::json_quote(payload.platform_user_id) +
-                           ",\"e\":" + core::json_quote(payload.email) +
-                           ",\"r\":" + core::json_quote(payload.return_to) + "}";
+Result<std::string> OAuthStates::issue(const OAuthStatePayload& payload) const {
+  const auto now = clock_.unix_seconds();
+  const auto expires = now + lifetime_.count();
+  const std::string nonce = core::random_token(16);
+  const std::string json =
+      "{\"f\":" + core::json_quote(flow_name(payload.flow)) + ",\"n\":" + core::json_quote(nonce) +
+      ",\"x\":" + std::to_string(expires) + ",\"t\":" + core::json_quote(payload.team_id) +
+      ",\"u\":" + core::json_quote(payload.platform_user_id) +
+      ",\"e\":" + core::json_quote(payload.email) +
+      ",\"r\":" + core::json_quote(payload.return_to) + "}";
   auto sealed = box_.seal(json, kContext);
-  return sealed.ok() ? core::base64url_encode(*sealed) : std::string();
+  if (!sealed.ok()) return sealed.error();
+  auto recorded = store_.put_oauth_state(nonce, expires, now, max_live_);
+  if (!recorded.ok()) return recorded.error();
+  if (!*recorded) {
+    return make_error("too_many_sign_ins",
+                      "too many sign-ins with Slack are under way right now: try again in a few "
+                      "minutes",
+                      true);
+  }
+  return core::base64url_encode(*sealed);
 }
 
 Result<OAuthStatePayload> OAuthStates::consume(std::string_view token,
@@ -67,10 +78,8 @@ Result<OAuthStatePayload> OAuthStates::consume(std::string_view token,
     return make_error("expired_state",
                       "this link expired (links work for 10 minutes): start again");
   }
-  // Taken once: a fresh owner cannot take a lease another owner holds until it expires, which is
-  // after the token itself has expired.
-  auto first = store_.acquire_lease("oauth_state:" + *nonce, core::random_token(9), now,
-                                    *expires - now + 60);
+  // Taken once: the first consume deletes the nonce's row.
+  auto first = store_.take_oauth_state(*nonce, now);
   if (!first.ok()) return first.error();
   if (!*first) {
     return make_error("reused_state", "this link was already used: start again to get a new one");

@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -56,23 +58,35 @@ std::string SecretBox::current_key_id() const {
   return hex_encode(current_.id);
 }
 
-Result<std::string> load_or_create_key(const std::string& configured, const std::string& key_path,
-                                       bool& created) {
-  created = false;
-  if (!configured.empty()) return decode_key(configured);
-  std::ifstream in(key_path);
-  if (in) {
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string value = text.str();
-    while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
-    auto key = decode_key(value);
-    if (!key.ok()) {
-      return make_error("invalid_key",
-                        "the key file " + key_path + " does not hold a 32-byte base64 key");
-    }
-    return key;
+Result<std::string> read_key_file(const std::string& key_path) {
+  struct stat st {};
+  if (::stat(key_path.c_str(), &st) != 0) {
+    if (errno == ENOENT) return make_error("key_file_missing", "no key file " + key_path);
+    return make_error("key_file_error", "cannot read the key file " + key_path);
   }
+  if ((st.st_mode & 077) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(st.st_mode & 0777));
+    return make_error("key_file_exposed",
+                      "the key file " + key_path + " has mode " + mode +
+                          ": other users may read it. Check who could have, then run chmod 600 " +
+                          key_path + " and start again");
+  }
+  std::ifstream in(key_path);
+  if (!in) return make_error("key_file_error", "cannot read the key file " + key_path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string value = text.str();
+  while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
+  auto key = decode_key(value);
+  if (!key.ok()) {
+    return make_error("invalid_key",
+                      "the key file " + key_path + " does not hold a 32-byte base64 key");
+  }
+  return key;
+}
+
+Result<std::string> create_key_file(const std::string& key_path) {
   std::string key = random_bytes(32);
   int fd = ::open(key_path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) {
@@ -84,8 +98,18 @@ Result<std::string> load_or_create_key(const std::string& configured, const std:
                  ::fsync(fd) == 0;
   ::close(fd);
   if (!written) return make_error("key_file_error", "cannot write the key file " + key_path);
-  created = true;
   return key;
+}
+
+Result<std::string> load_or_create_key(const std::string& configured, const std::string& key_path,
+                                       bool& created) {
+  created = false;
+  if (!configured.empty()) return decode_key(configured);
+  auto existing = read_key_file(key_path);
+  if (existing.ok() || existing.error().code != "key_file_missing") return existing;
+  auto fresh = create_key_file(key_path);
+  created = fresh.ok();
+  return fresh;
 }
 
 }  // namespace bridgebot::core

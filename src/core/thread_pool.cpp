@@ -2,7 +2,7 @@
 
 namespace bridgebot::core {
 
-ThreadPool::ThreadPool(int threads) {
+ThreadPool::ThreadPool(int threads, std::size_t max_queued) : max_queued_(max_queued) {
   for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -17,6 +17,16 @@ void ThreadPool::post(std::function<void()> job) {
     jobs_.push_back(std::move(job));
   }
   wake_.notify_one();
+}
+
+bool ThreadPool::try_post(std::function<void()> job) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ || jobs_.size() >= max_queued_) return false;
+    jobs_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+  return true;
 }
 
 void ThreadPool::shutdown() {

@@ -36,6 +36,11 @@ class ConnectionRegistry {
     connections_.erase(id);
   }
 
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return connections_.size();
+  }
+
   bool empty() const {
     std::lock_guard lock(mutex_);
     return connections_.empty();

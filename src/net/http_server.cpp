@@ -6,7 +6,8 @@
 // Responders hold only weak references, so a Responder kept past the server is harmless.
 #include "bridgebot/net/http_server.h"
 
-#include <array>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <thread>
 #include <vector>
@@ -22,9 +23,26 @@ namespace {
 using namespace detail;
 
 constexpr std::chrono::milliseconds kWebSocketHandshakeTimeout{10'000};
-// After a 413 we read and discard what the client still sends for this long before closing, so
-// the client can finish writing and read the answer instead of seeing a reset.
-constexpr std::chrono::milliseconds kDrainAfterRejectTimeout{5'000};
+// After a 413 we read and discard a little of what the client still sends, so that a client that
+// is finishing its write reads the answer instead of a reset. Bounded in time and bytes: a client
+// that keeps trickling is closed.
+constexpr std::chrono::milliseconds kDrainAfterRejectTimeout{2'000};
+constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+// Out of descriptors (EMFILE/ENFILE) or buffers: accepting again at once would spin.
+constexpr std::chrono::milliseconds kAcceptPause{250};
+constexpr std::chrono::seconds kRefusalLogInterval{10};
+
+// The raw answer to a connection over max_connections (written before any request is read).
+const std::string& over_capacity_answer() {
+  static const std::string answer = [] {
+    const std::string body =
+        R"({"error":"overloaded","message":"too many open connections: try again"})";
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+           "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n" + body;
+  }();
+  return answer;
+}
 
 struct ServerShared {
   ServerOptions options;
@@ -105,7 +123,7 @@ class HttpSession final : public ServerConnection,
     id_ = shared_->registry.add(this->weak_from_this());
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (std::is_same_v<Stream, TlsStream>) {
-        beast::get_lowest_layer(self->stream_).expires_after(self->shared_->options.idle_timeout);
+        beast::get_lowest_layer(self->stream_).expires_after(self->shared_->options.header_timeout);
         self->stream_.async_handshake(ssl::stream_base::server, [self](error_code handshake_error) {
           if (handshake_error) return self->finish();
           self->read_request();
@@ -145,16 +163,35 @@ class HttpSession final : public ServerConnection,
     if (stopping_) return finish();
     parser_.emplace();
     parser_->body_limit(shared_->options.max_body_bytes);
+    if (requests_read_ == 0 || buffer_.size() > 0) return read_header();
+    // Kept alive: the next request may take idle_timeout to start; from its first byte on, the
+    // header timeout runs.
     beast::get_lowest_layer(stream_).expires_after(shared_->options.idle_timeout);
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](error_code ec, std::size_t) { self->on_request(ec); });
+    stream_.async_read_some(buffer_.prepare(4096),
+                            [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
+                              if (self->finished_) return;
+                              if (ec) return self->finish();
+                              self->buffer_.commit(bytes);
+                              self->read_header();
+                            });
+  }
+
+  void read_header() {
+    beast::get_lowest_layer(stream_).expires_after(shared_->options.header_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
+          if (ec || self->finished_) return self->on_request(ec);
+          beast::get_lowest_layer(self->stream_).expires_after(self->shared_->options.body_timeout);
+          http::async_read(self->stream_, self->buffer_, *self->parser_,
+                           [self](error_code body_ec, std::size_t) { self->on_request(body_ec); });
+        });
   }
 
   void on_request(const error_code& ec) {
     if (finished_) return;
     if (ec == http::error::body_limit) return reject_too_large();
-    if (ec) return finish();  // the client left, idled out, or sent garbage
+    if (ec) return finish();  // the client left, stalled, idled out, or sent garbage
+    ++requests_read_;
     auto message = parser_->release();
     version_ = message.version();
     keep_alive_ = message.keep_alive();
@@ -210,16 +247,22 @@ class HttpSession final : public ServerConnection,
     const bool keep_alive = response_->keep_alive();
     response_.reset();
     if (ec) return finish();
-    if (draining_) return drain();
+    if (draining_) {
+      beast::get_lowest_layer(stream_).expires_after(kDrainAfterRejectTimeout);
+      drain_buffer_.resize(4096);
+      return drain();
+    }
     if (!keep_alive) return finish();
     read_request();
   }
 
   void drain() {
-    beast::get_lowest_layer(stream_).expires_after(kDrainAfterRejectTimeout);
     stream_.async_read_some(asio::buffer(drain_buffer_),
-                            [self = this->shared_from_this()](error_code ec, std::size_t) {
-                              if (ec || self->finished_) return self->finish();
+                            [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
+                              self->drained_bytes_ += bytes;
+                              if (ec || self->finished_ || self->drained_bytes_ >= kMaxDrainBytes) {
+                                return self->finish();
+                              }
                               self->drain();
                             });
   }
@@ -268,7 +311,9 @@ class HttpSession final : public ServerConnection,
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::string_body>> response_;
-  std::array<char, 16 * 1024> drain_buffer_{};
+  std::vector<char> drain_buffer_;  // sized only once a 413 is being drained
+  std::size_t drained_bytes_ = 0;
+  std::uint64_t requests_read_ = 0;
   // Set while the handler (or a queued error answer) owes this connection a response: keeps the
   // session alive, since Responders only hold weak references.
   std::shared_ptr<ResponseSink> waiting_for_answer_;
@@ -342,6 +387,7 @@ class HttpServer::Impl {
     asio::post(acceptor_.get_executor(), [this] {
       error_code ignored;
       acceptor_.close(ignored);
+      accept_pause_.cancel();
     });
     for (const auto& connection : shared_->registry.live()) connection->shut_down_gracefully();
     const auto deadline = std::chrono::steady_clock::now() + grace;
@@ -389,20 +435,69 @@ class HttpServer::Impl {
     return {};
   }
 
-  // Each connection gets its own strand, so its handlers never run concurrently.
+  // Each connection gets its own strand, so its handlers never run concurrently. The accept
+  // handlers run on the acceptor's strand, one at a time: the fields they use need no lock.
   void accept_next() {
     acceptor_.async_accept(asio::make_strand(io_), [this](error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+      if (out_of_resources(ec)) return pause_accepting(ec);
       if (!ec) {
-        set_no_delay(socket);
-        if (shared_->tls) {
-          std::make_shared<HttpSession<TlsStream>>(shared_, std::move(socket))->start();
-        } else {
-          std::make_shared<HttpSession<PlainStream>>(shared_, std::move(socket))->start();
-        }
+        accept_paused_ = false;
+        take(std::move(socket));
       }
-      accept_next();  // a failed accept (e.g. out of descriptors) must not stop the server
+      accept_next();  // other accept errors (the client gave up meanwhile) concern one client
     });
+  }
+
+  static bool out_of_resources(const error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+           ec == asio::error::no_memory || ec == boost::system::errc::too_many_files_open_in_system;
+  }
+
+  void pause_accepting(const error_code& ec) {
+    if (!accept_paused_) {  // once per episode, not once per pause
+      accept_paused_ = true;
+      spdlog::error(
+          "HTTP server on {}: cannot accept connections ({}); pausing accepts, retrying every {} "
+          "ms (raise the open-file limit, ulimit -n)",
+          shared_->options.listen, ec.message(), kAcceptPause.count());
+    }
+    accept_pause_.expires_after(kAcceptPause);
+    accept_pause_.async_wait([this](error_code wait_ec) {
+      if (wait_ec || !acceptor_.is_open()) return;
+      accept_next();
+    });
+  }
+
+  void take(tcp::socket socket) {
+    set_no_delay(socket);
+    if (shared_->registry.size() >= shared_->options.max_connections) {
+      return refuse(std::move(socket));
+    }
+    if (shared_->tls) {
+      std::make_shared<HttpSession<TlsStream>>(shared_, std::move(socket))->start();
+    } else {
+      std::make_shared<HttpSession<PlainStream>>(shared_, std::move(socket))->start();
+    }
+  }
+
+  // Over max_connections: a best-effort 503 (never blocking the acceptor), then close.
+  void refuse(tcp::socket socket) {
+    ++refused_since_log_;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ >= kRefusalLogInterval) {
+      spdlog::warn("HTTP server on {}: refused {} connection(s) over the limit of {} open ones",
+                   shared_->options.listen, refused_since_log_, shared_->options.max_connections);
+      refused_since_log_ = 0;
+      last_refusal_log_ = now;
+    }
+    error_code ignored;
+    if (!shared_->tls) {
+      socket.non_blocking(true, ignored);
+      socket.write_some(asio::buffer(over_capacity_answer()), ignored);
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
   }
 
   void run_io() {
@@ -419,6 +514,10 @@ class HttpServer::Impl {
   std::shared_ptr<ServerShared> shared_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  asio::steady_timer accept_pause_{acceptor_.get_executor()};
+  bool accept_paused_ = false;
+  std::uint64_t refused_since_log_ = 0;
+  std::chrono::steady_clock::time_point last_refusal_log_{};
   asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;

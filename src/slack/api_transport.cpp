@@ -65,7 +65,7 @@ double default_jitter() {
 
 ApiTransport::ApiTransport(net::HttpClient& http, std::string base_url, const core::Clock& clock,
                            RateLimiter& limiter, RetryPolicy policy, WebApi::SleepFunction sleep,
-                           WebApi::JitterSource jitter)
+                           WebApi::JitterSource jitter, WebApi::TeamGate gate)
     : http_(http),
       base_url_(std::move(base_url)),
       clock_(clock),
@@ -74,7 +74,8 @@ ApiTransport::ApiTransport(net::HttpClient& http, std::string base_url, const co
       sleep_(sleep ? std::move(sleep) : WebApi::SleepFunction([](core::Clock::Duration d) {
         std::this_thread::sleep_for(d);
       })),
-      jitter_(jitter ? std::move(jitter) : WebApi::JitterSource(default_jitter)) {}
+      jitter_(jitter ? std::move(jitter) : WebApi::JitterSource(default_jitter)),
+      gate_(std::move(gate)) {}
 
 template <typename T, typename Send>
 Result<T> ApiTransport::paced(const RateLimitKey& key, Send&& send) {
@@ -91,6 +92,9 @@ Result<T> ApiTransport::paced(const RateLimitKey& key, Send&& send) {
       if (!slot.granted) return paced_out(key, slot.wait);
       if (slot.wait > core::Clock::Duration::zero()) sleep_(slot.wait);
       if (limiter_.blocked_for(key) == core::Clock::Duration::zero()) break;
+    }
+    if (gate_ && !key.team_id.empty()) {
+      if (Status open = gate_(key.team_id); !open.ok()) return open.error();
     }
 
     Result<T> result = send();

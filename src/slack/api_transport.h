@@ -30,7 +30,7 @@ class ApiTransport {
  public:
   ApiTransport(net::HttpClient& http, std::string base_url, const core::Clock& clock,
                RateLimiter& limiter, RetryPolicy policy, WebApi::SleepFunction sleep,
-               WebApi::JitterSource jitter);
+               WebApi::JitterSource jitter, WebApi::TeamGate gate);
 
   Result<ApiAnswer> call(const ApiCall& call);
   Status post_webhook(std::string_view url, std::string_view json_body);
@@ -49,6 +49,7 @@ class ApiTransport {
   const RetryPolicy policy_;
   const WebApi::SleepFunction sleep_;
   const WebApi::JitterSource jitter_;
+  const WebApi::TeamGate gate_;
 };
 
 }  // namespace bridgebot::slack

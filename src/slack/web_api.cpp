@@ -134,10 +134,11 @@ OAuthAccess parse_oauth_access(const rapidjson::Value& json) {
 }  // namespace
 
 WebApi::WebApi(net::HttpClient& http, std::string api_base_url, const core::Clock& clock,
-               RateLimiter& limiter, RetryPolicy policy, SleepFunction sleep, JitterSource jitter)
+               RateLimiter& limiter, RetryPolicy policy, SleepFunction sleep, JitterSource jitter,
+               TeamGate gate)
     : transport_(std::make_unique<ApiTransport>(http, std::move(api_base_url), clock, limiter,
                                                 std::move(policy), std::move(sleep),
-                                                std::move(jitter))) {}
+                                                std::move(jitter), std::move(gate))) {}
 
 WebApi::~WebApi() = default;
 

@@ -161,6 +161,56 @@ Result<std::vector<SourceActivity>> PostgresStore::source_activity() {
   return out;
 }
 
+// ---- OAuth states ----
+
+namespace {
+
+std::string oauth_state_name(std::string_view nonce) {
+  return "oauth_state:" + std::string(nonce);
+}
+
+}  // namespace
+
+Result<bool> PostgresStore::put_oauth_state(std::string_view nonce, UnixSeconds expires_at,
+                                            UnixSeconds now, std::int64_t max_live) {
+  bool recorded = false;
+  // Replicas issuing at once may each see max_live - 1 and insert: the bound holds within the
+  // number of concurrent issuers, which is what it is for.
+  Status done = write([&](Connection& db) -> Status {
+    if (auto pruned = db.exec(sql::kPruneOAuthStates, Params().integer(now)); !pruned) {
+      return pruned.error();
+    }
+    auto count = db.exec(sql::kCountOAuthStates, Params());
+    if (!count) return count.error();
+    if (count->integer(0, 0) >= max_live) return Status::success();
+    auto put =
+        db.exec(sql::kPutOAuthState, Params().text(oauth_state_name(nonce)).integer(expires_at));
+    if (!put) return put.error();
+    recorded = put->affected() > 0;
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return recorded;
+}
+
+Result<bool> PostgresStore::take_oauth_state(std::string_view nonce, UnixSeconds now) {
+  auto taken = change(sql::kTakeOAuthState, Params().text(oauth_state_name(nonce)).integer(now));
+  if (!taken) return taken.error();
+  return *taken > 0;
+}
+
+Result<std::int64_t> PostgresStore::count_oauth_states() {
+  std::int64_t count = 0;
+  Status done = read([&](Connection& db) -> Status {
+    auto rows = db.exec(sql::kCountOAuthStates, Params());
+    if (!rows) return rows.error();
+    count = rows->integer(0, 0);
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return count;
+}
+
 // ---- maintenance ----
 
 Result<PurgeCounts> PostgresStore::purge_team(std::string_view team_id, UnixSeconds now) {

@@ -113,4 +113,19 @@ inline constexpr std::string_view kPruneEvents =
     "DELETE FROM inbox WHERE inbox_id IN (SELECT inbox_id FROM inbox "
     "  WHERE status = 'done' AND received_at < $1 ORDER BY inbox_id LIMIT $2)";
 
+// OAuth states are lease rows named "oauth_state:<nonce>" (owner "oauth_state"; rows written as
+// consumed markers by earlier versions have other owners and go with the expired ones).
+// $1 now.
+inline constexpr std::string_view kPruneOAuthStates =
+    "DELETE FROM leases WHERE substr(name, 1, 12) = 'oauth_state:' AND expires_at <= $1";
+inline constexpr std::string_view kCountOAuthStates =
+    "SELECT COUNT(*) FROM leases WHERE substr(name, 1, 12) = 'oauth_state:'";
+// $1 name, $2 expiry.
+inline constexpr std::string_view kPutOAuthState =
+    "INSERT INTO leases (name, owner, expires_at) VALUES ($1, 'oauth_state', $2) "
+    "ON CONFLICT (name) DO NOTHING";
+// $1 name, $2 now.
+inline constexpr std::string_view kTakeOAuthState =
+    "DELETE FROM leases WHERE name = $1 AND owner = 'oauth_state' AND expires_at > $2";
+
 }  // namespace bridgebot::store::sql

@@ -118,4 +118,58 @@ Result<std::vector<SourceActivity>> SqliteStore::source_activity() {
   });
 }
 
+namespace {
+
+std::string oauth_state_name(std::string_view nonce) {
+  return "oauth_state:" + std::string(nonce);
+}
+
+}  // namespace
+
+Result<bool> SqliteStore::put_oauth_state(std::string_view nonce, UnixSeconds expires_at,
+                                          UnixSeconds now, std::int64_t max_live) {
+  bool recorded = false;
+  Status written = writer_.write([&](Connection& db) -> Status {
+    auto prune = db.prepare(sql::kPruneOAuthStates);
+    if (!prune) return prune.error();
+    if (Status s = prune->bind(1, now).run(); !s.ok()) return s;
+    auto count = db.prepare(sql::kCountOAuthStates);
+    if (!count) return count.error();
+    if (auto row = count->step(); !row) return row.error();
+    if (count->integer(0) >= max_live) return Status::success();
+    auto put = db.prepare(sql::kPutOAuthState);
+    if (!put) return put.error();
+    if (Status s = put->bind(1, oauth_state_name(nonce)).bind(2, expires_at).run(); !s.ok()) {
+      return s;
+    }
+    recorded = db.changes() > 0;
+    return Status::success();
+  });
+  if (!written.ok()) return written.error();
+  return recorded;
+}
+
+Result<bool> SqliteStore::take_oauth_state(std::string_view nonce, UnixSeconds now) {
+  bool taken = false;
+  Status written = writer_.write([&](Connection& db) -> Status {
+    auto take = db.prepare(sql::kTakeOAuthState);
+    if (!take) return take.error();
+    Status s = take->bind(1, oauth_state_name(nonce)).bind(2, now).run();
+    if (!s.ok()) return s;
+    taken = db.changes() > 0;
+    return Status::success();
+  });
+  if (!written.ok()) return written.error();
+  return taken;
+}
+
+Result<std::int64_t> SqliteStore::count_oauth_states() {
+  return with_reader([&](Connection& db) -> Result<std::int64_t> {
+    auto count = db.prepare(sql::kCountOAuthStates);
+    if (!count) return count.error();
+    if (auto row = count->step(); !row) return row.error();
+    return count->integer(0);
+  });
+}
+
 }  // namespace bridgebot::store::sqlite

@@ -78,6 +78,10 @@ class SqliteStore final : public Store {
   Status record_source_failure(std::string_view source_id, std::string_view failure,
                                UnixSeconds at) override;
   Result<std::vector<SourceActivity>> source_activity() override;
+  Result<bool> put_oauth_state(std::string_view nonce, UnixSeconds expires_at, UnixSeconds now,
+                               std::int64_t max_live) override;
+  Result<bool> take_oauth_state(std::string_view nonce, UnixSeconds now) override;
+  Result<std::int64_t> count_oauth_states() override;
 
   Result<bool> record_event(const InboxEvent& event) override;
   Result<std::vector<InboxEvent>> claim_events(UnixSeconds now, int limit) override;

@@ -6,6 +6,7 @@
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/core/json.h"
 #include "bridgebot/store/sqlite_store.h"
+#include "support/failing_store.h"
 #include "support/store_seed.h"
 #include "support/temp_dir.h"
 
@@ -37,13 +38,17 @@ struct Fixture {
   core::Config config;
   core::FakeClock clock{1'700'000'000};
   std::unique_ptr<store::Store> db;
+  store::FailingStore* failing = nullptr;  // db, able to fail writes on demand
   OneTeam installs;
   std::unique_ptr<bridge::Acceptor> acceptor;
   core::ThreadPool workers{2};
   std::unique_ptr<api::PlatformApi> platform;
 
   Fixture() {
-    db = store::open_sqlite_store(dir.file("api.db")).value();
+    auto wrapped =
+        std::make_unique<store::FailingStore>(store::open_sqlite_store(dir.file("api.db")).value());
+    failing = wrapped.get();
+    db = std::move(wrapped);
     REQUIRE(test::record_installed(*db, "T0001"));
     config.platform.signing_secret = "signing-secret";
     config.platform.admin_token = "admin-token";
@@ -59,6 +64,11 @@ struct Fixture {
 
   net::HttpResponse call(std::string method, std::string target, std::string body = {},
                          bool sign = true) {
+    return call_on(*platform, std::move(method), std::move(target), std::move(body), sign);
+  }
+
+  net::HttpResponse call_on(api::PlatformApi& api, std::string method, std::string target,
+                            std::string body = {}, bool sign = true) {
     net::HttpRequest request;
     request.method = std::move(method);
     request.target = std::move(target);
@@ -70,7 +80,7 @@ struct Fixture {
                                        request.target, request.body));
     }
     std::promise<net::HttpResponse> done;
-    platform->handler()(request, [&done](net::HttpResponse r) { done.set_value(std::move(r)); });
+    api.handler()(request, [&done](net::HttpResponse r) { done.set_value(std::move(r)); });
     return done.get_future().get();
   }
 };
@@ -159,4 +169,48 @@ TEST_CASE("health endpoints answer without authentication", "[api][health]") {
   auto metrics = f.call("GET", "/metrics", "", false);
   CHECK(metrics.status == 200);
   CHECK(metrics.body.find("bridgebot_api_requests_total") != std::string::npos);
+}
+
+TEST_CASE("/readyz probes the store at most once per interval, however often it is asked",
+          "[api][health]") {
+  Fixture f;
+  const auto writes = f.db->stats().write_transactions;
+  for (int i = 0; i < 50; ++i) REQUIRE(f.call("GET", "/readyz", "", false).status == 200);
+  CHECK(f.db->stats().write_transactions - writes <= 1);
+}
+
+TEST_CASE("/readyz says store_unavailable and nothing about the store itself", "[api][health]") {
+  Fixture f;
+  f.failing->fail_leases(1);
+  auto response = f.call("GET", "/readyz", "", false);
+  CHECK(response.status == 503);
+  CHECK(field(response, "reason") == "store_unavailable");
+  CHECK(response.body.find("injected") == std::string::npos);
+  CHECK(response.body.find("api.db") == std::string::npos);
+}
+
+TEST_CASE("a full worker queue answers 503 overloaded at once", "[api][overload]") {
+  Fixture f;
+  core::ThreadPool busy{1, 1};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> started;
+  REQUIRE(busy.try_post([&started, released] {
+    started.set_value();
+    released.wait();
+  }));
+  started.get_future().wait();
+  REQUIRE(busy.try_post([] {}));  // the queue's one place is taken
+  api::PlatformApi platform(
+      api::PlatformApiDeps{f.config, f.clock, *f.db, *f.acceptor, busy, nullptr, nullptr});
+
+  auto response = f.call_on(platform, "GET", "/v1/messages/msg-1");
+  release.set_value();
+
+  CHECK(response.status == 503);
+  CHECK(field(response, "error") == "overloaded");
+  CHECK(response.headers.get("Retry-After") == "1");
+  CHECK_THAT(f.call_on(platform, "GET", "/metrics", "", false).body,
+             Catch::Contains("bridgebot_api_overloaded_total 1"));
+  busy.shutdown();
 }

@@ -108,17 +108,17 @@ TEST_CASE("an OAuth state works once, for its own flow, within ten minutes", "[i
   bridge::OAuthStates states{*temp.db, temp.box, clock};
   using bridge::OAuthFlow;
 
-  const std::string token = states.issue({OAuthFlow::install, {}, {}, {}, {}});
+  const std::string token = states.issue({OAuthFlow::install, {}, {}, {}, {}}).value();
   CHECK(states.consume(token, {OAuthFlow::connect}).error().code == "invalid_state");
   REQUIRE(states.consume(token, {OAuthFlow::install}).ok());
   CHECK(states.consume(token, {OAuthFlow::install}).error().code == "reused_state");
 
-  std::string tampered = states.issue({OAuthFlow::install, {}, {}, {}, {}});
+  std::string tampered = states.issue({OAuthFlow::install, {}, {}, {}, {}}).value();
   tampered[tampered.size() / 2] = tampered[tampered.size() / 2] == 'A' ? 'B' : 'A';
   CHECK(states.consume(tampered, {OAuthFlow::install}).error().code == "invalid_state");
 
   const std::string later =
-      states.issue({OAuthFlow::connect, "T0001", "p-1", "a@b.c", "https://x"});
+      states.issue({OAuthFlow::connect, "T0001", "p-1", "a@b.c", "https://x"}).value();
   clock.advance(std::chrono::minutes(11));
   CHECK(states.consume(later, {OAuthFlow::connect}).error().code == "expired_state");
 }

@@ -64,3 +64,32 @@ TEST_CASE("Releasing frees a lease, but only for its owner", "[store][lease]") {
   REQUIRE(s.a->release_lease(kLease, "proc-a").ok());
   CHECK(*s.b->acquire_lease(kLease, "proc-b", 1002, 300));
 }
+
+TEST_CASE("An OAuth state is taken once, by either store, and not after it expired",
+          "[store][oauth_state]") {
+  TwoStores s;
+  REQUIRE(*s.a->put_oauth_state("n1", 1600, 1000, 10));
+  REQUIRE(*s.a->put_oauth_state("n2", 1600, 1000, 10));
+  CHECK(*s.b->take_oauth_state("n1", 1100));
+  CHECK_FALSE(*s.a->take_oauth_state("n1", 1101));  // used
+  CHECK_FALSE(*s.a->take_oauth_state("never-issued", 1101));
+  CHECK_FALSE(*s.a->take_oauth_state("n2", 1600));  // expired
+  CHECK(*s.a->count_oauth_states() == 1);           // n1 went when it was taken
+}
+
+TEST_CASE("Expired OAuth states are deleted and live ones are bounded", "[store][oauth_state]") {
+  TwoStores s;
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(*s.a->put_oauth_state("old" + std::to_string(i), 1600, 1000, 3));
+  CHECK_FALSE(*s.b->put_oauth_state("refused", 1700, 1100, 3));  // three live already
+  CHECK(*s.a->count_oauth_states() == 3);
+
+  CHECK(*s.b->put_oauth_state("fresh", 2200, 1600, 3));  // the three expired at 1600
+  CHECK(*s.a->count_oauth_states() == 1);
+  CHECK(*s.a->take_oauth_state("fresh", 1601));
+  // Other leases are not OAuth states: neither counted nor pruned.
+  REQUIRE(*s.a->acquire_lease(kLease, "proc-a", 1000, 1));
+  CHECK(*s.a->count_oauth_states() == 0);
+  CHECK(*s.b->put_oauth_state("later", 9000, 5000, 3));
+  CHECK_FALSE(*s.b->acquire_lease(kLease, "proc-b", 1000, 1));  // still proc-a's row
+}

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "bridgebot/api/router.h"
@@ -15,6 +16,8 @@
 #include "bridgebot/store/store.h"
 
 namespace bridgebot::api {
+
+class StoreReadiness;  // src/api/store_readiness.h
 
 struct PlatformApiDeps {
   const core::Config& config;
@@ -32,6 +35,7 @@ struct PlatformApiDeps {
 class PlatformApi {
  public:
   explicit PlatformApi(PlatformApiDeps deps);
+  ~PlatformApi();
 
   // The HttpServer's request handler.
   net::RequestHandler handler();
@@ -42,7 +46,8 @@ class PlatformApi {
   RouteHandler signed_route(RouteHandler inner);
   // Wraps a handler so it runs only with Authorization: Bearer <platform.admin_token>.
   RouteHandler admin_route(RouteHandler inner);
-  // Runs `work` on the worker pool and answers with its response.
+  // Runs `work` on the worker pool and answers with its response; when the pool's queue is full,
+  // answers 503 {"error":"overloaded"} with Retry-After at once instead.
   void on_worker(net::Responder respond, std::function<net::HttpResponse()> work);
 
  private:
@@ -50,6 +55,7 @@ class PlatformApi {
   void add_notification_routes();
   void add_health_routes();
   std::string metrics_text() const;
+  net::HttpResponse readiness_answer(bool store_writable) const;
 
   PlatformApiDeps deps_;
   Router router_;
@@ -59,6 +65,8 @@ class PlatformApi {
   std::atomic<std::uint64_t> messages_ignored_total_{0};
   std::atomic<std::uint64_t> duplicates_total_{0};
   std::atomic<std::uint64_t> notifications_queued_total_{0};
+  std::atomic<std::uint64_t> overloaded_total_{0};
+  std::unique_ptr<StoreReadiness> readiness_;
 };
 
 // The JSON of GET /v1/messages/{id} and /v1/notifications/{id}.

@@ -6,6 +6,10 @@
 // while an earlier one with its key is unfinished). Workers wake at once on notify() and
 // otherwise poll every poll_interval.
 //
+// Recording the outcome is repeated with backoff while the store fails, so a busy or full store
+// delays the item's recipient but does not strand them; what is still unrecorded when the
+// dispatcher stops stays in flight and is re-queued at the next start (at least once).
+//
 // Failures: transient errors (5xx, network, rate limits) are rescheduled with jittered
 // exponential backoff, or exactly Retry-After, until max_attempts, then the item fails with the
 // last Slack error as its reason; token_expired refreshes the installation once and retries at
@@ -52,6 +56,10 @@ struct DispatcherOptions {
   std::chrono::milliseconds poll_interval{1000};
   int max_attempts = 8;
   slack::BackoffPolicy backoff{std::chrono::seconds(2), 2.0, std::chrono::minutes(5)};
+  // Recording an outcome (complete, reschedule) is repeated with this backoff while the store
+  // fails (busy, disk full, connection lost): an item left in flight would hold back every later
+  // item of its recipient.
+  slack::BackoffPolicy store_retry{std::chrono::milliseconds(200), 2.0, std::chrono::seconds(10)};
   // Identifies this process's claims in the store; empty: a random id is made up.
   std::string lease_owner;
   // How long the delivery lease lasts without renewal: a standby process (or the next start
@@ -106,6 +114,9 @@ class Dispatcher {
   void process(const store::OutboxItem& item);
   void finish(const store::OutboxItem& item, const Completion& completion);
   void retry_or_fail(const store::OutboxItem& item, const Error& error);
+  // Runs `write` until it lands, the item is no longer ours (conflict) or the dispatcher stops.
+  bool record(const store::OutboxItem& item, const char* what,
+              const std::function<Status()>& write);
   double next_jitter();
 
   store::Store& store_;

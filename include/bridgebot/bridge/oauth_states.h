@@ -1,12 +1,15 @@
 // Single-use, expiring tokens that carry a browser through OAuth: the `state` of "Add to Slack"
 // and of personal Connect, and the `t` of a Connect link. A token is the payload sealed with the
 // SecretBox (AES-256-GCM: authenticated, so a changed byte is refused, and encrypted, so the email
-// and return URL it carries are not readable in URLs). Single use is recorded in the store as the
-// lease "oauth_state:<nonce>", taken once, so it holds across processes.
-// Thread-safe; consume() blocks on the store.
+// and return URL it carries are not readable in URLs). Each issued token's nonce is a store row
+// until the token is used (deleted at once, also when the person cancelled on Slack's page) or
+// expires (deleted by a later issue), so it is single-use across processes, and anonymous
+// "Add to Slack" clicks cannot grow the store: at most max_live tokens are outstanding.
+// Thread-safe; both calls block on the store.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -37,10 +40,12 @@ class OAuthStates {
  public:
   // The three references must outlive this object.
   OAuthStates(store::Store& store, const core::SecretBox& box, const core::Clock& clock,
-              std::chrono::seconds lifetime = std::chrono::minutes(10));
+              std::chrono::seconds lifetime = std::chrono::minutes(10),
+              std::int64_t max_live = 10'000);
 
-  // A URL-safe token valid for `lifetime`.
-  std::string issue(const OAuthStatePayload& payload) const;
+  // A URL-safe token valid for `lifetime`. Errors: too_many_sign_ins (transient: max_live tokens
+  // are outstanding, e.g. under a flood of anonymous clicks), store errors.
+  Result<std::string> issue(const OAuthStatePayload& payload) const;
   // The payload of a token issued for one of the `accepted` flows, consuming it. Errors (each
   // with a sentence for the person in the browser): invalid_state (changed, not made by us, or
   // another flow), expired_state, reused_state; store errors.
@@ -52,6 +57,7 @@ class OAuthStates {
   const core::SecretBox& box_;
   const core::Clock& clock_;
   std::chrono::seconds lifetime_;
+  std::int64_t max_live_;
 };
 
 }  // namespace bridgebot::bridge

@@ -35,9 +35,16 @@ class SecretBox {
   std::vector<Key> previous_;
 };
 
+// The key in the key file `key_path`. Errors: key_file_missing (no such file), key_file_exposed
+// (group or others may access it: it is refused, not fixed, so that the admin learns the key may
+// have leaked), invalid_key, key_file_error.
+Result<std::string> read_key_file(const std::string& key_path);
+// Creates the key file `key_path` with mode 0600 and a fresh random key; fails if it exists.
+Result<std::string> create_key_file(const std::string& key_path);
+
 // The encryption key as configured (base64/hex), or, when `configured` is empty, the key file
-// `key_path` (created with mode 0600 and a fresh random key when missing). `created` tells the
-// caller to warn that a key file was made.
+// `key_path` (read_key_file; created when missing). `created` tells the caller to warn that a key
+// file was made. Only for a store known to be new: see bot/store_opening.h.
 Result<std::string> load_or_create_key(const std::string& configured, const std::string& key_path,
                                        bool& created);
 

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <condition_variable>
+#include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -14,13 +16,17 @@ namespace bridgebot::core {
 
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);
+  // At most `max_queued` jobs wait for a thread; try_post refuses more (post never does).
+  explicit ThreadPool(int threads, std::size_t max_queued = SIZE_MAX);
   ~ThreadPool();  // runs the jobs already posted, then joins
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
   // Thread-safe. Jobs posted after shutdown began are dropped.
   void post(std::function<void()> job);
+  // Thread-safe. false (and the job dropped) when max_queued jobs are waiting already, or after
+  // shutdown began: the caller answers "overloaded" instead of letting the queue grow.
+  bool try_post(std::function<void()> job);
   // Stops taking jobs, finishes the queued ones and joins. Idempotent.
   void shutdown();
 
@@ -30,6 +36,7 @@ class ThreadPool {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
+  const std::size_t max_queued_;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -32,7 +32,16 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:0";  // host:port; port 0 picks a free port
   std::size_t max_body_bytes = 256 * 1024;
   int threads = 2;
+  // A kept-alive connection that starts no new request for this long is closed.
   std::chrono::milliseconds idle_timeout{30'000};
+  // A request's header must be complete within header_timeout of its first byte (of the
+  // connection, for the first request), and its body within body_timeout after the header:
+  // slow or stalled clients (slowloris) are closed.
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  // Connections beyond this many open ones are answered 503 and closed at once (TLS ones are
+  // just closed), with a log line at most every few seconds.
+  std::size_t max_connections = 1'000;
   // TLS when both are set (PEM text, not file names).
   std::string tls_certificate_pem;
   std::string tls_private_key_pem;

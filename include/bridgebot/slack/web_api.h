@@ -40,13 +40,17 @@ class WebApi final : public SlackApi {
  public:
   using SleepFunction = std::function<void(core::Clock::Duration)>;
   using JitterSource = std::function<double()>;  // uniform in [0, 1)
+  // Asked right before each send of a call made for a team (after any pacing wait); an error
+  // ends the call unsent, with that error. The dispatcher's WebApi uses it so that nothing is
+  // posted for a workspace disconnected while the call waited.
+  using TeamGate = std::function<Status(std::string_view team_id)>;
 
   // `api_base_url` ends with a slash: "https://slack.com/api/" or "http://127.0.0.1:PORT/api/".
   // `http`, `clock` and `limiter` must outlive the WebApi. Default sleep: this thread sleeps;
   // default jitter: a per-thread random engine.
   WebApi(net::HttpClient& http, std::string api_base_url, const core::Clock& clock,
          RateLimiter& limiter, RetryPolicy policy = {}, SleepFunction sleep = {},
-         JitterSource jitter = {});
+         JitterSource jitter = {}, TeamGate gate = {});
   ~WebApi() override;
   WebApi(const WebApi&) = delete;
   WebApi& operator=(const WebApi&) = delete;

@@ -147,6 +147,18 @@ class Store {
   // Deletes up to `limit` done events received before `cutoff`. Returns how many.
   virtual Result<std::int64_t> prune_events(UnixSeconds cutoff, int limit) = 0;
 
+  // ---- single-use OAuth states (lease rows "oauth_state:<nonce>") ----
+
+  // Deletes every expired state, then records state `nonce` until expires_at unless `max_live`
+  // states are live already: then nothing is recorded and the answer is false.
+  virtual Result<bool> put_oauth_state(std::string_view nonce, UnixSeconds expires_at,
+                                       UnixSeconds now, std::int64_t max_live) = 0;
+  // Deletes state `nonce`. Whether it was there and unexpired: false when it was used already or
+  // never recorded.
+  virtual Result<bool> take_oauth_state(std::string_view nonce, UnixSeconds now) = 0;
+  // How many states are recorded, expired ones included (for tests and diagnostics).
+  virtual Result<std::int64_t> count_oauth_states() = 0;
+
   // ---- maintenance ----
 
   // Disconnect: in one transaction, deletes the team's links, directory entries, outbox items

@@ -1,0 +1,218 @@
+// A Store that forwards to a real one and fails chosen writes on demand, as a busy or full disk
+// or a lost PostgreSQL connection would: for tests of what the bridge does when a write fails.
+#pragma once
+
+#include <memory>
+#include <mutex>
+
+#include "bridgebot/store/store.h"
+
+namespace bridgebot::store {  // beside the real stores, so the signatures read as in store.h
+
+class FailingStore final : public Store {
+ public:
+  explicit FailingStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+
+  // The next `count` complete() / reschedule() calls fail with store_error, writing nothing.
+  void fail_completes(int count) {
+    std::lock_guard lock(mutex_);
+    fail_completes_ = count;
+  }
+  void fail_reschedules(int count) {
+    std::lock_guard lock(mutex_);
+    fail_reschedules_ = count;
+  }
+  // The next `count` acquire_lease() calls fail likewise.
+  void fail_leases(int count) {
+    std::lock_guard lock(mutex_);
+    fail_leases_ = count;
+  }
+
+  Result<AcceptResult> accept(const AcceptRequest& request) override {
+    return inner_->accept(request);
+  }
+
+  Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
+                                            std::string_view lease_owner) override {
+    return inner_->claim_due(now, limit, lease_owner);
+  }
+
+  Status complete(ItemId item_id, ItemStatus outcome, std::string_view reason,
+                  const std::vector<Delivery>& deliveries) override {
+    if (Status failure = take_failure(fail_completes_); !failure.ok()) return failure;
+    return inner_->complete(item_id, outcome, reason, deliveries);
+  }
+
+  Status reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
+                    int attempts) override {
+    if (Status failure = take_failure(fail_reschedules_); !failure.ok()) return failure;
+    return inner_->reschedule(item_id, next_attempt_at, reason, attempts);
+  }
+
+  Result<std::int64_t> recover_in_flight() override { return inner_->recover_in_flight(); }
+
+  Result<std::optional<SourceStatus>> source_status(SourceKind kind,
+                                                    std::string_view source_id) override {
+    return inner_->source_status(kind, source_id);
+  }
+
+  Status put_installation(const Installation& installation) override {
+    return inner_->put_installation(installation);
+  }
+
+  Result<std::optional<Installation>> get_installation(std::string_view team_id) override {
+    return inner_->get_installation(team_id);
+  }
+
+  Result<std::vector<Installation>> list_installations() override {
+    return inner_->list_installations();
+  }
+
+  Result<bool> delete_installation(std::string_view team_id) override {
+    return inner_->delete_installation(team_id);
+  }
+
+  Status put_link(const Link& link) override { return inner_->put_link(link); }
+
+  Result<std::optional<Link>> get_link(std::string_view team_id,
+                                       std::string_view platform_user_id) override {
+    return inner_->get_link(team_id, platform_user_id);
+  }
+
+  Result<std::optional<Link>> find_link_by_slack_user(std::string_view team_id,
+                                                      std::string_view slack_user_id) override {
+    return inner_->find_link_by_slack_user(team_id, slack_user_id);
+  }
+
+  Result<std::vector<Link>> links_of_platform_user(std::string_view platform_user_id) override {
+    return inner_->links_of_platform_user(platform_user_id);
+  }
+
+  Result<std::vector<Link>> links_of_team(std::string_view team_id) override {
+    return inner_->links_of_team(team_id);
+  }
+
+  Result<bool> delete_link(std::string_view team_id, std::string_view platform_user_id) override {
+    return inner_->delete_link(team_id, platform_user_id);
+  }
+
+  Status upsert_directory(const std::vector<DirectoryEntry>& entries) override {
+    return inner_->upsert_directory(entries);
+  }
+
+  Result<std::optional<DirectoryEntry>> lookup_directory(std::string_view team_id,
+                                                         std::string_view email) override {
+    return inner_->lookup_directory(team_id, email);
+  }
+
+  Result<std::int64_t> forget_directory_user(std::string_view team_id,
+                                             std::string_view slack_user_id) override {
+    return inner_->forget_directory_user(team_id, slack_user_id);
+  }
+
+  Result<std::optional<ThreadAnchor>> get_thread_anchor(std::string_view team_id,
+                                                        std::string_view destination,
+                                                        std::string_view thread_key) override {
+    return inner_->get_thread_anchor(team_id, destination, thread_key);
+  }
+
+  Status put_thread_anchor(const ThreadAnchor& anchor) override {
+    return inner_->put_thread_anchor(anchor);
+  }
+
+  Result<bool> acquire_lease(std::string_view name, std::string_view owner, UnixSeconds now,
+                             std::int64_t ttl_seconds) override {
+    if (Status failure = take_failure(fail_leases_); !failure.ok()) return failure.error();
+    return inner_->acquire_lease(name, owner, now, ttl_seconds);
+  }
+
+  Result<bool> renew_lease(std::string_view name, std::string_view owner, UnixSeconds now,
+                           std::int64_t ttl_seconds) override {
+    return inner_->renew_lease(name, owner, now, ttl_seconds);
+  }
+
+  Status release_lease(std::string_view name, std::string_view owner) override {
+    return inner_->release_lease(name, owner);
+  }
+
+  Status record_source_event(std::string_view source_id, std::string_view event_id,
+                             UnixSeconds at) override {
+    return inner_->record_source_event(source_id, event_id, at);
+  }
+
+  Status record_source_failure(std::string_view source_id, std::string_view failure,
+                               UnixSeconds at) override {
+    return inner_->record_source_failure(source_id, failure, at);
+  }
+
+  Result<std::vector<SourceActivity>> source_activity() override {
+    return inner_->source_activity();
+  }
+
+  Result<bool> record_event(const InboxEvent& event) override {
+    return inner_->record_event(event);
+  }
+
+  Result<std::vector<InboxEvent>> claim_events(UnixSeconds now, int limit) override {
+    return inner_->claim_events(now, limit);
+  }
+
+  Status finish_event(InboxId id, std::string_view reason) override {
+    return inner_->finish_event(id, reason);
+  }
+
+  Status retry_event(InboxId id, UnixSeconds next_attempt_at, std::string_view reason) override {
+    return inner_->retry_event(id, next_attempt_at, reason);
+  }
+
+  Result<std::int64_t> recover_events() override { return inner_->recover_events(); }
+
+  Result<std::int64_t> prune_events(UnixSeconds cutoff, int limit) override {
+    return inner_->prune_events(cutoff, limit);
+  }
+
+  Result<bool> put_oauth_state(std::string_view nonce, UnixSeconds expires_at, UnixSeconds now,
+                               std::int64_t max_live) override {
+    return inner_->put_oauth_state(nonce, expires_at, now, max_live);
+  }
+
+  Result<bool> take_oauth_state(std::string_view nonce, UnixSeconds now) override {
+    return inner_->take_oauth_state(nonce, now);
+  }
+
+  Result<std::int64_t> count_oauth_states() override { return inner_->count_oauth_states(); }
+
+  Result<PurgeCounts> purge_team(std::string_view team_id, UnixSeconds now) override {
+    return inner_->purge_team(team_id, now);
+  }
+
+  Result<std::int64_t> prune_finished(UnixSeconds cutoff, int limit) override {
+    return inner_->prune_finished(cutoff, limit);
+  }
+
+  Result<TeamUsage> team_usage(std::string_view team_id) override {
+    return inner_->team_usage(team_id);
+  }
+
+  Result<std::vector<FailingDestination>> failing_destinations(std::string_view team_id) override {
+    return inner_->failing_destinations(team_id);
+  }
+
+  StoreStats stats() const override { return inner_->stats(); }
+
+ private:
+  Status take_failure(int& remaining) {
+    std::lock_guard lock(mutex_);
+    if (remaining <= 0) return Status::success();
+    --remaining;
+    return make_error("store_error", "database or disk is full (injected)");
+  }
+
+  std::unique_ptr<Store> inner_;
+  std::mutex mutex_;
+  int fail_completes_ = 0;
+  int fail_reschedules_ = 0;
+  int fail_leases_ = 0;
+};
+
+}  // namespace bridgebot::store
