@@ -8,6 +8,7 @@
 #include "bridgebot/api/signature.h"
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/core/json.h"
+#include "bridgebot/core/log.h"
 #include "store_readiness.h"
 
 namespace bridgebot::api {
@@ -262,6 +263,11 @@ std::string PlatformApi::metrics_text() const {
   const auto stats = deps_.store.stats();
   counter("bridgebot_store_write_transactions_total", "Store transactions committed",
           stats.write_transactions);
+  // What a log line's redaction scans: bounded by distinct secrets, whatever the traffic.
+  out +=
+      "# HELP bridgebot_log_redaction_secrets Secrets log redaction holds\n"
+      "# TYPE bridgebot_log_redaction_secrets gauge\nbridgebot_log_redaction_secrets " +
+      std::to_string(core::registered_secret_count()) + "\n";
   if (deps_.extra_metrics) out += deps_.extra_metrics();
   return out;
 }

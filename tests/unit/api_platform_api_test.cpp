@@ -169,6 +169,8 @@ TEST_CASE("health endpoints answer without authentication", "[api][health]") {
   auto metrics = f.call("GET", "/metrics", "", false);
   CHECK(metrics.status == 200);
   CHECK(metrics.body.find("bridgebot_api_requests_total") != std::string::npos);
+  // How many secrets a log line's redaction scans: the soak benchmark watches it stay flat.
+  CHECK(metrics.body.find("\nbridgebot_log_redaction_secrets ") != std::string::npos);
 }
 
 TEST_CASE("/readyz probes the store at most once per interval, however often it is asked",
