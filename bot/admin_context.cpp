@@ -62,6 +62,7 @@ Result<std::unique_ptr<AdminContext>> open_admin_context(const std::string& conf
     options.oauth = slack::OAuthClient{oauth->client_id, oauth->client_secret};
   }
   options.zendesk_sources = context->config.zendesk_sources;
+  options.replies = !context->config.platform.reply_webhook_url.empty();
   context->installations = std::make_unique<bridge::InstallationService>(
       *context->store, context->slack->api, *context->box, core::system_clock(), options);
   return context;

@@ -11,6 +11,7 @@
 #include "bridgebot/api/link_routes.h"
 #include "bridgebot/api/oauth_routes.h"
 #include "bridgebot/api/platform_api.h"
+#include "bridgebot/api/reply_webhook.h"
 #include "bridgebot/api/slack_events_routes.h"
 #include "bridgebot/api/source_routes.h"
 #include "bridgebot/bridge/acceptor.h"
@@ -104,6 +105,7 @@ struct App::Parts {
   std::unique_ptr<PeriodicJob> retention_job;  // hourly, from start; none with retention_days 0
   std::unique_ptr<bridge::Directory> directory;
   std::unique_ptr<bridge::DirectorySweeper> sweeper;
+  std::unique_ptr<api::ReplyWebhook> replies;  // none while platform.reply_webhook_url is empty
   std::unique_ptr<bridge::Dispatcher> dispatcher;
   std::unique_ptr<bridge::Acceptor> acceptor;
   std::unique_ptr<bridge::sources::ZendeskIntake> zendesk;
@@ -220,6 +222,7 @@ Status App::start() {
     install_options.oauth = slack::OAuthClient{oauth->client_id, oauth->client_secret};
   }
   install_options.zendesk_sources = config_.zendesk_sources;
+  install_options.replies = !config_.platform.reply_webhook_url.empty();
   p.installations = std::make_unique<bridge::InstallationService>(*p.store, *p.slack, *p.box, clock,
                                                                   install_options);
   p.oauth_states = std::make_unique<bridge::OAuthStates>(*p.store, *p.box, clock);
@@ -239,6 +242,11 @@ Status App::start() {
   bridge::DispatcherOptions dispatch_options;
   dispatch_options.relay = config_.relay;
   dispatch_options.routes = config_.routes;
+  if (!config_.platform.reply_webhook_url.empty()) {
+    p.replies = std::make_unique<api::ReplyWebhook>(*p.http, config_.platform.reply_webhook_url,
+                                                    config_.platform.signing_secret, clock);
+    dispatch_options.replies = p.replies.get();
+  }
   // Each worker waits out one group commit per item (claim, complete): with fsync at ~6 ms, 2
   // workers delivered ~240 msg/s (tests/bench/bench_relay_throughput); more workers let the group
   // commit fold their writes (16 gave ~660 msg/s but took accept throughput from the platform).
@@ -305,8 +313,11 @@ Status App::start() {
   p.dispatcher->start();
   p.sweeper->start();
 
+  bridge::EventOptions event_options;
+  event_options.replies = p.replies != nullptr;
+  event_options.on_new_work = [d = p.dispatcher.get()] { d->notify(); };
   p.events = std::make_unique<bridge::EventHandler>(*p.store, *p.slack, *p.installations,
-                                                    *p.directory, clock);
+                                                    *p.directory, clock, event_options);
   p.inbox = std::make_unique<bridge::EventInbox>(*p.store, *p.events, clock);
   p.inbox->start();
   if (config_.slack.events_mode == "http") {

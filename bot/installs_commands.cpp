@@ -14,6 +14,7 @@ struct InstallsOptions {
   std::string redirect_url;
   std::string events_mode = "socket";
   std::string request_url;
+  bool replies = false;
 };
 
 InstallsOptions& options() {
@@ -71,8 +72,12 @@ void add_installs_commands(CLI::App& app, int& exit_code_ref) {
       ->check(CLI::IsMember(std::vector<std::string>{"socket", "http"}));
   manifest->add_option("--request-url", o.request_url,
                        "With --events http: the public URL of /slack/events");
+  manifest->add_flag("--replies", o.replies,
+                     "Replies to bridged DMs are on (platform.reply_webhook_url): add the event "
+                     "message.im and the scope im:history");
   manifest->callback([opts, exit_code] {
-    *exit_code = manifest_command(opts->redirect_url, opts->events_mode, opts->request_url);
+    *exit_code =
+        manifest_command(opts->redirect_url, opts->events_mode, opts->request_url, opts->replies);
   });
 }
 

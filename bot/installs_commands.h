@@ -17,8 +17,9 @@ int test_connection_command(const std::string& config_path, const std::string& t
 int installations_command(const std::string& action, const std::string& config_path,
                           const std::string& team_id);
 int rotate_key_command(const std::string& config_path, const std::string& old_key);
-// `events_mode` http needs `request_url` (https://…/slack/events).
+// `events_mode` http needs `request_url` (https://…/slack/events). `replies`: list message.im and
+// im:history (platform.reply_webhook_url is set).
 int manifest_command(const std::string& redirect_url, const std::string& events_mode,
-                     const std::string& request_url);
+                     const std::string& request_url, bool replies);
 
 }  // namespace bridgebot::cli

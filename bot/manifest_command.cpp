@@ -6,8 +6,9 @@
 namespace bridgebot::cli {
 
 int manifest_command(const std::string& redirect_url, const std::string& events_mode,
-                     const std::string& request_url) {
+                     const std::string& request_url, bool replies) {
   slack::ManifestOptions options;
+  options.replies = replies;
   if (!redirect_url.empty()) options.redirect_urls.push_back(redirect_url);
   if (events_mode == "http") {
     if (request_url.empty()) {

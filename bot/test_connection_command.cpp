@@ -80,8 +80,9 @@ int test_connection_command(const std::string& config_path, const std::string& t
     return 2;
   }
   SlackClient slack(*config);
-  return print_connection_report(bridge::test_connection(slack.api, {"", config->slack.bot_token},
-                                                         socket_mode_from_cli(slack.api, *config)));
+  return print_connection_report(bridge::test_connection(
+      slack.api, {"", config->slack.bot_token}, socket_mode_from_cli(slack.api, *config),
+      !config->platform.reply_webhook_url.empty()));
 }
 
 }  // namespace bridgebot::cli

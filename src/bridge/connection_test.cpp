@@ -132,7 +132,7 @@ std::string how_to_add_scope(std::string_view scope) {
 }
 
 ConnectionReport test_connection(slack::SlackApi& slack, const slack::TeamToken& token,
-                                 std::string socket_mode) {
+                                 std::string socket_mode, bool replies) {
   ConnectionReport report;
   report.team_id = token.team_id;
   report.socket_mode = std::move(socket_mode);
@@ -152,7 +152,7 @@ ConnectionReport test_connection(slack::SlackApi& slack, const slack::TeamToken&
   report.bot_user_id = auth->user_id;
   report.bot_user_name = auth->user;
   report.scopes = auth->scopes;
-  report.missing_scopes = slack::missing_scopes(auth->scopes);
+  report.missing_scopes = slack::missing_scopes(auth->scopes, replies);
   if (!report.missing_scopes.empty()) {
     std::string list;
     for (const auto& scope : report.missing_scopes) list += (list.empty() ? "" : ", ") + scope;

@@ -12,6 +12,7 @@
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/dm_channels.h"
 #include "bridgebot/bridge/installations.h"
+#include "bridgebot/bridge/platform_replies.h"
 #include "bridgebot/core/config.h"
 #include "bridgebot/core/result.h"
 #include "bridgebot/slack/slack_api.h"
@@ -27,6 +28,7 @@ struct DeliveryContext {
   const core::RelayConfig& relay;
   const std::vector<core::NotificationRoute>& routes;
   DmChannels& dm_channels;
+  PlatformReplySender* replies;  // null: replies are off
 };
 
 struct Completion {
@@ -48,5 +50,9 @@ Result<Completion> deliver_sender_copy(DeliveryContext& context, const store::Ou
 // role "destination": one notification to one route destination.
 Result<Completion> deliver_notification(DeliveryContext& context, const store::OutboxItem& item,
                                         const ActiveInstallation& installation);
+
+// role "platform_reply": a Slack reply to the platform's reply webhook.
+Result<Completion> deliver_platform_reply(DeliveryContext& context, const store::OutboxItem& item,
+                                          const ActiveInstallation& installation);
 
 }  // namespace bridgebot::bridge

@@ -27,6 +27,7 @@ constexpr RoleHandler kRoleHandlers[] = {
     {kRoleRecipient, deliver_recipient},
     {kRoleSenderCopy, deliver_sender_copy},
     {kRoleDestination, deliver_notification},
+    {kRolePlatformReply, deliver_platform_reply},
 };
 
 Result<Completion> deliver(DeliveryContext& context, const store::OutboxItem& item,
@@ -152,7 +153,7 @@ void Dispatcher::process(const store::OutboxItem& item) {
   }
 
   DeliveryContext context{store_,         slack_,          installations_, directory_,
-                          options_.relay, options_.routes, dm_channels_};
+                          options_.relay, options_.routes, dm_channels_,   options_.replies};
   auto attempt = deliver(context, item, *installation);
   if (!attempt.ok() && attempt.error().code == "token_expired") {
     // Once per attempt. A token that is expired again right after the refresh was rotated by

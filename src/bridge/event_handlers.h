@@ -27,4 +27,8 @@ Status team_join(const EventContext& context, std::string_view team_id,
 Status app_home_opened(const EventContext& context, std::string_view team_id,
                        const rapidjson::Value& event);
 
+// A message (message.im): a reply to a bridged DM is queued for the platform (replies on).
+Status message(const EventContext& context, std::string_view team_id,
+               const rapidjson::Value& event);
+
 }  // namespace bridgebot::bridge::events

@@ -79,7 +79,7 @@ Result<ConnectionReport> InstallationService::test_connection(std::string_view t
   auto current = active(team_id);
   if (!current.ok()) return current.error();
   ConnectionReport report = bridge::test_connection(slack_, {current->team_id, current->bot_token},
-                                                    std::move(socket_mode));
+                                                    std::move(socket_mode), options_.replies);
   report.token_expires_at = (*record)->token_expires_at;
   if (report.team_id.empty()) report.team_id = std::string(team_id);
   if (report.domain.empty()) report.domain = current->domain;

@@ -75,7 +75,7 @@ Result<store::Installation> InstallationService::install_bot_token(
                                           "', not '" + *domain + "'"),
         "workspace_domain");
   }
-  auto missing = slack::missing_scopes(auth->scopes);
+  auto missing = slack::missing_scopes(auth->scopes, options_.replies);
   if (!missing.empty()) {
     std::string list;
     for (const auto& scope : missing) list += (list.empty() ? "" : ", ") + scope;

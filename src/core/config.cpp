@@ -367,6 +367,8 @@ std::vector<std::string> Config::secrets() const {
     for (const auto& dest : route.to) out.push_back(dest.webhook);
   }
   for (const auto& source : zendesk_sources) out.push_back(source.signing_secret);
+  // A webhook URL may carry a credential in its path or query, as Slack's own do.
+  out.push_back(platform.reply_webhook_url);
   std::erase_if(out, [](const std::string& s) { return s.size() < 6; });
   return out;
 }

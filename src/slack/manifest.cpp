@@ -56,7 +56,10 @@ std::string app_manifest_yaml(const ManifestOptions& options) {
   out << YAML::Key << "oauth_config" << YAML::Value << YAML::BeginMap;
   if (!options.redirect_urls.empty()) emit_list(out, "redirect_urls", options.redirect_urls);
   out << YAML::Key << "scopes" << YAML::Value << YAML::BeginMap;
-  emit_list(out, "bot", kRequiredBotScopes);
+  std::vector<std::string> bot_scopes(kRequiredBotScopes.begin(), kRequiredBotScopes.end());
+  if (options.replies)
+    bot_scopes.insert(bot_scopes.end(), kReplyBotScopes.begin(), kReplyBotScopes.end());
+  emit_list(out, "bot", bot_scopes);
   emit_list(out, "bot_optional", kOptionalBotScopes);
   emit_list(out, "user_optional", kOptionalUserScopes);
   out << YAML::EndMap;
@@ -67,9 +70,10 @@ std::string app_manifest_yaml(const ManifestOptions& options) {
   if (!options.request_url.empty()) {
     out << YAML::Key << "request_url" << YAML::Value << options.request_url;
   }
-  emit_list(out, "bot_events",
-            std::array<const char*, 5>{"app_uninstalled", "tokens_revoked", "user_change",
-                                       "team_join", "app_home_opened"});
+  std::vector<std::string> events = {"app_uninstalled", "tokens_revoked", "user_change",
+                                     "team_join", "app_home_opened"};
+  if (options.replies) events.emplace_back("message.im");
+  emit_list(out, "bot_events", events);
   out << YAML::EndMap;
   out << YAML::Key << "interactivity" << YAML::Value << YAML::BeginMap;
   out << YAML::Key << "is_enabled" << YAML::Value << false;

@@ -10,9 +10,10 @@ namespace {
 template <typename Enum, std::size_t N>
 using NameTable = std::array<std::pair<Enum, std::string_view>, N>;
 
-constexpr NameTable<SourceKind, 2> kSourceKinds{{
+constexpr NameTable<SourceKind, 3> kSourceKinds{{
     {SourceKind::message, "message"},
     {SourceKind::notification, "notification"},
+    {SourceKind::reply, "reply"},
 }};
 
 constexpr NameTable<ItemStatus, 6> kItemStatuses{{

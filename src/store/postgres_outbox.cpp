@@ -3,6 +3,7 @@
 #include <string>
 
 #include "postgres_store_impl.h"
+#include "shared_sql.h"
 
 namespace bridgebot::store::postgres {
 namespace {
@@ -232,6 +233,26 @@ Result<std::optional<SourceStatus>> PostgresStore::source_status(SourceKind kind
   });
   if (!done.ok()) return done.error();
   return status;
+}
+
+Result<std::optional<BridgedDm>> PostgresStore::find_bridged_dm(std::string_view team_id,
+                                                                std::string_view channel,
+                                                                std::string_view thread_ts,
+                                                                std::string_view ts) {
+  std::optional<BridgedDm> found;
+  Status done = read([&](Connection& db) -> Status {
+    auto rows =
+        db.exec(thread_ts.empty() ? sql::kBridgedDmBefore : sql::kBridgedDmAt,
+                Params().text(team_id).text(channel).text(thread_ts.empty() ? ts : thread_ts));
+    if (!rows) return rows.error();
+    if (rows->size() > 0) {
+      found = BridgedDm{rows->text(0, 0), rows->text(0, 1), rows->text(0, 2), rows->text(0, 3),
+                        rows->text(0, 4)};
+    }
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return found;
 }
 
 }  // namespace bridgebot::store::postgres

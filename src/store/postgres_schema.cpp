@@ -158,6 +158,12 @@ CREATE INDEX inbox_due ON inbox (next_attempt_at, inbox_id) WHERE status = 'pend
 CREATE INDEX inbox_in_flight ON inbox (inbox_id) WHERE status = 'in_flight';
 CREATE INDEX inbox_done ON inbox (received_at, inbox_id) WHERE status = 'done';
 )sql"},
+    {4, "replies: source kind reply, deliveries by DM", R"sql(
+ALTER TABLE sources DROP CONSTRAINT sources_kind_check;
+ALTER TABLE sources ADD CONSTRAINT sources_kind_check
+  CHECK (kind IN ('message', 'notification', 'reply'));
+CREATE INDEX deliveries_by_dm ON deliveries (channel, ts);
+)sql"},
 };
 
 // Session-level advisory lock key: replicas starting together migrate one at a time.

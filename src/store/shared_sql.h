@@ -128,4 +128,20 @@ inline constexpr std::string_view kPutOAuthState =
 inline constexpr std::string_view kTakeOAuthState =
     "DELETE FROM leases WHERE name = $1 AND owner = 'oauth_state' AND expires_at > $2";
 
+// ---- replies ----
+
+// find_bridged_dm: $1 team, $2 DM channel, $3 the thread's ts (kBridgedDmAt) or the reply's ts
+// (kBridgedDmBefore: the latest relayed DM before it). Slack ts values of one era have one width,
+// so text order is time order.
+inline constexpr std::string_view kBridgedDmAt =
+    "SELECT o.source_id, o.destination, o.payload, d.slack_user, d.ts "
+    "FROM deliveries AS d JOIN outbox AS o ON o.item_id = d.item_id "
+    "WHERE o.team_id = $1 AND d.channel = $2 AND d.ts = $3 AND d.role = 'recipient' "
+    "AND o.kind = 'message' LIMIT 1";
+inline constexpr std::string_view kBridgedDmBefore =
+    "SELECT o.source_id, o.destination, o.payload, d.slack_user, d.ts "
+    "FROM deliveries AS d JOIN outbox AS o ON o.item_id = d.item_id "
+    "WHERE o.team_id = $1 AND d.channel = $2 AND d.ts < $3 AND d.role = 'recipient' "
+    "AND o.kind = 'message' ORDER BY d.ts DESC LIMIT 1";
+
 }  // namespace bridgebot::store::sql

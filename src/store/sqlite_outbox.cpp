@@ -2,6 +2,7 @@
 // deliveries.
 #include <string>
 
+#include "shared_sql.h"
 #include "sqlite_store_impl.h"
 #include "store_rules.h"
 
@@ -252,6 +253,22 @@ Result<std::int64_t> SqliteStore::recover_in_flight() {
 Result<std::optional<SourceStatus>> SqliteStore::source_status(SourceKind kind,
                                                                std::string_view source_id) {
   return with_reader([&](Connection& db) { return load_source_status(db, kind, source_id); });
+}
+
+Result<std::optional<BridgedDm>> SqliteStore::find_bridged_dm(std::string_view team_id,
+                                                              std::string_view channel,
+                                                              std::string_view thread_ts,
+                                                              std::string_view ts) {
+  return with_reader([&](Connection& db) -> Result<std::optional<BridgedDm>> {
+    auto query = db.prepare(thread_ts.empty() ? sql::kBridgedDmBefore : sql::kBridgedDmAt);
+    if (!query) return query.error();
+    auto row =
+        query->bind(1, team_id).bind(2, channel).bind(3, thread_ts.empty() ? ts : thread_ts).step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<BridgedDm>();
+    return std::optional<BridgedDm>(
+        BridgedDm{query->text(0), query->text(1), query->text(2), query->text(3), query->text(4)});
+  });
 }
 
 }  // namespace bridgebot::store::sqlite

@@ -155,6 +155,74 @@ CREATE INDEX inbox_due ON inbox (next_attempt_at, inbox_id) WHERE status = 'pend
 CREATE INDEX inbox_in_flight ON inbox (inbox_id) WHERE status = 'in_flight';
 CREATE INDEX inbox_done ON inbox (received_at, inbox_id) WHERE status = 'done';
 )sql"},
+    // SQLite cannot alter a CHECK: sources is rebuilt. With foreign keys on (they cannot be
+    // turned off inside the migration's transaction) dropping sources would cascade into the
+    // outbox and renaming it would repoint the outbox's key, so the outbox and its deliveries are
+    // rebuilt with it: copied aside, dropped children first, created again, copied back (rowids
+    // kept: deliveries are read in rowid order).
+    {5, "replies: source kind reply, deliveries by DM", R"sql(
+CREATE TABLE sources_copy AS SELECT * FROM sources;
+CREATE TABLE outbox_copy AS SELECT * FROM outbox;
+CREATE TABLE deliveries_copy AS SELECT rowid AS copy_rowid, * FROM deliveries;
+DROP TABLE deliveries;
+DROP TABLE outbox;
+DROP TABLE sources;
+
+CREATE TABLE sources (
+  kind TEXT NOT NULL CHECK (kind IN ('message', 'notification', 'reply')),
+  source_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (kind, source_id)
+) WITHOUT ROWID;
+CREATE INDEX sources_by_team ON sources (team_id);
+CREATE INDEX sources_by_created ON sources (created_at);
+
+CREATE TABLE outbox (
+  item_id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  team_id TEXT NOT NULL,
+  role TEXT NOT NULL,
+  destination TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN
+    ('queued', 'in_flight', 'delivered', 'failed', 'undeliverable', 'ignored')),
+  reason TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  ordering_key TEXT NOT NULL,
+  claimed_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  FOREIGN KEY (kind, source_id) REFERENCES sources (kind, source_id) ON DELETE CASCADE
+);
+CREATE INDEX outbox_due ON outbox (next_attempt_at, item_id) WHERE status = 'queued';
+CREATE INDEX outbox_unfinished_by_key ON outbox (ordering_key, item_id)
+  WHERE status IN ('queued', 'in_flight');
+CREATE INDEX outbox_in_flight ON outbox (item_id) WHERE status = 'in_flight';
+CREATE INDEX outbox_by_source ON outbox (kind, source_id);
+CREATE INDEX outbox_by_team ON outbox (team_id);
+
+CREATE TABLE deliveries (
+  item_id INTEGER NOT NULL REFERENCES outbox (item_id) ON DELETE CASCADE,
+  role TEXT NOT NULL,
+  slack_user TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  ts TEXT NOT NULL
+);
+CREATE INDEX deliveries_by_item ON deliveries (item_id);
+CREATE INDEX deliveries_by_dm ON deliveries (channel, ts);
+
+INSERT INTO sources SELECT * FROM sources_copy;
+INSERT INTO outbox SELECT * FROM outbox_copy;
+INSERT INTO deliveries (rowid, item_id, role, slack_user, channel, ts)
+  SELECT copy_rowid, item_id, role, slack_user, channel, ts FROM deliveries_copy;
+DROP TABLE deliveries_copy;
+DROP TABLE outbox_copy;
+DROP TABLE sources_copy;
+)sql"},
 };
 
 }  // namespace

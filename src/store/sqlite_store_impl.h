@@ -42,6 +42,11 @@ class SqliteStore final : public Store {
   Result<std::optional<SourceStatus>> source_status(SourceKind kind,
                                                     std::string_view source_id) override;
 
+  Result<std::optional<BridgedDm>> find_bridged_dm(std::string_view team_id,
+                                                   std::string_view channel,
+                                                   std::string_view thread_ts,
+                                                   std::string_view ts) override;
+
   Status put_installation(const Installation& installation) override;
   Result<std::optional<Installation>> get_installation(std::string_view team_id) override;
   Result<std::vector<Installation>> list_installations() override;

@@ -5,6 +5,7 @@
 #include <thread>
 #include <utility>
 
+#include "bridgebot/core/json.h"
 #include "oauth.h"
 #include "responses.h"
 #include "web_api.h"
@@ -195,6 +196,28 @@ Answer Emulator::answer_web_api(const std::string& method, const net::HttpReques
   MethodCall call{state_, params, *token, *workspace, options_, clock_, random_, reply};
   if (Status status = spec->handler(call); !status) return fail(status.error().code);
   return finish(json_response(200, reply), "");
+}
+
+std::string Emulator::user_writes(const std::string& team_id, const std::string& user_id,
+                                  const std::string& channel, const std::string& text,
+                                  const std::string& thread_ts) {
+  std::lock_guard lock(mutex_);
+  Message message;
+  message.team_id = team_id;
+  message.channel = channel;
+  message.ts = state_.next_ts(clock_.unix_seconds());
+  message.text = text;
+  message.thread_ts = thread_ts;
+  message.author_user_id = user_id;
+  state_.messages.push_back(message);
+  const bool dm = state_.find_dm(team_id, channel) != nullptr;
+  std::string event =
+      "{\"type\":\"message\",\"channel\":" + core::json_quote(channel) +
+      ",\"user\":" + core::json_quote(user_id) + ",\"text\":" + core::json_quote(text) +
+      ",\"ts\":" + core::json_quote(message.ts) + ",\"event_ts\":" + core::json_quote(message.ts) +
+      ",\"channel_type\":" + core::json_quote(dm ? "im" : "channel");
+  if (!thread_ts.empty()) event += ",\"thread_ts\":" + core::json_quote(thread_ts);
+  return event + "}";
 }
 
 std::vector<Message> Emulator::messages() const {

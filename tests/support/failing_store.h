@@ -56,6 +56,13 @@ class FailingStore final : public Store {
     return inner_->source_status(kind, source_id);
   }
 
+  Result<std::optional<BridgedDm>> find_bridged_dm(std::string_view team_id,
+                                                   std::string_view channel,
+                                                   std::string_view thread_ts,
+                                                   std::string_view ts) override {
+    return inner_->find_bridged_dm(team_id, channel, thread_ts, ts);
+  }
+
   Status put_installation(const Installation& installation) override {
     return inner_->put_installation(installation);
   }

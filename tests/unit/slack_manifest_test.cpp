@@ -1,6 +1,7 @@
 // The generated app manifest, parsed back with yaml-cpp, and the missing-scope check.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "bridgebot/slack/manifest.h"
@@ -96,4 +97,26 @@ TEST_CASE("missing_scopes names every required scope not granted", "[slack][scop
   CHECK(missing_scopes({}) == Strings{"users:read", "users:read.email", "chat:write"});
   // Optional scopes do not count as missing.
   CHECK(missing_scopes({"users:read", "users:read.email", "chat:write"}).empty());
+}
+
+TEST_CASE("with replies on, the manifest and the scope check add message.im and im:history",
+          "[slack][manifest][replies]") {
+  ManifestOptions options;
+  auto off = YAML::Load(app_manifest_yaml(options));
+  options.replies = true;
+  auto on = YAML::Load(app_manifest_yaml(options));
+  auto has = [](const Strings& list, const std::string& item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+  };
+  const auto off_events = strings(off["settings"]["event_subscriptions"]["bot_events"]);
+  const auto on_events = strings(on["settings"]["event_subscriptions"]["bot_events"]);
+  CHECK_FALSE(has(off_events, "message.im"));
+  CHECK(has(on_events, "message.im"));
+  CHECK(on_events.size() == off_events.size() + 1);
+  CHECK_FALSE(has(strings(off["oauth_config"]["scopes"]["bot"]), "im:history"));
+  CHECK(has(strings(on["oauth_config"]["scopes"]["bot"]), "im:history"));
+
+  const Strings granted = {"users:read", "users:read.email", "chat:write"};
+  CHECK(missing_scopes(granted).empty());
+  CHECK(missing_scopes(granted, true) == Strings{"im:history"});
 }

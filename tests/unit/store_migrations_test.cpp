@@ -6,6 +6,7 @@
 #include <string>
 
 #include "../src/store/migrations.h"
+#include "../src/store/sqlite_schema.h"
 #include "bridgebot/store/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -132,4 +133,40 @@ TEST_CASE("A failing migration leaves the file at the last complete version", "[
   CHECK(version_of(**connection) == 1);
   // The half-applied statements of migration 2 were rolled back.
   CHECK_FALSE((*connection)->exec("SELECT * FROM extra").ok());
+}
+
+TEST_CASE("The replies migration rebuilds sources without losing the outbox hanging off it",
+          "[store][replies]") {
+  using namespace migrations_test;
+  TempDir dir;
+  auto file = (dir.path / "before_replies.db").string();
+  const auto all = sqlite::store_migrations();
+  auto db = Connection::open(file, std::chrono::seconds(1));
+  REQUIRE(db.ok());
+  REQUIRE(migrate(**db, all.first(all.size() - 1)).ok());  // all before the replies one
+  REQUIRE((*db)
+              ->exec("INSERT INTO sources VALUES ('message', 'msg-1', 'T1', 'queued', '', 1);"
+                     "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, "
+                     "status, reason, attempts, next_attempt_at, ordering_key, claimed_by, "
+                     "created_at) VALUES ('message', 'msg-1', 'T1', 'recipient', 'p-bob', '{}', "
+                     "'delivered', '', 1, 1, 'k', '', 1);"
+                     "INSERT INTO deliveries VALUES (1, 'recipient', 'U2', 'D2', '1.000100');")
+              .ok());
+  REQUIRE(migrate(**db, all).ok());
+  auto count = [&](const char* sql) {
+    auto query = (*db)->prepare(sql);
+    REQUIRE(query.ok());
+    REQUIRE(*query->step());
+    return query->integer(0);
+  };
+  CHECK(count("SELECT COUNT(*) FROM sources") == 1);
+  CHECK(count("SELECT COUNT(*) FROM outbox") == 1);
+  CHECK(count("SELECT COUNT(*) FROM deliveries WHERE channel = 'D2'") == 1);
+  // The reply kind is allowed now, and the outbox still cascades from the new table.
+  CHECK(
+      (*db)->exec("INSERT INTO sources VALUES ('reply', 'T1:D1:1.1', 'T1', 'queued', '', 1)").ok());
+  CHECK_FALSE((*db)->exec("INSERT INTO sources VALUES ('other', 'x', 'T1', 'queued', '', 1)").ok());
+  REQUIRE((*db)->exec("DELETE FROM sources WHERE source_id = 'msg-1'").ok());
+  CHECK(count("SELECT COUNT(*) FROM outbox") == 0);
+  CHECK(count("SELECT COUNT(*) FROM deliveries") == 0);
 }

@@ -288,3 +288,83 @@ TEST_CASE("prune_finished deletes at most `limit` sources per call", "[store][ou
   CHECK(*f.store->prune_finished(1000, 2) == 2);
   CHECK(*f.store->prune_finished(1000, 2) == 1);
 }
+
+TEST_CASE("A reply is its own idempotency space and is found by neither GET kind",
+          "[store][outbox][replies]") {
+  StoreFixture f;
+  auto reply = message("T1:D2:1.000100", {item_for("platform_reply", "T1:D2")});
+  reply.kind = SourceKind::reply;
+  auto first = f.store->accept(reply);
+  REQUIRE(first.ok());
+  CHECK_FALSE(first->duplicate);
+  auto again = f.store->accept(reply);
+  REQUIRE(again.ok());
+  CHECK(again->duplicate);
+  CHECK_FALSE(*f.store->source_status(SourceKind::message, "T1:D2:1.000100"));
+  auto claimed = f.store->claim_due(100, 10, "worker");
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->size() == 1);
+  CHECK((*claimed)[0].kind == SourceKind::reply);
+}
+
+TEST_CASE("find_bridged_dm finds the relayed DM a message in that DM answers",
+          "[store][outbox][replies]") {
+  StoreFixture f;
+  auto relay = [&](const std::string& id, const std::string& ts) {
+    auto accepted = f.store->accept(message(id, {item_for("recipient", "T1:p-bob")}));
+    REQUIRE(accepted.ok());
+    auto claimed = f.store->claim_due(100, 10, "worker");
+    REQUIRE(claimed.ok());
+    REQUIRE(claimed->size() == 1);
+    REQUIRE(f.store
+                ->complete((*claimed)[0].item_id, ItemStatus::delivered, "",
+                           {{"recipient", "U2", "D2", ts}})
+                .ok());
+  };
+  relay("msg-1", "1700000000.000100");
+  relay("msg-2", "1700000000.000300");
+
+  // In a thread: the DM that started it.
+  auto in_thread = f.store->find_bridged_dm("T1", "D2", "1700000000.000100", "1700000000.000400");
+  REQUIRE(in_thread.ok());
+  REQUIRE(in_thread->has_value());
+  CHECK((*in_thread)->source_id == "msg-1");
+  CHECK((*in_thread)->slack_user == "U2");
+  CHECK((*in_thread)->recipient == "U2");  // the item's destination
+  CHECK((*in_thread)->payload_json == R"({"text":"hi"})");
+  // Not in a thread: the latest relayed DM before it.
+  auto between = f.store->find_bridged_dm("T1", "D2", "", "1700000000.000200");
+  REQUIRE(between.ok());
+  REQUIRE(between->has_value());
+  CHECK((*between)->source_id == "msg-1");
+  auto after = f.store->find_bridged_dm("T1", "D2", "", "1700000000.000500");
+  REQUIRE(after.ok());
+  REQUIRE(after->has_value());
+  CHECK((*after)->source_id == "msg-2");
+  // Before any, another DM, another team, or a thread bridgebot did not start: nothing.
+  CHECK_FALSE(*f.store->find_bridged_dm("T1", "D2", "", "1600000000.000100"));
+  CHECK_FALSE(*f.store->find_bridged_dm("T1", "D9", "", "1700000000.000500"));
+  CHECK_FALSE(*f.store->find_bridged_dm("T9", "D2", "", "1700000000.000500"));
+  CHECK_FALSE(*f.store->find_bridged_dm("T1", "D2", "1700000000.000200", "1700000000.000500"));
+}
+
+TEST_CASE("Source activity keeps the latest event and the latest failure apart",
+          "[store][sources]") {
+  StoreFixture f;
+  CHECK(f.store->source_activity()->empty());
+  REQUIRE(f.store->record_source_failure("zendesk:support", "invalid_signature: x", 10).ok());
+  REQUIRE(f.store->record_source_event("zendesk:support", "ev-1", 20).ok());
+  REQUIRE(f.store->record_source_event("zendesk:support", "ev-2", 30).ok());
+  REQUIRE(f.store->record_source_event("zendesk:billing", "ev-9", 5).ok());
+  auto activity = f.store->source_activity();
+  REQUIRE(activity.ok());
+  REQUIRE(activity->size() == 2);
+  const SourceActivity& billing = (*activity)[0];
+  const SourceActivity& support = (*activity)[1];
+  CHECK(billing.source_id == "zendesk:billing");
+  CHECK_FALSE(billing.last_failure_at.has_value());
+  CHECK(support.last_event_id == "ev-2");
+  CHECK(support.last_event_at == 30);
+  CHECK(support.last_failure == "invalid_signature: x");
+  CHECK(support.last_failure_at == 10);
+}

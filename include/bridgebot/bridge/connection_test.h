@@ -88,7 +88,8 @@ std::string how_to_add_scope(std::string_view scope);
 
 // Calls auth.test with `token` and builds the report. `socket_mode` is the supervisor's state
 // for this workspace ("" when not known or not used). Blocks on Slack.
+// `replies`: platform.reply_webhook_url is set, so im:history is required too.
 ConnectionReport test_connection(slack::SlackApi& slack, const slack::TeamToken& token,
-                                 std::string socket_mode);
+                                 std::string socket_mode, bool replies = false);
 
 }  // namespace bridgebot::bridge

@@ -42,6 +42,7 @@
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/dm_channels.h"
 #include "bridgebot/bridge/installations.h"
+#include "bridgebot/bridge/platform_replies.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/config.h"
 #include "bridgebot/slack/backoff.h"
@@ -69,6 +70,9 @@ struct DispatcherOptions {
   std::function<double()> jitter;
   core::RelayConfig relay;
   std::vector<core::NotificationRoute> routes;
+  // Where "platform_reply" items go (platform.reply_webhook_url); null: replies are off. Must
+  // outlive the Dispatcher.
+  PlatformReplySender* replies = nullptr;
 };
 
 struct Completion;  // one attempt's final outcome (src/bridge/delivery.h)

@@ -10,6 +10,7 @@
 
 #include <rapidjson/fwd.h>
 
+#include <functional>
 #include <string_view>
 
 #include "bridgebot/bridge/directory.h"
@@ -21,6 +22,14 @@
 
 namespace bridgebot::bridge {
 
+// Optional behaviour of the handlers.
+struct EventOptions {
+  // platform.reply_webhook_url is set: replies to bridged DMs (message.im) are queued for it.
+  bool replies = false;
+  // Called after a handler queued outbox work (wakes the dispatcher); may be empty.
+  std::function<void()> on_new_work;
+};
+
 // What an event handler may touch.
 struct EventContext {
   store::Store& store;
@@ -28,12 +37,13 @@ struct EventContext {
   InstallationDirectory& installations;
   Directory& directory;
   const core::Clock& clock;
+  EventOptions options;
 };
 
 class EventHandler {
  public:
   EventHandler(store::Store& store, slack::SlackApi& slack, InstallationDirectory& installations,
-               Directory& directory, const core::Clock& clock);
+               Directory& directory, const core::Clock& clock, EventOptions options = {});
 
   // Handles one event of workspace `team_id` (the envelope payload's team_id). Unknown types
   // and events that need nothing done succeed. An error (store or Slack) goes back to the

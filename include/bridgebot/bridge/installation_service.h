@@ -42,6 +42,9 @@ struct InstallationServiceOptions {
   std::function<void(std::chrono::milliseconds)> sleep;
   // Reported by test_connection with what each last received (sources.zendesk).
   std::vector<core::ZendeskSource> zendesk_sources;
+  // Replies to bridged DMs are on: im:history is a required scope (install check, Test
+  // Connection).
+  bool replies = false;
 };
 
 // PATCH /v1/installations/{team}: the fields present are changed.

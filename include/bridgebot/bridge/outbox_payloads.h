@@ -10,6 +10,9 @@
 // Items of a notification (SourceKind::notification):
 //   role "destination"  destination = bridge::destination_key(route destination)
 //   ordering_key "<team_id>:<destination key>:<thread_key or id>" keeps a thread in order.
+// Items of a reply (SourceKind::reply, see replies.h):
+//   role "platform_reply"  destination = "platform", payload = the JSON body POSTed as is,
+//   ordering_key "<team_id>:<DM channel>" keeps a conversation's replies in order.
 #pragma once
 
 #include <string>
@@ -22,6 +25,7 @@ namespace bridgebot::bridge {
 inline constexpr const char* kRoleRecipient = "recipient";
 inline constexpr const char* kRoleSenderCopy = "sender_copy";
 inline constexpr const char* kRoleDestination = "destination";
+inline constexpr const char* kRolePlatformReply = "platform_reply";
 
 struct MessagePayload {
   PlatformMessage message;

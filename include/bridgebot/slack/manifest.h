@@ -15,6 +15,9 @@ struct ManifestOptions {
   std::vector<std::string> redirect_urls;  // OAuth "Add to Slack"; omitted when empty
   // Events over HTTP: event_subscriptions.request_url, and Socket Mode off. Empty: Socket Mode.
   std::string request_url;
+  // Replies to bridged DMs are on (platform.reply_webhook_url): the bot event message.im and
+  // the scope im:history are added.
+  bool replies = false;
 };
 
 // Socket Mode on (or events to request_url), Home and Messages tabs on, the scopes of scopes.h and

@@ -19,11 +19,17 @@ inline constexpr std::array<std::string_view, 3> kRequiredBotScopes = {
 inline constexpr std::array<std::string_view, 3> kOptionalBotScopes = {
     "chat:write.customize", "im:write", "incoming-webhook"};
 
+// Replies to bridged DMs (platform.reply_webhook_url): the message.im event needs it. Requested
+// and required only while replies are on.
+inline constexpr std::array<std::string_view, 1> kReplyBotScopes = {"im:history"};
+
 // Lets a linked user's own token post "as them".
 inline constexpr std::array<std::string_view, 1> kOptionalUserScopes = {"chat:write"};
 
 // The required bot scopes missing from `granted` (as from auth.test or the x-oauth-scopes header),
 // in kRequiredBotScopes order, so an admin sees every missing scope at once.
-std::vector<std::string> missing_scopes(const std::vector<std::string>& granted);
+// With `replies`, kReplyBotScopes count as required too.
+std::vector<std::string> missing_scopes(const std::vector<std::string>& granted,
+                                        bool replies = false);
 
 }  // namespace bridgebot::slack

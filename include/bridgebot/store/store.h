@@ -57,6 +57,14 @@ class Store {
   virtual Result<std::optional<SourceStatus>> source_status(SourceKind kind,
                                                             std::string_view source_id) = 0;
 
+  // The relayed DM that a message in DM `channel` of `team_id` answers: the one posted at
+  // `thread_ts` when the message is in a thread (non-empty), else the latest one posted in that
+  // DM before `ts`. nullopt when bridgebot relayed nothing there (or retention removed it).
+  virtual Result<std::optional<BridgedDm>> find_bridged_dm(std::string_view team_id,
+                                                           std::string_view channel,
+                                                           std::string_view thread_ts,
+                                                           std::string_view ts) = 0;
+
   // ---- installations ----
 
   // Inserts or replaces the installation with this team_id.

@@ -23,8 +23,9 @@ using Blob = std::vector<std::uint8_t>;
 // Assigned by the store when an outbox item is accepted; unique within one store.
 using ItemId = std::int64_t;
 
-// What the platform sent: the idempotency namespace of a source id.
-enum class SourceKind { message, notification };
+// What was accepted: the idempotency namespace of a source id. message and notification come
+// from the platform; reply is a Slack user's answer to a bridged DM, on its way to the platform.
+enum class SourceKind { message, notification, reply };
 
 // Status of an outbox item, and of a source (message/notification) as GET /v1/... reports it.
 // queued and in_flight are unfinished; the rest are final.
@@ -170,6 +171,16 @@ struct AcceptResult {
   bool duplicate = false;  // true: nothing was written; `status` is the earlier record's
   SourceStatus status;
   std::vector<ItemId> item_ids;  // ids of the new items, in request order (empty for duplicates)
+};
+
+// A relayed DM as bridgebot posted it (a "recipient" delivery of a message): what a Slack reply
+// in that DM answers.
+struct BridgedDm {
+  std::string source_id;     // the platform message id
+  std::string recipient;     // the outbox item's destination: the recipient's platform id
+  std::string payload_json;  // the message item's payload (outbox_payloads.h)
+  std::string slack_user;    // the recipient's Slack user
+  std::string ts;            // where it was posted in the DM
 };
 
 // ---- threads, leases, maintenance ----

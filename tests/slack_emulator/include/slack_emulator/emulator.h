@@ -79,6 +79,14 @@ class Emulator {
     return edit(state_);
   }
 
+  // A person writes `text` in `channel` (in the thread of `thread_ts` when not empty): the
+  // message is recorded as Slack records it, and the `message` event Slack sends for it (with
+  // channel_type "im" in a DM: the message.im subscription) is returned, ready for
+  // SocketModeServer::send_event.
+  std::string user_writes(const std::string& team_id, const std::string& user_id,
+                          const std::string& channel, const std::string& text,
+                          const std::string& thread_ts = "");
+
   // Snapshots for assertions.
   std::vector<Message> messages() const;
   std::vector<Message> messages_in(const std::string& channel) const;

@@ -1,0 +1,17 @@
+// Delivery of a Slack reply to the platform's reply webhook.
+#include "bridgebot/bridge/outbox_payloads.h"
+#include "delivery.h"
+
+namespace bridgebot::bridge {
+
+Result<Completion> deliver_platform_reply(DeliveryContext& context, const store::OutboxItem& item,
+                                          const ActiveInstallation&) {
+  // Replies are switched off (platform.reply_webhook_url removed) while some were queued.
+  if (context.replies == nullptr) return finished(store::ItemStatus::failed, "replies_off");
+  if (Status sent = context.replies->send(item.payload_json); !sent.ok()) return sent.error();
+  Completion done;
+  done.deliveries.push_back({kRolePlatformReply, "", "", ""});
+  return done;
+}
+
+}  // namespace bridgebot::bridge
