@@ -63,6 +63,8 @@ Result<std::unique_ptr<AdminContext>> open_admin_context(const std::string& conf
   }
   options.zendesk_sources = context->config.zendesk_sources;
   options.replies = !context->config.platform.reply_webhook_url.empty();
+  options.post_message_per_workspace_per_minute =
+      context->config.slack.post_message_per_workspace_per_minute;
   context->installations = std::make_unique<bridge::InstallationService>(
       *context->store, context->slack->api, *context->box, core::system_clock(), options);
   return context;

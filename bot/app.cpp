@@ -215,7 +215,10 @@ Status App::start() {
   http_options.tls.ca_file = config_.slack.tls_ca_file;
   http_options.tls.allow_plaintext = config_.slack.tls_allow_plaintext;
   p.http = net::make_http_client(http_options);
-  p.limiter = std::make_unique<slack::RateLimiter>(clock);
+  slack::RateLimiterOptions limits;
+  limits.post_message_per_team =
+      slack::post_message_per_workspace(config_.slack.post_message_per_workspace_per_minute);
+  p.limiter = std::make_unique<slack::RateLimiter>(clock, limits);
   p.slack = std::make_unique<slack::WebApi>(*p.http, config_.slack.api_base_url, clock, *p.limiter);
   bridge::InstallationServiceOptions install_options;
   if (const auto& oauth = config_.slack.oauth) {
@@ -223,6 +226,8 @@ Status App::start() {
   }
   install_options.zendesk_sources = config_.zendesk_sources;
   install_options.replies = !config_.platform.reply_webhook_url.empty();
+  install_options.post_message_per_workspace_per_minute =
+      config_.slack.post_message_per_workspace_per_minute;
   p.installations = std::make_unique<bridge::InstallationService>(*p.store, *p.slack, *p.box, clock,
                                                                   install_options);
   p.oauth_states = std::make_unique<bridge::OAuthStates>(*p.store, *p.box, clock);

@@ -40,6 +40,9 @@ int print_connection_report(const bridge::ConnectionReport& r) {
   }
   if (r.token_expires_at) std::cout << "token expires at (unix): " << *r.token_expires_at << "\n";
   if (!r.socket_mode.empty()) std::cout << "socket mode: " << r.socket_mode << "\n";
+  std::cout
+      << "chat.postMessage pace: " << r.post_message_per_workspace_per_minute
+      << " per minute per workspace (slack.rate_limits.post_message_per_workspace_per_minute)\n";
   for (const auto& problem : r.failing_destinations) {
     std::cout << "notifications to " << problem.destination << " fail: " << problem.reason << " ("
               << problem.failed_items
@@ -80,9 +83,12 @@ int test_connection_command(const std::string& config_path, const std::string& t
     return 2;
   }
   SlackClient slack(*config);
-  return print_connection_report(bridge::test_connection(
-      slack.api, {"", config->slack.bot_token}, socket_mode_from_cli(slack.api, *config),
-      !config->platform.reply_webhook_url.empty()));
+  auto report = bridge::test_connection(slack.api, {"", config->slack.bot_token},
+                                        socket_mode_from_cli(slack.api, *config),
+                                        !config->platform.reply_webhook_url.empty());
+  report.post_message_per_workspace_per_minute =
+      config->slack.post_message_per_workspace_per_minute;
+  return print_connection_report(report);
 }
 
 }  // namespace bridgebot::cli

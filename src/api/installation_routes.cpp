@@ -78,13 +78,15 @@ std::string report_json(const bridge::ConnectionReport& r) {
             ",\"message\":" + core::json_quote(r.message) +
             ",\"action\":" + core::json_quote(r.action);
   }
-  body += ",\"team_id\":" + core::json_quote(r.team_id) +
-          ",\"domain\":" + core::json_quote(r.domain) +
-          ",\"bot_user_id\":" + core::json_quote(r.bot_user_id) +
-          ",\"scopes\":" + string_array(r.scopes) +
-          ",\"missing_scopes\":" + string_array(r.missing_scopes) +
-          ",\"token_expires_at\":" + optional_int(r.token_expires_at) +
-          ",\"socket_mode\":" + core::json_quote(r.socket_mode) + ",\"failing_destinations\":[";
+  body +=
+      ",\"team_id\":" + core::json_quote(r.team_id) + ",\"domain\":" + core::json_quote(r.domain) +
+      ",\"bot_user_id\":" + core::json_quote(r.bot_user_id) +
+      ",\"scopes\":" + string_array(r.scopes) +
+      ",\"missing_scopes\":" + string_array(r.missing_scopes) +
+      ",\"token_expires_at\":" + optional_int(r.token_expires_at) +
+      ",\"socket_mode\":" + core::json_quote(r.socket_mode) +
+      ",\"rate_limits\":{\"post_message_per_workspace_per_minute\":" +
+      std::to_string(r.post_message_per_workspace_per_minute) + "}" + ",\"failing_destinations\":[";
   for (std::size_t i = 0; i < r.failing_destinations.size(); ++i) {
     const auto& problem = r.failing_destinations[i];
     body += std::string(i ? "," : "") +

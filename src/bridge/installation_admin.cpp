@@ -81,6 +81,7 @@ Result<ConnectionReport> InstallationService::test_connection(std::string_view t
   ConnectionReport report = bridge::test_connection(slack_, {current->team_id, current->bot_token},
                                                     std::move(socket_mode), options_.replies);
   report.token_expires_at = (*record)->token_expires_at;
+  report.post_message_per_workspace_per_minute = options_.post_message_per_workspace_per_minute;
   if (report.team_id.empty()) report.team_id = std::string(team_id);
   if (report.domain.empty()) report.domain = current->domain;
   if (report.error == "token_expired" && (*record)->refresh_token.empty()) {

@@ -21,7 +21,7 @@ const std::vector<std::string> kSeverities = {"info", "warning", "critical"};
 void read_slack(ConfigReader& r, const YAML::Node& node, SlackConfig& slack) {
   r.check_keys(node, "slack",
                {"app_token", "bot_token", "workspace_domain", "api_base_url", "oauth_base_url",
-                "socket_mode", "events", "signing_secret", "oauth", "tls"});
+                "socket_mode", "events", "signing_secret", "rate_limits", "oauth", "tls"});
   r.read_string(node["app_token"], "slack.app_token", slack.app_token);
   r.read_string(node["bot_token"], "slack.bot_token", slack.bot_token);
   r.read_string(node["workspace_domain"], "slack.workspace_domain", slack.workspace_domain);
@@ -41,6 +41,14 @@ void read_slack(ConfigReader& r, const YAML::Node& node, SlackConfig& slack) {
     r.read_string(events["mode"], "slack.events.mode", slack.events_mode);
   }
   r.read_string(node["signing_secret"], "slack.signing_secret", slack.signing_secret);
+  const YAML::Node limits = node["rate_limits"];
+  if (r.is_map(limits, "slack.rate_limits")) {
+    r.check_keys(limits, "slack.rate_limits", {"post_message_per_workspace_per_minute"});
+    // Up to 100 a second: far above anything Slack allows, low enough to stay a real pace.
+    r.read_int(limits["post_message_per_workspace_per_minute"],
+               "slack.rate_limits.post_message_per_workspace_per_minute", 1, 6000,
+               slack.post_message_per_workspace_per_minute);
+  }
   const YAML::Node oauth = node["oauth"];
   if (r.is_map(oauth, "slack.oauth")) {
     r.check_keys(oauth, "slack.oauth",

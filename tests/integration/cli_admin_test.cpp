@@ -24,10 +24,13 @@ std::string test_connection_until(Bridge& bridge, const std::string& expected) {
 
 }  // namespace
 
-TEST_CASE("Test Connection reports Socket Mode connected, then link_disabled and what to do",
-          "[cli][admin][socket_mode]") {
+TEST_CASE(
+    "Test Connection reports Socket Mode connected and the configured post pace, then "
+    "link_disabled and what to do",
+    "[cli][admin][socket_mode]") {
   Bridge bridge;
   bridge.enable_socket_mode();
+  bridge.settings.post_message_per_workspace_per_minute = 120;
   bridge.start_bot();
   bridge.wait_socket_mode_ready();
 
@@ -35,6 +38,9 @@ TEST_CASE("Test Connection reports Socket Mode connected, then link_disabled and
   INFO(good);
   CHECK_THAT(good, Catch::StartsWith(R"({"ok":true)"));
   CHECK(json_string(good, "socket_mode") == "connected");
+  // The pace the bridge holds itself to, as configured (the default is 300).
+  CHECK_THAT(good,
+             Catch::Contains(R"("rate_limits":{"post_message_per_workspace_per_minute":120})"));
   CHECK_THAT(bridge.admin("GET", "/v1/installations").body,
              Catch::Contains(R"("socket_mode":"connected")"));
 

@@ -45,6 +45,10 @@ std::string bot_config_yaml(const BotSettings& s) {
   if (!s.slack_signing_secret.empty()) {
     yaml += "  signing_secret: \"" + s.slack_signing_secret + "\"\n";
   }
+  if (s.post_message_per_workspace_per_minute != 0) {
+    yaml += "  rate_limits:\n    post_message_per_workspace_per_minute: " +
+            std::to_string(s.post_message_per_workspace_per_minute) + "\n";
+  }
   yaml += "  tls:\n";
   yaml += std::string("    allow_plaintext: ") + flag(s.allow_plaintext) + "\n";
   if (!s.ca_file.empty()) yaml += "    ca_file: \"" + s.ca_file + "\"\n";

@@ -109,7 +109,7 @@ struct CliFixture {
 
 }  // namespace
 
-TEST_CASE("test-connection shows workspace, bot user and scopes of a good token",
+TEST_CASE("test-connection shows workspace, bot user, scopes and post pace of a good token",
           "[installs][cli]") {
   CliFixture f;
   auto run = run_bridgebot("test-connection --config " +
@@ -118,6 +118,7 @@ TEST_CASE("test-connection shows workspace, bot user and scopes of a good token"
   CHECK_THAT(run.output, Catch::Contains("workspace: acme"));
   CHECK_THAT(run.output, Catch::Contains("bot user: bridgebot (U0BOT)"));
   CHECK_THAT(run.output, Catch::Contains("users:read.email"));
+  CHECK_THAT(run.output, Catch::Contains("chat.postMessage pace: 300 per minute per workspace"));
   CHECK_THAT(run.output, Catch::Contains("OK"));
   CHECK_THAT(run.output, !Catch::Contains(f.demo.bot_token));
 }

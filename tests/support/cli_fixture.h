@@ -53,6 +53,8 @@ struct BotSettings {
   std::string events_mode;           // slack.events.mode when set ("http")
   std::string slack_signing_secret;  // slack.signing_secret when set
   std::string log_level = "info";    // log.level
+  // slack.rate_limits.post_message_per_workspace_per_minute; 0 leaves it out (the default).
+  int post_message_per_workspace_per_minute = 0;
 };
 
 std::string bot_config_yaml(const BotSettings& settings);

@@ -138,6 +138,33 @@ storage:
   CHECK(lines.size() == 11);
 }
 
+TEST_CASE("the workspace-wide chat.postMessage pace is a setting with a sane range",
+          "[core][config]") {
+  auto defaults = parse_config(kMinimal, env_of({}));
+  REQUIRE(defaults.ok());
+  CHECK(defaults->slack.post_message_per_workspace_per_minute == 300);
+
+  auto with_limits = [](const std::string& rate_limits) {
+    return "slack:\n  app_token: xapp-1-A1-1-abc\n  rate_limits: " + rate_limits +
+           "\nplatform:\n  signing_secret: s3cret-signing\n  admin_token: admin-token-1\n";
+  };
+  auto custom =
+      parse_config(with_limits("{post_message_per_workspace_per_minute: 120}"), env_of({}));
+  REQUIRE(custom.ok());
+  CHECK(custom->slack.post_message_per_workspace_per_minute == 120);
+
+  for (const std::string value : {"0", "6001", "-5"}) {
+    INFO(value);
+    auto lines = problems_of(with_limits("{post_message_per_workspace_per_minute: " + value + "}"));
+    CHECK(has_problem(lines,
+                      "slack.rate_limits.post_message_per_workspace_per_minute: must be between "
+                      "1 and 6000, not " +
+                          value));
+  }
+  CHECK(has_problem(problems_of(with_limits("{post_message: 10}")),
+                    "slack.rate_limits.post_message: unknown key"));
+}
+
 TEST_CASE("token kinds, routes, store URL and key are validated", "[core][config]") {
   auto lines = problems_of(R"(
 slack:

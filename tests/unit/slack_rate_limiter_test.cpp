@@ -89,6 +89,29 @@ TEST_CASE("chat.postMessage also spends a workspace-wide budget", "[slack][rate_
   CHECK(limiter.reserve({"T2", "chat.postMessage", "C3"}).wait == 0s);
 }
 
+TEST_CASE("the workspace-wide chat.postMessage budget follows the configured pace",
+          "[slack][rate_limiter]") {
+  using bridgebot::slack::post_message_per_workspace;
+  // The default: 300/min, one every 200 ms after a burst of 20.
+  CHECK(post_message_per_workspace(300).interval == 200ms);
+  CHECK(post_message_per_workspace(300).burst == 20);
+  CHECK(bridgebot::slack::RateLimiterOptions{}.post_message_per_team.interval == 200ms);
+
+  // slack.rate_limits.post_message_per_workspace_per_minute: 60 gives one a second after a
+  // burst of 4, whatever the channel.
+  FakeClock clock;
+  bridgebot::slack::RateLimiterOptions options;
+  options.post_message_per_team = post_message_per_workspace(60);
+  RateLimiter limiter(clock, options);
+  std::vector<Duration> w;
+  for (int i = 0; i < 6; ++i) {
+    w.push_back(limiter.reserve({"T1", "chat.postMessage", "D" + std::to_string(i)}).wait);
+  }
+  CHECK(w == std::vector<Duration>{0s, 0s, 0s, 0s, 1s, 2s});
+  CHECK(post_message_per_workspace(1).burst == 1);
+  CHECK(post_message_per_workspace(6000).interval == 10ms);
+}
+
 TEST_CASE("block holds its scope for exactly Retry-After, then resumes without a burst",
           "[slack][rate_limiter]") {
   FakeClock clock;

@@ -49,6 +49,9 @@ struct ConnectionReport {
   std::vector<std::string> missing_scopes;  // required scopes not granted, in kRequiredBotScopes
   std::optional<std::int64_t> token_expires_at;  // unix seconds, rotating tokens only
   std::string socket_mode;  // as the Socket Mode supervisor reports it; "" when unknown
+  // The configured workspace-wide chat.postMessage pace (slack.rate_limits), so an admin who
+  // sees deliveries lag can tell whether the bridge or Slack holds them back.
+  int post_message_per_workspace_per_minute = 0;
   std::vector<DestinationProblem> failing_destinations;
   std::vector<SourceReport> sources;
 };

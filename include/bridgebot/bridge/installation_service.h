@@ -23,6 +23,7 @@
 #include "bridgebot/bridge/installations.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/secret_box.h"
+#include "bridgebot/slack/rate_limiter.h"
 #include "bridgebot/slack/slack_api.h"
 #include "bridgebot/store/store.h"
 
@@ -45,6 +46,9 @@ struct InstallationServiceOptions {
   // Replies to bridged DMs are on: im:history is a required scope (install check, Test
   // Connection).
   bool replies = false;
+  // The workspace-wide chat.postMessage pace the Web API client was given; reported by
+  // test_connection (slack.rate_limits).
+  int post_message_per_workspace_per_minute = slack::kDefaultPostMessagePerWorkspacePerMinute;
 };
 
 // PATCH /v1/installations/{team}: the fields present are changed.

@@ -32,6 +32,9 @@ struct SlackConfig {
   // /slack/events, verified with signing_secret; no Socket Mode connection is opened).
   std::string events_mode = "socket";
   std::string signing_secret;  // slack.signing_secret: required with events_mode "http"
+  // slack.rate_limits: Slack publishes no workspace-wide chat.postMessage limit ("several hundred
+  // per minute"); 300 stays inside it.
+  int post_message_per_workspace_per_minute = 300;
   std::optional<OAuthConfig> oauth;
   std::string tls_ca_file;
   bool tls_allow_plaintext = false;

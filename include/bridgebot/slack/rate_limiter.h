@@ -11,6 +11,7 @@
 // Thread-safe. Pure apart from the Clock it reads; tests drive it with a FakeClock.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -27,15 +28,23 @@ struct BucketLimit {
   int burst = 1;                   // calls allowed back to back from an idle bucket
 };
 
+// The workspace-wide chat.postMessage bucket for `per_minute` calls a minute
+// (slack.rate_limits.post_message_per_workspace_per_minute): evenly spaced, after a burst of
+// four seconds' worth (at least 1). Slack does not publish this limit ("several hundred per
+// minute"); the default of 300 stays well inside what large bridges report.
+inline constexpr int kDefaultPostMessagePerWorkspacePerMinute = 300;
+constexpr BucketLimit post_message_per_workspace(int per_minute) {
+  return {std::chrono::microseconds(60'000'000 / per_minute), std::max(1, per_minute / 15)};
+}
+
 struct RateLimiterOptions {
   BucketLimit tier1{std::chrono::seconds(60), 2};
   BucketLimit tier2{std::chrono::seconds(3), 3};          // 20/min
   BucketLimit tier3{std::chrono::milliseconds(1200), 5};  // 50/min
   BucketLimit tier4{std::chrono::milliseconds(600), 10};  // 100/min
   BucketLimit post_message_per_channel{std::chrono::seconds(1), 3};
-  // Slack does not publish the workspace-wide chat.postMessage limit; this stays well inside
-  // what large bridges report (several hundred per minute).
-  BucketLimit post_message_per_team{std::chrono::milliseconds(200), 20};
+  BucketLimit post_message_per_team =
+      post_message_per_workspace(kDefaultPostMessagePerWorkspacePerMinute);
   BucketLimit webhook{std::chrono::seconds(1), 3};
 };
 
