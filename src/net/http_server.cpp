@@ -23,11 +23,11 @@ namespace {
 using namespace detail;
 
 constexpr std::chrono::milliseconds kWebSocketHandshakeTimeout{10'000};
-// After a 413 we read and discard a little of what the client still sends, so that a client that
-// is finishing its write reads the answer instead of a reset. Bounded in time and bytes: a client
-// that keeps trickling is closed.
+// After a 413 we read and discard what the client still sends, so that a client that is finishing
+// its write (a body of up to a MiB more) reads the answer instead of a reset. Bounded in time and
+// bytes: a client that keeps trickling is closed.
 constexpr std::chrono::milliseconds kDrainAfterRejectTimeout{2'000};
-constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+constexpr std::size_t kMaxDrainBytes = 1024 * 1024;
 // Out of descriptors (EMFILE/ENFILE) or buffers: accepting again at once would spin.
 constexpr std::chrono::milliseconds kAcceptPause{250};
 constexpr std::chrono::seconds kRefusalLogInterval{10};

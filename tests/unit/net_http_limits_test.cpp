@@ -44,7 +44,7 @@ bool answered_ok(RawConnection& connection) {
   return connection.read_for(5s, "\r\n\r\nok").find("200 OK") != std::string::npos;
 }
 
-std::size_t count_of(const std::string& text, const std::string& part) {
+[[maybe_unused]] std::size_t count_of(const std::string& text, const std::string& part) {
   std::size_t count = 0;
   for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) ++count;
   return count;
@@ -106,6 +106,9 @@ class CapturedLog {
 
 }  // namespace
 
+// Not under the sanitizers: with every descriptor taken, UBSan's vptr check cannot read the
+// process's memory maps and reports valid objects (fmt's buffer, Asio's scheduler) as invalid.
+#if !defined(__SANITIZE_ADDRESS__)
 TEST_CASE("Out of descriptors, the server pauses accepting, says so once, and recovers",
           "[net][http][limits]") {
   HttpServer server(patient_options(), ok);
@@ -124,6 +127,7 @@ TEST_CASE("Out of descriptors, the server pauses accepting, says so once, and re
   CHECK(count_of(log.text(), "cannot accept connections") == 1);
   CHECK(answered_ok(*client));  // accepted once descriptors were free again
 }
+#endif
 
 TEST_CASE("Connections over max_connections are answered 503 and closed", "[net][http][limits]") {
   ServerOptions options = patient_options();
