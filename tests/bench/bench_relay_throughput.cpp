@@ -7,7 +7,9 @@
 // people, because bridgebot paces chat.postMessage per workspace (5/s, burst 20) and per DM
 // (1/s, burst 3): with one workspace the delivery figure is that pacing, not the pipeline.
 //
-//   bench_relay_throughput [--connections 64] [--messages 20000] [--teams 200] [--users 16]
+// The bot's CPU time (user + system, from /proc) over the same span gives CPU-ms per message.
+//
+//   bench_relay_throughput [--connections 64] [--messages 40000] [--teams 1000] [--users 8]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -32,9 +34,9 @@ struct Figures {
 
 int run(bench::Options& options) {
   const auto connections = static_cast<int>(options.number("connections", 64));
-  const long messages = static_cast<long>(options.number("messages", 20'000));
-  const auto teams = static_cast<int>(options.number("teams", 200));
-  const auto users = static_cast<int>(options.number("users", 16));
+  const long messages = static_cast<long>(options.number("messages", 40'000));
+  const auto teams = static_cast<int>(options.number("teams", 1000));
+  const auto users = static_cast<int>(options.number("users", 8));
   options.check();
 
   std::printf("setup: %d workspaces x %d users, seeding the store...\n", teams, users);
@@ -63,6 +65,7 @@ int run(bench::Options& options) {
 
   Figures figures;
   std::atomic<long> next{0};
+  const double cpu_at_start = bot.cpu_seconds();
   const auto start = Clock::now();
   std::vector<std::thread> load;
   for (int c = 0; c < connections; ++c) {
@@ -92,6 +95,7 @@ int run(bench::Options& options) {
   const std::size_t delivered_when_accepted = world.message_count();
   load_done = true;
   watcher.join();
+  const double cpu_used = bot.cpu_seconds() - cpu_at_start;
   const bench::Memory peak = bot.memory();
 
   // Spot-check the bot's own view: the last message must read "delivered".
@@ -112,6 +116,8 @@ int run(bench::Options& options) {
     std::printf("delivered: only %zu of %ld within 10 minutes\n", world.message_count(),
                 figures.accepted.load());
   }
+  std::printf("bot CPU: %.2f s = %.3f CPU-ms per message (accept + delivery)\n", cpu_used,
+              1000.0 * cpu_used / accepted);
   std::printf("last message: %s\n", last.c_str());
   std::printf("bot memory: idle RSS %.1f MiB, peak (VmHWM) %.1f MiB\n", bench::mib(idle.rss_kb),
               bench::mib(peak.hwm_kb));

@@ -1,6 +1,7 @@
 #include "harness/bot_process.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -122,6 +123,21 @@ Memory BotProcess::memory() const {
     if (key == "VmRSS:") status >> memory.rss_kb;
   }
   return memory;
+}
+
+double BotProcess::cpu_seconds() const {
+  std::ifstream stat("/proc/" + std::to_string(process_.pid()) + "/stat");
+  std::string line;
+  std::getline(stat, line);
+  // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  long long utime = 0, stime = 0;
+  for (int n = 3; n <= 15 && fields >> field; ++n) {
+    if (n == 14) utime = std::stoll(field);
+    if (n == 15) stime = std::stoll(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
 int BotProcess::stop() {

@@ -53,6 +53,8 @@ class BotProcess {
 
   std::uint16_t port() const { return process_.port(); }
   Memory memory() const;
+  // CPU time the bot has used so far (user + system, every thread), in seconds.
+  double cpu_seconds() const;
   // SIGTERM and wait; returns the exit status (the bot drains in-flight work first).
   int stop();
 
