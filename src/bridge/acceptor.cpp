@@ -3,6 +3,7 @@
 #include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/bridge/relay_rules.h"
 #include "bridgebot/bridge/routes.h"
+#include "installation_errors.h"
 
 namespace bridgebot::bridge {
 
@@ -16,11 +17,10 @@ Acceptor::Acceptor(store::Store& store, InstallationDirectory& installations,
       on_new_work_(std::move(on_new_work)) {}
 
 Result<std::string> Acceptor::resolve_team(const std::string& team_id) {
-  if (!team_id.empty()) {
-    auto installation = installations_.active(team_id);
-    if (!installation.ok()) return installation.error();
-    return team_id;
-  }
+  // Whether a named workspace is installed is decided by Store::accept, in the transaction that
+  // records the message (record() turns its refusal into unknown_team): reading and decrypting
+  // the installation here as well cost every accepted message a second store read.
+  if (!team_id.empty()) return team_id;
   auto teams = installations_.active_team_ids();
   if (teams.size() == 1) return teams.front();
   Error e = make_error("team_id_required",
@@ -33,8 +33,8 @@ Result<std::string> Acceptor::resolve_team(const std::string& team_id) {
 Result<AcceptOutcome> Acceptor::record(const store::AcceptRequest& request) {
   auto result = store_.accept(request);
   if (!result.ok() && result.error().code == "conflict") {
-    // The workspace was disconnected between resolve_team and now.
-    return make_error("unknown_team", "workspace " + request.team_id + " is not installed");
+    // Never installed, or disconnected (perhaps a moment ago).
+    return unknown_team(request.team_id);
   }
   if (!result.ok()) return result.error();
   if (result->duplicate) return AcceptOutcome{"duplicate", ""};
