@@ -192,7 +192,8 @@ class AdminConsole : public std::enable_shared_from_this<AdminConsole> {
       const std::string state = socket_mode(inst.team_id);
       view.cards.push_back(
           {inst, *usage, state,
-           bridge::installation_health(inst, state, *failing, deps_.clock.unix_seconds()),
+           bridge::installation_health(inst, deps_.installations.missing_scopes(inst.scopes), state,
+                                       *failing, deps_.clock.unix_seconds()),
            std::nullopt, std::nullopt});
     }
     if (adjust) adjust(view);

@@ -6,7 +6,6 @@
 
 #include "bridgebot/bridge/connection_test.h"
 #include "bridgebot/core/json.h"
-#include "bridgebot/slack/scopes.h"
 
 namespace bridgebot::api {
 namespace {
@@ -162,7 +161,8 @@ class InstallationRoutes : public std::enable_shared_from_this<InstallationRoute
   Result<std::string> describe(const store::Installation& inst) const {
     auto usage = deps_.store.team_usage(inst.team_id);
     if (!usage.ok()) return usage.error();
-    return installation_json(inst, socket_mode(inst.team_id), *usage);
+    return installation_json(inst, socket_mode(inst.team_id), *usage,
+                             deps_.installations.missing_scopes(inst.scopes));
   }
 
   net::HttpResponse one(int status, const store::Installation& inst) const {
@@ -258,13 +258,14 @@ class InstallationRoutes : public std::enable_shared_from_this<InstallationRoute
 }  // namespace
 
 std::string installation_json(const store::Installation& inst, const std::string& socket_mode_state,
-                              const store::TeamUsage& usage) {
+                              const store::TeamUsage& usage,
+                              const std::vector<std::string>& missing_scopes) {
   std::string body = "{\"team_id\":" + core::json_quote(inst.team_id) +
                      ",\"team_name\":" + core::json_quote(inst.team_name) +
                      ",\"domain\":" + core::json_quote(inst.domain) +
                      ",\"bot_user_id\":" + core::json_quote(inst.bot_user_id) +
                      ",\"scopes\":" + string_array(inst.scopes) +
-                     ",\"missing_scopes\":" + string_array(slack::missing_scopes(inst.scopes)) +
+                     ",\"missing_scopes\":" + string_array(missing_scopes) +
                      ",\"rotating\":" + (inst.refresh_token.empty() ? "false" : "true") +
                      ",\"token_expires_at\":" + optional_int(inst.token_expires_at) +
                      ",\"state\":" + core::json_quote(std::string(store::to_string(inst.state))) +

@@ -1,7 +1,6 @@
 #include "bridgebot/bridge/installation_health.h"
 
 #include "bridgebot/bridge/connection_test.h"
-#include "bridgebot/slack/scopes.h"
 
 namespace bridgebot::bridge {
 
@@ -16,11 +15,12 @@ std::string duration_text(std::int64_t seconds) {
 }
 
 InstallationHealth installation_health(const store::Installation& inst,
+                                       const std::vector<std::string>& missing,
                                        std::string_view socket_mode,
                                        const std::vector<store::FailingDestination>& failing,
                                        std::int64_t now) {
   InstallationHealth health;
-  if (const auto missing = slack::missing_scopes(inst.scopes); !missing.empty()) {
+  if (!missing.empty()) {
     std::string list;
     for (const auto& scope : missing) list += (list.empty() ? "" : ", ") + scope;
     health.problems.push_back({"missing_scopes", "The bot token lacks required scopes: " + list,

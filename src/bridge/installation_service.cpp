@@ -75,7 +75,7 @@ Result<store::Installation> InstallationService::install_bot_token(
                                           "', not '" + *domain + "'"),
         "workspace_domain");
   }
-  auto missing = slack::missing_scopes(auth->scopes, options_.replies);
+  auto missing = missing_scopes(auth->scopes);
   if (!missing.empty()) {
     std::string list;
     for (const auto& scope : missing) list += (list.empty() ? "" : ", ") + scope;
@@ -183,6 +183,11 @@ Result<ActiveInstallation> InstallationService::active(std::string_view team_id)
     out.incoming_webhook_url = *url;
   }
   return out;
+}
+
+std::vector<std::string> InstallationService::missing_scopes(
+    const std::vector<std::string>& granted) const {
+  return slack::missing_scopes(granted, options_.replies);
 }
 
 std::vector<std::string> InstallationService::active_team_ids() {

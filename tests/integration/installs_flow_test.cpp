@@ -53,7 +53,8 @@ struct Bridge {
   std::unique_ptr<net::HttpServer> server;
   std::string base;
 
-  Bridge() {
+  // replies: platform.reply_webhook_url is set (replies to relayed DMs go back to the platform).
+  explicit Bridge(bool replies = false) {
     std::filesystem::create_directories(dir);
     slack_emulator.with_state(
         [](emulator::State& s) { s.apps.begin()->second.token_rotation_enabled = true; });
@@ -72,6 +73,7 @@ struct Bridge {
     config.slack.oauth_base_url = slack_server->base_url() + "oauth/v2/authorize";
     bridge::InstallationServiceOptions service_options;
     service_options.oauth = slack::OAuthClient{"1111.2222", "test-client-secret"};
+    service_options.replies = replies;
     installations =
         std::make_unique<bridge::InstallationService>(*db, *web_api, box, clock, service_options);
     states = std::make_unique<bridge::OAuthStates>(*db, box, clock);
@@ -441,6 +443,20 @@ TEST_CASE("A refused code exchange says what to do: start again, or fix the clie
   CHECK_THAT(misconfigured.body, Catch::Contains("client_secret does not match"));
   CHECK_THAT(misconfigured.body, !Catch::Contains("not-the-app-secret"));
   CHECK_FALSE(b.db->get_installation("T0001").value().has_value());
+}
+
+TEST_CASE("With replies turned on later, a workspace installed before lists im:history as missing",
+          "[installs][admin]") {
+  Bridge b(/*replies=*/true);
+  store::Installation earlier;  // installed while replies were off: no im:history
+  earlier.team_id = "T0001";
+  earlier.domain = "acme";
+  earlier.scopes = {"users:read", "users:read.email", "chat:write"};
+  REQUIRE(b.db->put_installation(earlier).ok());
+
+  auto list = b.send("GET", "/v1/installations");
+  CHECK(list.status == 200);
+  CHECK_THAT(list.body, Catch::Contains(R"("missing_scopes":["im:history"])"));
 }
 
 TEST_CASE("Pasting a token without users:read.email is 422 missing_scopes naming it",

@@ -21,11 +21,11 @@ store::Installation healthy() {
 TEST_CASE("a healthy installation is Connected, with the token's remaining life when it rotates",
           "[bridge][health]") {
   auto inst = healthy();
-  auto health = bridge::installation_health(inst, "connected", {}, 1000);
+  auto health = bridge::installation_health(inst, {}, "connected", {}, 1000);
   CHECK(health.ok());
   CHECK(health.summary == "Connected");
   inst.token_expires_at = 1000 + 3 * 3600 + 20 * 60;
-  CHECK(bridge::installation_health(inst, "connected", {}, 1000).summary ==
+  CHECK(bridge::installation_health(inst, {}, "connected", {}, 1000).summary ==
         "Connected, token expires in 3 h 20 min");
 }
 
@@ -33,8 +33,9 @@ TEST_CASE("every problem is listed with its next step", "[bridge][health]") {
   auto inst = healthy();
   inst.scopes = {"chat:write"};
   inst.token_expires_at = 900;
-  const auto health = bridge::installation_health(inst, "link_disabled",
-                                                  {{"channel:C1", "not_in_channel", 2}}, 1000);
+  const auto health =
+      bridge::installation_health(inst, {"users:read", "users:read.email"}, "link_disabled",
+                                  {{"channel:C1", "not_in_channel", 2}}, 1000);
   CHECK(health.summary == "Needs attention");
   REQUIRE(health.problems.size() == 4);
   CHECK(health.problems[0].code == "missing_scopes");
@@ -45,7 +46,7 @@ TEST_CASE("every problem is listed with its next step", "[bridge][health]") {
   CHECK(health.problems[2].action.find("Socket Mode") != std::string::npos);
   CHECK(health.problems[3].code == "destination_failing");
   CHECK(health.problems[3].action.find("/invite") != std::string::npos);
-  CHECK(bridge::installation_health(healthy(), "auth_failed", {}, 1000).problems[0].code ==
+  CHECK(bridge::installation_health(healthy(), {}, "auth_failed", {}, 1000).problems[0].code ==
         "app_token_rejected");
 }
 

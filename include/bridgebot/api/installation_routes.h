@@ -24,8 +24,10 @@ struct InstallationRoutesDeps {
 
 void add_installation_routes(PlatformApi& api, InstallationRoutesDeps deps);
 
-// The JSON object GET /v1/installations lists for one installation (no secrets).
+// The JSON object GET /v1/installations lists for one installation (no secrets); `missing_scopes`
+// as InstallationService::missing_scopes reports them.
 std::string installation_json(const store::Installation& installation,
-                              const std::string& socket_mode_state, const store::TeamUsage& usage);
+                              const std::string& socket_mode_state, const store::TeamUsage& usage,
+                              const std::vector<std::string>& missing_scopes);
 
 }  // namespace bridgebot::api

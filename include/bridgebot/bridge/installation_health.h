@@ -25,7 +25,9 @@ struct InstallationHealth {
   bool ok() const { return problems.empty(); }
 };
 
+// `missing_scopes` as InstallationService::missing_scopes reports them for this installation.
 InstallationHealth installation_health(const store::Installation& installation,
+                                       const std::vector<std::string>& missing_scopes,
                                        std::string_view socket_mode,
                                        const std::vector<store::FailingDestination>& failing,
                                        std::int64_t now_unix);

@@ -97,6 +97,8 @@ class InstallationService final : public InstallationDirectory {
   Result<ActiveInstallation> refresh_expired(std::string_view team_id,
                                              std::string_view expired_token) override;
   std::vector<std::string> active_team_ids() override;
+  // The required bot scopes `granted` lacks: im:history too while replies are on.
+  std::vector<std::string> missing_scopes(const std::vector<std::string>& granted) const;
   // Refreshes a rotating user token first when it has less than refresh_margin left.
   Result<std::optional<std::string>> connected_user_token(
       std::string_view team_id, std::string_view platform_user_id) override;
