@@ -6,9 +6,8 @@ namespace bridgebot::store::sqlite {
 namespace {
 
 Status run_cached(Connection& connection, std::string_view sql) {
-  auto statement = connection.prepare(sql);
-  if (!statement) return statement.error();
-  return statement->run();
+  auto ran = connection.exec(sql);
+  return ran ? Status::success() : Status(ran.error());
 }
 
 }  // namespace
@@ -92,7 +91,7 @@ void GroupCommitWriter::commit_group(const std::vector<Pending*>& group) {
   }
   // Nothing of this group is stored: every caller learns why, including those whose own
   // operation succeeded. The rollback fails harmlessly when SQLite already rolled back.
-  (void)connection_->exec("ROLLBACK");
+  (void)connection_->exec_script("ROLLBACK");
   for (Pending* pending : group) pending->result = broken;
 }
 

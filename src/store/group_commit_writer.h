@@ -31,7 +31,7 @@ class GroupCommitWriter {
   // Runs on the writer thread inside a transaction. It may fill caller-owned results captured by
   // reference: write() does not return before the operation has run. A non-ok Status rolls back
   // what the operation wrote.
-  using Operation = std::function<Status(Connection&)>;
+  using Operation = sql::Database::Work;
 
   GroupCommitWriter(std::unique_ptr<Connection> connection, int max_group_size);
   GroupCommitWriter(const GroupCommitWriter&) = delete;

@@ -1,27 +1,30 @@
 // Versioned schema migrations. The database records the versions applied in `schema_version`;
-// opening a file applies the missing ones in order, each in its own transaction, so a crash
-// mid-upgrade leaves the file at the last complete version.
+// opening it applies the missing ones in order, each in its own transaction, so a crash
+// mid-upgrade leaves it at the last complete version.
 #pragma once
 
-#include <span>
-#include <string_view>
+#include <string>
+#include <vector>
 
 #include "bridgebot/core/result.h"
-#include "sqlite_connection.h"
+#include "sql_session.h"
 
-namespace bridgebot::store::sqlite {
+namespace bridgebot::store::sql {
 
 struct Migration {
   int version;  // strictly increasing from 1, never reused or edited once released
-  std::string_view description;
-  std::string_view sql;  // one or more statements
+  std::string description;
+  std::string sql;  // one or more statements
 };
 
-// Brings the database to the last version in `migrations`. Refuses ("store_schema_too_new") a
-// file whose version is newer than the code knows, without touching it.
-Status migrate(Connection& connection, std::span<const Migration> migrations);
+// Brings the database to the last version in `migrations`; `where` names it in errors. Each
+// migration runs under the dialect's begin_migration, so processes opening one old database at
+// once upgrade it one after the other. Refuses ("store_schema_too_new") a database whose version
+// is newer than the code knows, without touching it.
+Status migrate(Session& db, const Dialect& dialect, const std::vector<Migration>& migrations,
+               const std::string& where);
 
-// The version recorded in the file; 0 for a new file.
-Result<int> schema_version(Connection& connection);
+// The version recorded in the database; 0 for a new one.
+Result<int> schema_version(Session& db);
 
-}  // namespace bridgebot::store::sqlite
+}  // namespace bridgebot::store::sql

@@ -25,75 +25,42 @@ bool retryable_state(std::string_view state) {
   return state == "40001" || state == "40P01";
 }
 
-}  // namespace
-
-Params& Params::text(std::string_view value) {
-  values_.emplace_back(std::string(value));
-  formats_.push_back(0);
-  return *this;
-}
-
-Params& Params::integer(std::int64_t value) {
-  return text(std::to_string(value));
-}
-
-Params& Params::integer(std::optional<std::int64_t> value) {
-  return value ? integer(*value) : null();
-}
-
-Params& Params::blob(const Blob& value) {
-  if (value.empty()) return null();
-  values_.emplace_back(std::string(value.begin(), value.end()));
-  formats_.push_back(1);
-  return *this;
-}
-
-Params& Params::null() {
-  values_.emplace_back(std::nullopt);
-  formats_.push_back(0);
-  return *this;
-}
-
-std::int64_t Rows::affected() const {
-  const char* count = PQcmdTuples(result_.get());
-  std::int64_t value = 0;
-  if (count != nullptr)
-    std::from_chars(count, count + std::char_traits<char>::length(count), value);
-  return value;
-}
-
-std::string Rows::text(int row, int column) const {
-  return std::string(PQgetvalue(result_.get(), row, column),
-                     static_cast<std::size_t>(PQgetlength(result_.get(), row, column)));
-}
-
-std::int64_t Rows::integer(int row, int column) const {
-  const std::string value = text(row, column);
-  std::int64_t out = 0;
-  std::from_chars(value.data(), value.data() + value.size(), out);
-  return out;
-}
-
-std::optional<std::int64_t> Rows::optional_integer(int row, int column) const {
-  if (is_null(row, column)) return std::nullopt;
-  return integer(row, column);
-}
-
-Blob Rows::blob(int row, int column) const {
-  Blob out;
-  if (is_null(row, column)) return out;
-  // Text results show bytea in hex: "\x0a1b…".
-  const std::string hex = text(row, column);
-  if (hex.size() < 2 || hex[0] != '\\' || hex[1] != 'x') return out;
-  out.reserve((hex.size() - 2) / 2);
-  for (std::size_t i = 2; i + 1 < hex.size(); i += 2) {
-    const int high = hex_value(hex[i]);
-    const int low = hex_value(hex[i + 1]);
-    if (high < 0 || low < 0) return Blob{};
-    out.push_back(static_cast<std::uint8_t>(high * 16 + low));
+// A row of a result. Text results show bytea in hex: "\x0a1b…".
+class ResultRow final : public sql::Row {
+ public:
+  ResultRow(const PGresult* result, int row) : result_(result), row_(row) {}
+  std::string text(int column) const override {
+    return std::string(PQgetvalue(result_, row_, column),
+                       static_cast<std::size_t>(PQgetlength(result_, row_, column)));
   }
-  return out;
-}
+  std::int64_t integer(int column) const override {
+    const char* value = PQgetvalue(result_, row_, column);
+    std::int64_t out = 0;
+    std::from_chars(value, value + PQgetlength(result_, row_, column), out);
+    return out;
+  }
+  Blob blob(int column) const override {
+    Blob out;
+    if (is_null(column)) return out;
+    const std::string hex = text(column);
+    if (hex.size() < 2 || hex[0] != '\\' || hex[1] != 'x') return out;
+    out.reserve((hex.size() - 2) / 2);
+    for (std::size_t i = 2; i + 1 < hex.size(); i += 2) {
+      const int high = hex_value(hex[i]);
+      const int low = hex_value(hex[i + 1]);
+      if (high < 0 || low < 0) return Blob{};
+      out.push_back(static_cast<std::uint8_t>(high * 16 + low));
+    }
+    return out;
+  }
+  bool is_null(int column) const override { return PQgetisnull(result_, row_, column) != 0; }
+
+ private:
+  const PGresult* result_;
+  int row_;
+};
+
+}  // namespace
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& url) {
   PGconn* conn = PQconnectdb(url.c_str());
@@ -116,25 +83,42 @@ Connection::~Connection() {
   PQfinish(conn_);
 }
 
-Result<Rows> Connection::exec(std::string_view sql, const Params& params) {
+Result<std::int64_t> Connection::exec(std::string_view sql, const sql::Params& params,
+                                      sql::OnRow on_row) {
+  // Text parameters, but a blob's bytes as binary (format 1) for its bytea column.
+  using Kind = sql::Params::Value::Kind;
+  std::vector<std::string> integers;  // integers in text form, kept while libpq reads them
+  integers.reserve(params.values().size());
   std::vector<const char*> values;
   std::vector<int> lengths;
-  for (const auto& value : params.values_) {
-    values.push_back(value ? value->data() : nullptr);
-    lengths.push_back(value ? static_cast<int>(value->size()) : 0);
+  std::vector<int> formats;
+  for (const auto& value : params.values()) {
+    const std::string* bytes = &value.bytes;
+    if (value.kind == Kind::integer) bytes = &integers.emplace_back(std::to_string(value.number));
+    values.push_back(value.kind == Kind::null ? nullptr : bytes->data());
+    lengths.push_back(static_cast<int>(bytes->size()));
+    formats.push_back(value.kind == Kind::blob ? 1 : 0);
   }
   const std::string statement(sql);
-  PGresult* result =
+  std::unique_ptr<PGresult, decltype(&PQclear)> result(
       PQexecParams(conn_, statement.c_str(), static_cast<int>(values.size()), nullptr,
-                   values.data(), lengths.data(), params.formats_.data(), 0);
-  const ExecStatusType status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return Rows(result);
+                   values.data(), lengths.data(), formats.data(), 0),
+      &PQclear);
+  const ExecStatusType status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    if (on_row) {
+      for (int r = 0; r < PQntuples(result.get()); ++r) on_row(ResultRow(result.get(), r));
+    }
+    const char* count = PQcmdTuples(result.get());
+    std::int64_t changed = 0;
+    std::from_chars(count, count + std::char_traits<char>::length(count), changed);
+    return changed;
+  }
 
-  const char* state_field = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* state_field = result ? PQresultErrorField(result.get(), PG_DIAG_SQLSTATE) : nullptr;
   const std::string state = state_field ? state_field : "";
   const std::string message =
-      trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
-  if (result) PQclear(result);
+      trimmed(result ? PQresultErrorMessage(result.get()) : PQerrorMessage(conn_));
   if (retryable_state(state)) return make_error("store_busy", where_ + ": " + message, true);
   // A lost connection may have lost a COMMIT's answer too: transient for the caller, but not
   // retried here, where the work might have been committed.
@@ -180,7 +164,7 @@ void Pool::give_back(Connection& connection) {
   freed_.notify_one();
 }
 
-Status Pool::transaction(const std::function<Status(Connection&)>& work) {
+Status Pool::transaction(const sql::Database::Work& work) {
   constexpr int kAttempts = 5;
   Status outcome;
   for (int attempt = 1; attempt <= kAttempts; ++attempt) {
@@ -203,7 +187,7 @@ Status Pool::transaction(const std::function<Status(Connection&)>& work) {
   return outcome;
 }
 
-Status Pool::read(const std::function<Status(Connection&)>& work) {
+Status Pool::read(const sql::Database::Work& work) {
   Connection& db = take();
   Status done = work(db);
   give_back(db);

@@ -1,99 +1,70 @@
 #include "sqlite_connection.h"
 
+#include <charconv>
 #include <limits>
 #include <utility>
 
 namespace bridgebot::store::sqlite {
+namespace {
 
-Statement::~Statement() {
-  if (stmt_ != nullptr) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
+// A row of a statement being stepped.
+class StatementRow final : public sql::Row {
+ public:
+  explicit StatementRow(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  std::string text(int column) const override {
+    const unsigned char* data = sqlite3_column_text(stmt_, column);
+    if (data == nullptr) return {};
+    return std::string(reinterpret_cast<const char*>(data), bytes(column));
   }
-}
-
-void Statement::check_bind(int rc) {
-  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
-}
-
-Statement& Statement::bind(int index, std::string_view text) {
-  if (text.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    check_bind(SQLITE_TOOBIG);
-    return *this;
+  std::int64_t integer(int column) const override {
+    return std::int64_t{sqlite3_column_int64(stmt_, column)};
   }
-  check_bind(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                               SQLITE_TRANSIENT));
-  return *this;
-}
-
-Statement& Statement::bind(int index, std::int64_t value) {
-  check_bind(sqlite3_bind_int64(stmt_, index, sqlite3_int64{value}));
-  return *this;
-}
-
-Statement& Statement::bind(int index, const Blob& blob) {
-  if (blob.empty()) {
-    check_bind(sqlite3_bind_null(stmt_, index));
-  } else if (blob.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    check_bind(SQLITE_TOOBIG);
-  } else {
-    check_bind(sqlite3_bind_blob(stmt_, index, blob.data(), static_cast<int>(blob.size()),
-                                 SQLITE_TRANSIENT));
+  Blob blob(int column) const override {
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
+    if (data == nullptr) return {};
+    return Blob(data, data + bytes(column));
   }
-  return *this;
+  bool is_null(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+
+ private:
+  std::size_t bytes(int column) const {
+    return static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
+  }
+  sqlite3_stmt* stmt_;
+};
+
+int bind_value(sqlite3_stmt* stmt, int index, const sql::Params::Value& value) {
+  using Kind = sql::Params::Value::Kind;
+  if (value.kind == Kind::null) return sqlite3_bind_null(stmt, index);
+  if (value.kind == Kind::integer) return sqlite3_bind_int64(stmt, index, value.number);
+  if (value.bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
+    return SQLITE_TOOBIG;
+  }
+  const int size = static_cast<int>(value.bytes.size());
+  // SQLITE_STATIC: the Params outlive the statement's use of them (exec clears the bindings).
+  if (value.kind == Kind::blob) {
+    return sqlite3_bind_blob(stmt, index, value.bytes.data(), size, SQLITE_STATIC);
+  }
+  return sqlite3_bind_text(stmt, index, value.bytes.data(), size, SQLITE_STATIC);
 }
 
-Statement& Statement::bind(int index, std::optional<std::int64_t> value) {
-  if (value) return bind(index, *value);
-  return bind_null(index);
+// Binds each parameter "$n" of `stmt` to values[n - 1].
+int bind(sqlite3_stmt* stmt, const std::vector<sql::Params::Value>& values) {
+  const int count = sqlite3_bind_parameter_count(stmt);
+  for (int index = 1; index <= count; ++index) {
+    const char* name = sqlite3_bind_parameter_name(stmt, index);
+    std::size_t n = 0;
+    const std::string_view digits = name != nullptr && name[0] == '$' ? name + 1 : "";
+    auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (parsed.ec != std::errc() || n < 1 || n > values.size()) return SQLITE_RANGE;
+    if (int rc = bind_value(stmt, index, values[n - 1]); rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
 }
 
-Statement& Statement::bind_null(int index) {
-  check_bind(sqlite3_bind_null(stmt_, index));
-  return *this;
-}
-
-Result<bool> Statement::step() {
-  if (bind_error_ != SQLITE_OK) return connection_->error(bind_error_, "binding parameters");
-  int rc = sqlite3_step(stmt_);
-  if (rc == SQLITE_ROW) return true;
-  if (rc == SQLITE_DONE) return false;
-  return connection_->error(rc, sqlite3_sql(stmt_));
-}
-
-Status Statement::run() {
-  auto stepped = step();
-  sqlite3_reset(stmt_);
-  if (!stepped) return stepped.error();
-  return Status::success();
-}
-
-std::string Statement::text(int column) const {
-  const unsigned char* data = sqlite3_column_text(stmt_, column);
-  if (data == nullptr) return {};
-  auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
-  return std::string(reinterpret_cast<const char*>(data), size);
-}
-
-std::int64_t Statement::integer(int column) const {
-  return std::int64_t{sqlite3_column_int64(stmt_, column)};
-}
-
-Blob Statement::blob(int column) const {
-  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, column));
-  if (data == nullptr) return {};
-  auto size = static_cast<std::size_t>(sqlite3_column_bytes(stmt_, column));
-  return Blob(data, data + size);
-}
-
-bool Statement::is_null(int column) const {
-  return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
-}
-
-std::optional<std::int64_t> Statement::optional_integer(int column) const {
-  if (is_null(column)) return std::nullopt;
-  return integer(column);
-}
+}  // namespace
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
                                                      std::chrono::milliseconds busy_timeout) {
@@ -111,8 +82,8 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
   sqlite3_busy_timeout(db, static_cast<int>(busy_timeout.count()));
   // WAL lets the reader connection run while the writer commits; FULL syncs the WAL on every
   // commit so an acknowledged accept survives power loss, not only a process crash.
-  Status pragmas =
-      connection->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+  Status pragmas = connection->exec_script(
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
   if (!pragmas.ok()) return pragmas.error();
   return connection;
 }
@@ -122,18 +93,43 @@ Connection::~Connection() {
   sqlite3_close(db_);
 }
 
-Result<Statement> Connection::prepare(std::string_view sql) {
+Result<sqlite3_stmt*> Connection::prepare(std::string_view sql) {
   auto found = statements_.find(sql);
-  if (found != statements_.end()) return Statement(*this, found->second);
+  if (found != statements_.end()) return found->second;
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return error(rc, sql);
   statements_.emplace(std::string(sql), stmt);
-  return Statement(*this, stmt);
+  return stmt;
 }
 
-Status Connection::exec(const std::string& sql) {
+Result<std::int64_t> Connection::exec(std::string_view sql, const sql::Params& params,
+                                      sql::OnRow on_row) {
+  auto prepared = prepare(sql);
+  if (!prepared) return prepared.error();
+  sqlite3_stmt* stmt = *prepared;
+  // However this returns, the cached statement is left reset and unbound for its next use.
+  struct Reset {
+    sqlite3_stmt* stmt;
+    ~Reset() {
+      sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
+    }
+  } reset{stmt};
+  if (int rc = bind(stmt, params.values()); rc != SQLITE_OK) return error(rc, sql);
+  const StatementRow row(stmt);
+  for (;;) {
+    const int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return error(rc, sql);
+    if (on_row) on_row(row);
+  }
+  // changes() keeps the count of the last writing statement, which a query must not report.
+  return sqlite3_stmt_readonly(stmt) ? std::int64_t{0} : std::int64_t{sqlite3_changes64(db_)};
+}
+
+Status Connection::exec_script(const std::string& sql) {
   char* message = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
   if (rc == SQLITE_OK) return Status::success();
@@ -142,14 +138,6 @@ Status Connection::exec(const std::string& sql) {
   Error e = error(rc, sql);
   e.message = "database " + path_ + ": " + detail + " (while running: " + sql + ")";
   return e;
-}
-
-std::int64_t Connection::changes() const {
-  return std::int64_t{sqlite3_changes64(db_)};
-}
-
-std::int64_t Connection::last_insert_rowid() const {
-  return std::int64_t{sqlite3_last_insert_rowid(db_)};
 }
 
 Error Connection::error(int rc, std::string_view doing) const {

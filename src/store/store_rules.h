@@ -1,4 +1,4 @@
-// Rules every Store backend applies the same way, kept out of the SQL: what a valid accept is,
+// Rules of the Store kept out of the SQL: what a valid accept is,
 // how a source's status is summarised from its items, and the errors they share.
 #pragma once
 
@@ -26,15 +26,5 @@ Error team_not_installed(std::string_view team_id);
 // Scopes are stored as one space-separated column.
 std::string join_scopes(const std::vector<std::string>& scopes);
 std::vector<std::string> split_scopes(const std::string& joined);
-
-// Column lists both schemas share, in the order the row mappers read them.
-inline constexpr std::string_view kInstallationColumns =
-    "team_id, enterprise_id, domain, team_name, bot_user_id, bot_id, app_id, scopes, bot_token, "
-    "refresh_token, token_expires_at, has_webhook, webhook_channel, webhook_channel_id, "
-    "webhook_configuration_url, webhook_url, notification_channel, sender_identity, state, "
-    "installed_at, updated_at";
-inline constexpr std::string_view kLinkColumns =
-    "team_id, platform_user_id, slack_user_id, email, linked_at, has_user_token, user_token, "
-    "user_refresh_token, user_token_expires_at";
 
 }  // namespace bridgebot::store

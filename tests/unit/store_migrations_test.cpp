@@ -6,7 +6,8 @@
 #include <string>
 
 #include "../src/store/migrations.h"
-#include "../src/store/sqlite_schema.h"
+#include "../src/store/sql_schema.h"
+#include "../src/store/sqlite_connection.h"
 #include "bridgebot/store/sqlite_store.h"
 #include "support/temp_dir.h"
 
@@ -52,7 +53,7 @@ TEST_CASE("A new file gets the latest schema and keeps its data across reopen", 
 
   auto connection = bridgebot::store::sqlite::Connection::open(file, std::chrono::seconds(1));
   REQUIRE(connection.ok());
-  auto version = bridgebot::store::sqlite::schema_version(**connection);
+  auto version = bridgebot::store::sql::schema_version(**connection);
   REQUIRE(version.ok());
   CHECK(*version == sqlite_schema_version());
 }
@@ -80,22 +81,37 @@ TEST_CASE("Opening a file in a missing directory fails naming the file", "[store
 }
 
 namespace migrations_test {
+using bridgebot::store::sql::Migration;
 using bridgebot::store::sqlite::Connection;
-using bridgebot::store::sqlite::migrate;
-using bridgebot::store::sqlite::Migration;
+using Migrations = std::vector<Migration>;
 
-constexpr Migration kV1[] = {{1, "notes", "CREATE TABLE notes (text TEXT NOT NULL)"}};
-constexpr Migration kV1V2[] = {
+const Migrations kV1 = {{1, "notes", "CREATE TABLE notes (text TEXT NOT NULL)"}};
+const Migrations kV1V2 = {
     {1, "notes", "CREATE TABLE notes (text TEXT NOT NULL)"},
     {2, "note authors", "ALTER TABLE notes ADD COLUMN author TEXT NOT NULL DEFAULT 'unknown'"}};
-constexpr Migration kV1Broken[] = {
+const Migrations kV1Broken = {
     {1, "notes", "CREATE TABLE notes (text TEXT NOT NULL)"},
     {2, "half applied", "CREATE TABLE extra (x); CREATE TABLE notes (duplicate)"}};
 
+bridgebot::Status migrate(Connection& connection, const Migrations& migrations) {
+  return bridgebot::store::sql::migrate(connection, bridgebot::store::sqlite::kDialect, migrations,
+                                        "the test file");
+}
+
 int version_of(Connection& connection) {
-  auto version = bridgebot::store::sqlite::schema_version(connection);
+  auto version = bridgebot::store::sql::schema_version(connection);
   REQUIRE(version.ok());
   return *version;
+}
+
+// The first column of the first row of `sql`.
+std::string first_value(Connection& connection, const char* sql) {
+  std::string value;
+  auto ran = connection.exec(sql, {}, [&](const bridgebot::store::sql::Row& row) {
+    if (value.empty()) value = row.text(0);
+  });
+  REQUIRE(ran.ok());
+  return value;
 }
 
 }  // namespace migrations_test
@@ -108,17 +124,14 @@ TEST_CASE("An older file is upgraded in order and keeps its rows", "[store]") {
     auto old = Connection::open(file, std::chrono::seconds(1));
     REQUIRE(old.ok());
     REQUIRE(migrate(**old, kV1).ok());
-    REQUIRE((*old)->exec("INSERT INTO notes (text) VALUES ('kept')").ok());
+    REQUIRE((*old)->exec_script("INSERT INTO notes (text) VALUES ('kept')").ok());
   }
   auto upgraded = Connection::open(file, std::chrono::seconds(1));
   REQUIRE(upgraded.ok());
   REQUIRE(migrate(**upgraded, kV1V2).ok());
   CHECK(version_of(**upgraded) == 2);
-  auto row = (*upgraded)->prepare("SELECT text, author FROM notes");
-  REQUIRE(row.ok());
-  REQUIRE(*row->step());
-  CHECK(row->text(0) == "kept");
-  CHECK(row->text(1) == "unknown");
+  CHECK(first_value(**upgraded, "SELECT text FROM notes") == "kept");
+  CHECK(first_value(**upgraded, "SELECT author FROM notes") == "unknown");
 }
 
 TEST_CASE("A failing migration leaves the file at the last complete version", "[store]") {
@@ -132,7 +145,7 @@ TEST_CASE("A failing migration leaves the file at the last complete version", "[
   CHECK(migrated.error().message.find("half applied") != std::string::npos);
   CHECK(version_of(**connection) == 1);
   // The half-applied statements of migration 2 were rolled back.
-  CHECK_FALSE((*connection)->exec("SELECT * FROM extra").ok());
+  CHECK_FALSE((*connection)->exec_script("SELECT * FROM extra").ok());
 }
 
 TEST_CASE("The replies migration rebuilds sources without losing the outbox hanging off it",
@@ -140,33 +153,32 @@ TEST_CASE("The replies migration rebuilds sources without losing the outbox hang
   using namespace migrations_test;
   TempDir dir;
   auto file = (dir.path / "before_replies.db").string();
-  const auto all = sqlite::store_migrations();
+  const Migrations all = sql::store_migrations(sqlite::kDialect);
   auto db = Connection::open(file, std::chrono::seconds(1));
   REQUIRE(db.ok());
-  REQUIRE(migrate(**db, all.first(all.size() - 1)).ok());  // all before the replies one
-  REQUIRE((*db)
-              ->exec("INSERT INTO sources VALUES ('message', 'msg-1', 'T1', 'queued', '', 1);"
-                     "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, "
-                     "status, reason, attempts, next_attempt_at, ordering_key, claimed_by, "
-                     "created_at) VALUES ('message', 'msg-1', 'T1', 'recipient', 'p-bob', '{}', "
-                     "'delivered', '', 1, 1, 'k', '', 1);"
-                     "INSERT INTO deliveries VALUES (1, 'recipient', 'U2', 'D2', '1.000100');")
-              .ok());
+  REQUIRE(migrate(**db, Migrations(all.begin(), all.end() - 1)).ok());  // before the replies one
+  REQUIRE(
+      (*db)
+          ->exec_script("INSERT INTO sources VALUES ('message', 'msg-1', 'T1', 'queued', '', 1);"
+                        "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, "
+                        "status, reason, attempts, next_attempt_at, ordering_key, claimed_by, "
+                        "created_at) VALUES ('message', 'msg-1', 'T1', 'recipient', 'p-bob', '{}', "
+                        "'delivered', '', 1, 1, 'k', '', 1);"
+                        "INSERT INTO deliveries VALUES (1, 'recipient', 'U2', 'D2', '1.000100');")
+          .ok());
   REQUIRE(migrate(**db, all).ok());
-  auto count = [&](const char* sql) {
-    auto query = (*db)->prepare(sql);
-    REQUIRE(query.ok());
-    REQUIRE(*query->step());
-    return query->integer(0);
-  };
+  auto count = [&](const char* sql) { return std::stoi(first_value(**db, sql)); };
   CHECK(count("SELECT COUNT(*) FROM sources") == 1);
   CHECK(count("SELECT COUNT(*) FROM outbox") == 1);
   CHECK(count("SELECT COUNT(*) FROM deliveries WHERE channel = 'D2'") == 1);
   // The reply kind is allowed now, and the outbox still cascades from the new table.
   CHECK(
-      (*db)->exec("INSERT INTO sources VALUES ('reply', 'T1:D1:1.1', 'T1', 'queued', '', 1)").ok());
-  CHECK_FALSE((*db)->exec("INSERT INTO sources VALUES ('other', 'x', 'T1', 'queued', '', 1)").ok());
-  REQUIRE((*db)->exec("DELETE FROM sources WHERE source_id = 'msg-1'").ok());
+      (*db)
+          ->exec_script("INSERT INTO sources VALUES ('reply', 'T1:D1:1.1', 'T1', 'queued', '', 1)")
+          .ok());
+  CHECK_FALSE(
+      (*db)->exec_script("INSERT INTO sources VALUES ('other', 'x', 'T1', 'queued', '', 1)").ok());
+  REQUIRE((*db)->exec_script("DELETE FROM sources WHERE source_id = 'msg-1'").ok());
   CHECK(count("SELECT COUNT(*) FROM outbox") == 0);
   CHECK(count("SELECT COUNT(*) FROM deliveries") == 0);
 }

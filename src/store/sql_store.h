@@ -1,35 +1,31 @@
-// PostgresStore: the Store on a PostgreSQL database (see bridgebot/store/postgres_store.h).
-// Every call runs on a pooled connection; writes are one transaction each (PostgreSQL folds
-// concurrent commits itself). Data synced for a workspace is written only after locking its
-// installation row FOR SHARE while it is active, and purge_team revokes (locks) that row before
-// it deletes: a write racing a Disconnect either lands before the purge, which deletes it, or
-// sees the workspace revoked.
+// SqlStore: the Store written once in SQL, over a Database (SQLite or PostgreSQL, sql_session.h).
+// Every mutating call is one Database::write (on SQLite folded into a group commit, on
+// PostgreSQL its own transaction, retried on a serialization failure); every query one read.
 //
-// The methods are spread over files by record family, as for SQLite: postgres_store.cpp (open,
-// purge, maintenance, leases, thread anchors), postgres_outbox.cpp, postgres_accounts.cpp.
+// Data synced for a workspace (links, directory entries, thread anchors, accepted sources) is
+// written only after active_team() found its installation active in the same transaction, and
+// purge_team revokes the installation before it deletes: a Slack call finishing after a
+// Disconnect (a users.list page, a post that starts a thread) cannot bring purged data back.
+//
+// The methods are spread over files by record family: sql_store.cpp (purge and maintenance),
+// sql_store_outbox.cpp, sql_store_accounts.cpp (installations, links, directory),
+// sql_store_coordination.cpp (thread anchors, leases, source activity, OAuth states) and
+// sql_store_inbox.cpp (Slack events).
 #pragma once
 
-#include <atomic>
-#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "bridgebot/store/postgres_store.h"
-#include "postgres_connection.h"
-#include "store_rules.h"
+#include "bridgebot/store/store.h"
+#include "sql_session.h"
 
-namespace bridgebot::store::postgres {
+namespace bridgebot::store::sql {
 
-// Locks team $1's installation row against a concurrent purge; no row when it is not active.
-inline constexpr const char* kLockActiveTeam =
-    "SELECT 1 FROM installations WHERE team_id = $1 AND state = 'active' FOR SHARE";
-
-// Fails with team_not_installed unless `team_id` is active (and locks it for this transaction).
-Status lock_active_team(Connection& db, std::string_view team_id);
-
-class PostgresStore final : public Store {
+class SqlStore final : public Store {
  public:
-  explicit PostgresStore(std::unique_ptr<Pool> pool) : pool_(std::move(pool)) {}
+  explicit SqlStore(std::unique_ptr<Database> db);
 
   Result<AcceptResult> accept(const AcceptRequest& request) override;
   Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
@@ -41,7 +37,6 @@ class PostgresStore final : public Store {
   Result<std::int64_t> recover_in_flight() override;
   Result<std::optional<SourceStatus>> source_status(SourceKind kind,
                                                     std::string_view source_id) override;
-
   Result<std::optional<BridgedDm>> find_bridged_dm(std::string_view team_id,
                                                    std::string_view channel,
                                                    std::string_view thread_ts,
@@ -99,18 +94,43 @@ class PostgresStore final : public Store {
   Result<std::int64_t> prune_finished(UnixSeconds cutoff, int limit) override;
   Result<TeamUsage> team_usage(std::string_view team_id) override;
   Result<std::vector<FailingDestination>> failing_destinations(std::string_view team_id) override;
-  StoreStats stats() const override;
+
+  StoreStats stats() const override { return db_->stats(); }
 
  private:
-  // A mutating call: one transaction, counted in stats().
-  Status write(const std::function<Status(Connection&)>& work);
-  // Runs one statement that changes rows and returns how many it changed.
+  // Runs one changing statement as its own write; returns how many rows it changed.
   Result<std::int64_t> change(std::string_view sql, const Params& params);
-  Status read(const std::function<Status(Connection&)>& work) { return pool_->read(work); }
+  // Runs one query as a read, mapping every row with `from_row`.
+  template <typename FromRow>
+  auto select_all(std::string_view sql, const Params& params, FromRow from_row)
+      -> Result<std::vector<decltype(from_row(std::declval<const Row&>()))>> {
+    std::vector<decltype(from_row(std::declval<const Row&>()))> records;
+    Status done = db_->read([&](Session& s) -> Status {
+      auto rows = s.exec(sql, params, [&](const Row& row) { records.push_back(from_row(row)); });
+      return rows ? Status::success() : Status(rows.error());
+    });
+    if (!done.ok()) return done.error();
+    return records;
+  }
+  // The same for a query of at most one row.
+  template <typename FromRow>
+  auto select_one(std::string_view sql, const Params& params, FromRow from_row)
+      -> Result<std::optional<decltype(from_row(std::declval<const Row&>()))>> {
+    using Record = decltype(from_row(std::declval<const Row&>()));
+    auto records = select_all(sql, params, from_row);
+    if (!records) return records.error();
+    if (records->empty()) return std::optional<Record>();
+    return std::optional<Record>(std::move(records->front()));
+  }
+  // Inside a write: ok when `team_id` has an active installation, which then stays active until
+  // the write commits; else team_not_installed.
+  Status active_team(Session& s, std::string_view team_id) const;
 
-  std::unique_ptr<Pool> pool_;
-  std::atomic<std::uint64_t> write_operations_{0};
-  std::atomic<std::uint64_t> write_transactions_{0};
+  std::unique_ptr<Database> db_;
+  const Dialect& dialect_;
+  // Statements that take a piece of the dialect, composed once.
+  const std::string active_team_sql_;
+  const std::string deliveries_of_source_sql_;
 };
 
-}  // namespace bridgebot::store::postgres
+}  // namespace bridgebot::store::sql

@@ -1,0 +1,256 @@
+// Accepted messages/notifications: idempotency records (table sources), their outbox items and
+// deliveries.
+#include <algorithm>
+#include <string>
+
+#include "sql_store.h"
+#include "store_rules.h"
+
+namespace bridgebot::store::sql {
+namespace {
+
+constexpr std::string_view kItemColumns =
+    "item_id, kind, source_id, team_id, role, destination, payload, status, reason, attempts, "
+    "next_attempt_at, ordering_key, created_at";
+
+// $1 team, $2 DM channel, $3 the thread's ts (kBridgedDmAt) or the reply's ts (kBridgedDmBefore:
+// the latest relayed DM before it). Slack ts values of one era have one width, so text order is
+// time order.
+constexpr std::string_view kBridgedDmAt =
+    "SELECT o.source_id, o.destination, o.payload, d.slack_user, d.ts "
+    "FROM deliveries AS d JOIN outbox AS o ON o.item_id = d.item_id "
+    "WHERE o.team_id = $1 AND d.channel = $2 AND d.ts = $3 AND d.role = 'recipient' "
+    "AND o.kind = 'message' LIMIT 1";
+constexpr std::string_view kBridgedDmBefore =
+    "SELECT o.source_id, o.destination, o.payload, d.slack_user, d.ts "
+    "FROM deliveries AS d JOIN outbox AS o ON o.item_id = d.item_id "
+    "WHERE o.team_id = $1 AND d.channel = $2 AND d.ts < $3 AND d.role = 'recipient' "
+    "AND o.kind = 'message' ORDER BY d.ts DESC LIMIT 1";
+
+ItemStatus stored_status(const Row& row, int column) {
+  return parse_item_status(row.text(column)).value_or(ItemStatus::failed);
+}
+
+OutboxItem item_from_row(const Row& row) {
+  OutboxItem item;
+  item.item_id = row.integer(0);
+  item.kind = parse_source_kind(row.text(1)).value_or(SourceKind::message);
+  item.source_id = row.text(2);
+  item.team_id = row.text(3);
+  item.role = row.text(4);
+  item.destination = row.text(5);
+  item.payload_json = row.text(6);
+  item.status = stored_status(row, 7);
+  item.reason = row.text(8);
+  item.attempts = static_cast<int>(row.integer(9));
+  item.next_attempt_at = row.integer(10);
+  item.ordering_key = row.text(11);
+  item.created_at = row.integer(12);
+  return item;
+}
+
+// `deliveries_sql` lists a source's deliveries ($1 kind, $2 source id) in insertion order.
+Result<std::optional<SourceStatus>> load_source_status(Session& s, std::string_view deliveries_sql,
+                                                       SourceKind kind,
+                                                       std::string_view source_id) {
+  const Params key = Params().text(to_string(kind)).text(source_id);
+  std::optional<SourceStatus> status;
+  auto source = s.exec(
+      "SELECT team_id, status, reason FROM sources WHERE kind = $1 AND "
+      "source_id = $2",
+      key, [&](const Row& row) {
+        status = SourceStatus{
+            kind, std::string(source_id), row.text(0), stored_status(row, 1), row.text(2), {}};
+      });
+  if (!source) return source.error();
+  if (!status) return status;
+
+  std::vector<std::pair<ItemStatus, std::string>> outcomes;
+  auto items = s.exec(
+      "SELECT status, reason FROM outbox WHERE kind = $1 AND source_id = $2 ORDER BY item_id", key,
+      [&](const Row& row) { outcomes.emplace_back(stored_status(row, 0), row.text(1)); });
+  if (!items) return items.error();
+  summarise_items(*status, outcomes);
+
+  auto deliveries = s.exec(deliveries_sql, key, [&](const Row& row) {
+    status->deliveries.push_back({row.text(0), row.text(1), row.text(2), row.text(3)});
+  });
+  if (!deliveries) return deliveries.error();
+  return status;
+}
+
+// Where an item that is not in_flight stands, for a clear complete/reschedule error.
+Error not_in_flight(Session& s, ItemId item_id) {
+  const std::string id = std::to_string(item_id);
+  std::optional<std::string> status;
+  auto rows = s.exec("SELECT status FROM outbox WHERE item_id = $1", Params().integer(item_id),
+                     [&](const Row& row) { status = row.text(0); });
+  if (!rows) return rows.error();
+  if (!status) return make_error("not_found", "outbox item " + id + " does not exist");
+  return make_error("conflict", "outbox item " + id + " is " + *status + ", not in_flight");
+}
+
+}  // namespace
+
+Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
+  if (Status valid = validate_accept(request); !valid.ok()) return valid.error();
+  AcceptResult result;
+  Status written = db_->write([&](Session& s) -> Status {
+    result = AcceptResult{};
+    // In the same transaction as the insert: nothing is accepted for a workspace that a
+    // Disconnect purged after the caller looked it up.
+    if (Status active = active_team(s, request.team_id); !active.ok()) return active;
+    auto source = s.exec(
+        "INSERT INTO sources (kind, source_id, team_id, status, reason, created_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, source_id) DO NOTHING",
+        Params()
+            .text(to_string(request.kind))
+            .text(request.source_id)
+            .text(request.team_id)
+            .text(to_string(request.status))
+            .text(request.reason)
+            .integer(request.now));
+    if (!source) return source.error();
+    if (*source == 0) {
+      auto existing =
+          load_source_status(s, deliveries_of_source_sql_, request.kind, request.source_id);
+      if (!existing) return existing.error();
+      result.duplicate = true;
+      result.status = std::move(**existing);
+      return Status::success();
+    }
+    for (const NewOutboxItem& item : request.items) {
+      auto added = s.exec(
+          "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, status, "
+          "reason, attempts, next_attempt_at, ordering_key, claimed_by, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, 'queued', '', 0, $7, $8, '', $9) RETURNING item_id",
+          Params()
+              .text(to_string(request.kind))
+              .text(request.source_id)
+              .text(request.team_id)
+              .text(item.role)
+              .text(item.destination)
+              .text(item.payload_json)
+              .integer(item.next_attempt_at)
+              .text(item.ordering_key)
+              .integer(request.now),
+          [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
+      if (!added) return added.error();
+    }
+    result.status = {request.kind,   request.source_id, request.team_id,
+                     request.status, request.reason,    {}};
+    return Status::success();
+  });
+  if (!written.ok()) return written.error();
+  return result;
+}
+
+Result<std::vector<OutboxItem>> SqlStore::claim_due(UnixSeconds now, int limit,
+                                                    std::string_view lease_owner) {
+  std::vector<OutboxItem> claimed;
+  if (limit <= 0) return claimed;
+  // The head of each ordering key only: an item waits while an earlier one with its key is
+  // queued (even if not yet due) or in_flight. $1 now, $2 limit, $3 owner.
+  static const std::string kClaim =
+      "UPDATE outbox SET status = 'in_flight', claimed_by = $3 WHERE item_id IN ("
+      "SELECT o.item_id FROM outbox AS o WHERE o.status = 'queued' AND o.next_attempt_at <= $1 "
+      "AND (o.ordering_key = '' OR NOT EXISTS (SELECT 1 FROM outbox AS p "
+      "WHERE p.ordering_key = o.ordering_key AND p.item_id < o.item_id "
+      "AND p.status IN ('queued', 'in_flight'))) "
+      "ORDER BY o.next_attempt_at, o.item_id LIMIT $2) RETURNING " +
+      std::string(kItemColumns);
+  Status written = db_->write([&](Session& s) -> Status {
+    claimed.clear();
+    if (!dialect_.claim_lock.empty()) {
+      if (auto locked = s.exec(dialect_.claim_lock); !locked) return locked.error();
+    }
+    auto marked =
+        s.exec(kClaim, Params().integer(now).integer(std::int64_t{limit}).text(lease_owner),
+               [&](const Row& row) { claimed.push_back(item_from_row(row)); });
+    return marked ? Status::success() : Status(marked.error());
+  });
+  if (!written.ok()) return written.error();
+  // RETURNING keeps no order.
+  std::sort(claimed.begin(), claimed.end(), [](const OutboxItem& a, const OutboxItem& b) {
+    return std::pair(a.next_attempt_at, a.item_id) < std::pair(b.next_attempt_at, b.item_id);
+  });
+  return claimed;
+}
+
+Status SqlStore::complete(ItemId item_id, ItemStatus outcome, std::string_view reason,
+                          const std::vector<Delivery>& deliveries) {
+  if (!is_final(outcome)) {
+    return make_error("invalid_argument",
+                      "complete needs a final status, not " + std::string(to_string(outcome)));
+  }
+  return db_->write([&](Session& s) -> Status {
+    auto finished = s.exec(
+        "UPDATE outbox SET status = $2, reason = $3, claimed_by = '' "
+        "WHERE item_id = $1 AND status = 'in_flight'",
+        Params().integer(item_id).text(to_string(outcome)).text(reason));
+    if (!finished) return finished.error();
+    if (*finished == 0) return not_in_flight(s, item_id);
+    for (const Delivery& delivery : deliveries) {
+      auto recorded = s.exec(
+          "INSERT INTO deliveries (item_id, role, slack_user, channel, ts) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          Params()
+              .integer(item_id)
+              .text(delivery.role)
+              .text(delivery.slack_user)
+              .text(delivery.channel)
+              .text(delivery.ts));
+      if (!recorded) return recorded.error();
+    }
+    return Status::success();
+  });
+}
+
+Status SqlStore::reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
+                            int attempts) {
+  return db_->write([&](Session& s) -> Status {
+    auto requeued = s.exec(
+        "UPDATE outbox SET status = 'queued', next_attempt_at = $2, reason = $3, attempts = $4, "
+        "claimed_by = '' WHERE item_id = $1 AND status = 'in_flight'",
+        Params()
+            .integer(item_id)
+            .integer(next_attempt_at)
+            .text(reason)
+            .integer(std::int64_t{attempts}));
+    if (!requeued) return requeued.error();
+    if (*requeued == 0) return not_in_flight(s, item_id);
+    return Status::success();
+  });
+}
+
+Result<std::int64_t> SqlStore::recover_in_flight() {
+  return change("UPDATE outbox SET status = 'queued', claimed_by = '' WHERE status = 'in_flight'",
+                Params());
+}
+
+Result<std::optional<SourceStatus>> SqlStore::source_status(SourceKind kind,
+                                                            std::string_view source_id) {
+  std::optional<SourceStatus> status;
+  Status done = db_->read([&](Session& s) -> Status {
+    auto loaded = load_source_status(s, deliveries_of_source_sql_, kind, source_id);
+    if (!loaded) return loaded.error();
+    status = std::move(*loaded);
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return status;
+}
+
+Result<std::optional<BridgedDm>> SqlStore::find_bridged_dm(std::string_view team_id,
+                                                           std::string_view channel,
+                                                           std::string_view thread_ts,
+                                                           std::string_view ts) {
+  return select_one(
+      thread_ts.empty() ? kBridgedDmBefore : kBridgedDmAt,
+      Params().text(team_id).text(channel).text(thread_ts.empty() ? ts : thread_ts),
+      [](const Row& row) {
+        return BridgedDm{row.text(0), row.text(1), row.text(2), row.text(3), row.text(4)};
+      });
+}
+
+}  // namespace bridgebot::store::sql
