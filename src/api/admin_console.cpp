@@ -5,6 +5,8 @@
 
 #include "admin_pages.h"
 #include "bridgebot/api/admin_sessions.h"
+#include "bridgebot/api/sign_in_throttle.h"
+#include "bridgebot/bridge/installation_health.h"
 #include "bridgebot/bridge/recipient_check.h"
 #include "bridgebot/core/crypto.h"
 
@@ -63,7 +65,7 @@ struct Visit {
 class AdminConsole : public std::enable_shared_from_this<AdminConsole> {
  public:
   AdminConsole(PlatformApi& api, AdminConsoleDeps deps)
-      : api_(api), deps_(std::move(deps)), sessions_(deps_.clock) {}
+      : api_(api), deps_(std::move(deps)), sessions_(deps_.clock), throttle_(deps_.clock) {}
 
   void add() {
     Router& router = api_.router();
@@ -151,14 +153,26 @@ class AdminConsole : public std::enable_shared_from_this<AdminConsole> {
   }
 
   net::HttpResponse sign_in(const net::HttpRequest& request) {
+    const std::string client = client_host(request.remote_address);
+    if (const std::int64_t wait = throttle_.retry_after(client); wait > 0) {
+      auto refused = console_response(
+          429, login_page("Too many wrong admin tokens from your address: sign-in is closed to it "
+                          "for " +
+                              bridge::duration_text(wait) + ".",
+                          true));
+      refused.headers.set("Retry-After", std::to_string(wait));
+      return refused;
+    }
     const std::string token = field(parse_form(request.body), "token");
     const std::string& expected = deps_.config.platform.admin_token;
     if (expected.empty() || token.empty() || !core::constant_time_equal(token, expected)) {
+      throttle_.failed(client);
       return console_response(
           401, login_page("That is not the admin token (platform.admin_token in bridgebot's "
                           "configuration).",
                           true));
     }
+    throttle_.succeeded(client);
     const AdminSession session = sessions_.create();
     auto response = redirect("/admin");
     response.headers.set("Set-Cookie", session_cookie(session.id, secure(request)));
@@ -342,6 +356,7 @@ class AdminConsole : public std::enable_shared_from_this<AdminConsole> {
   PlatformApi& api_;
   AdminConsoleDeps deps_;
   AdminSessions sessions_;
+  SignInThrottle throttle_;
 };
 
 }  // namespace

@@ -278,3 +278,21 @@ TEST_CASE("After Disconnect answered, a delivery that was waiting for Slack post
   INFO(bridge.bot->output_tail());
   CHECK(bridge.emulator.calls_of("chat.postMessage").size() == posts_at_disconnect);
 }
+
+TEST_CASE("Guessing the admin token at the console's sign-in is shut out after five tries",
+          "[cli][hostile][admin]") {
+  Bridge bridge;
+  bridge.start_bot();
+  Anonymous guesser(bridge.bot->base_url());
+  auto sign_in = [&](const std::string& token) {
+    return guesser.send("POST", "/admin/login", "token=" + net::url_encode(token));
+  };
+  for (int i = 0; i < 5; ++i) CHECK(sign_in("guess-" + std::to_string(i)).status == 401);
+
+  // Now even the right token is refused from this address, saying for how long.
+  const auto refused = sign_in(kAdminToken);
+  CHECK(refused.status == 429);
+  CHECK(std::stoi(refused.headers.get("Retry-After")) > 14 * 60);
+  CHECK_THAT(refused.body, Catch::Contains("Too many wrong admin tokens"));
+  CHECK(refused.headers.get("Set-Cookie").empty());
+}
