@@ -5,6 +5,7 @@
 
 #include "admin_context.h"
 #include "bridgebot/bridge/delivery_lease.h"
+#include "bridgebot/bridge/delivery_partitions.h"
 #include "bridgebot/bridge/key_rotation.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/slack/scopes.h"
@@ -130,15 +131,21 @@ int rotate_key_command(const std::string& config_path, const std::string& old_ke
   // A running bot writes tokens sealed under its own key and could overwrite a re-sealed row
   // with one it read before: refuse while one holds the store. Holding the lease meanwhile also
   // keeps a bot that starts now from delivering until the re-seal is done.
+  // Delivering processes check that lease after announcing themselves (delivery_partitions.h),
+  // and this checks for them after taking it: one of the two sees the other.
   store::Store& store = *(*context)->store;
   const std::string owner = "rotate-key-" + std::to_string(::getpid());
-  auto held = store.acquire_lease(bridge::kDeliveryLeaseName, owner,
-                                  core::system_clock().unix_seconds(), 300);
-  if (!held.ok() || !*held) {
-    std::cerr << (held.ok() ? "a bridgebot process is running on this store (or stopped less than "
-                              "10 s ago without a clean shutdown): stop every bridgebot using "
-                              "it, then run rotate-key again"
-                            : held.error().to_string())
+  const auto now = core::system_clock().unix_seconds();
+  auto held = store.acquire_lease(bridge::kDeliveryLeaseName, owner, now, 300);
+  auto running = held.ok() && *held ? bridge::delivering_processes(store, now)
+                                    : Result<std::vector<std::string>>(std::vector<std::string>{});
+  if (!held.ok() || !*held || !running.ok() || !running->empty()) {
+    if (held.ok() && *held) (void)store.release_lease(bridge::kDeliveryLeaseName, owner);
+    std::cerr << (!held.ok()      ? held.error().to_string()
+                  : !running.ok() ? running.error().to_string()
+                                  : "a bridgebot process is running on this store (or stopped less "
+                                    "than 10 s ago without a clean shutdown): stop every "
+                                    "bridgebot using it, then run rotate-key again")
               << "\n";
     return 1;
   }

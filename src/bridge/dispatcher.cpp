@@ -1,7 +1,6 @@
 #include "bridgebot/bridge/dispatcher.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 
@@ -38,12 +37,8 @@ Result<Completion> deliver(DeliveryContext& context, const store::OutboxItem& it
   return finished(ItemStatus::failed, "unknown_role");
 }
 
-std::string make_lease_owner() {
-  return "dispatcher-" + std::to_string(::getpid()) + "-" + core::hex_encode(core::random_bytes(4));
-}
-
 DispatcherOptions with_lease_owner(DispatcherOptions options) {
-  if (options.lease_owner.empty()) options.lease_owner = make_lease_owner();
+  if (options.lease_owner.empty()) options.lease_owner = make_lease_owner(this_process());
   return options;
 }
 
@@ -63,7 +58,12 @@ Dispatcher::Dispatcher(store::Store& store, slack::SlackApi& slack,
       directory_(directory),
       clock_(clock),
       options_(with_lease_owner(std::move(options))),
-      lease_(store, clock, options_.lease_owner, options_.lease_ttl),
+      partitions_(store, clock,
+                  {options_.lease_owner,
+                   options_.lease_ttl,
+                   std::chrono::milliseconds(1000),
+                   [this] { notify(); },
+                   {}}),
       random_(std::random_device{}()) {}
 
 Dispatcher::~Dispatcher() {
@@ -71,6 +71,7 @@ Dispatcher::~Dispatcher() {
 }
 
 void Dispatcher::start() {
+  partitions_.start();
   std::lock_guard lock(mutex_);
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     workers_.emplace_back([this] { work(); });
@@ -87,7 +88,7 @@ void Dispatcher::stop() {
   }
   wake_.notify_all();
   for (auto& worker : workers) worker.join();
-  lease_.release();
+  partitions_.stop();
 }
 
 void Dispatcher::notify() {
@@ -119,26 +120,42 @@ void Dispatcher::work() {
 }
 
 int Dispatcher::run_once() {
-  if (!lease_.held()) return 0;
-  auto claimed =
-      store_.claim_due(clock_.unix_seconds(), options_.claim_batch, options_.lease_owner);
+  partitions_.refresh_when_due();
+  const store::PartitionMask partitions = partitions_.claimable();
+  if (partitions == 0) return 0;
+  auto claimed = store_.claim_due(clock_.unix_seconds(), options_.claim_batch, options_.lease_owner,
+                                  partitions);
   if (!claimed.ok()) {
     spdlog::warn("dispatcher: cannot claim work: {}", claimed.error().to_string());
     return 0;
   }
+  for (const auto& item : *claimed) partitions_.claimed(item.partition);
   std::size_t done = 0;
-  for (; done < claimed->size() && !stopping_; ++done) process((*claimed)[done]);
+  for (; done < claimed->size() && !stopping_; ++done) {
+    const auto& item = (*claimed)[done];
+    // A partition whose lease is no longer fresh may be another process's by now.
+    if (partitions_.may_deliver(item.partition)) {
+      process(item);
+    } else {
+      hand_back(item);
+    }
+    partitions_.finished(item.partition);
+  }
   // Stopping: hand back what this worker claimed but did not start, as it was.
   for (std::size_t i = done; i < claimed->size(); ++i) {
-    const auto& item = (*claimed)[i];
-    auto released =
-        store_.reschedule(item.item_id, item.next_attempt_at, item.reason, item.attempts);
-    if (!released.ok()) {
-      spdlog::warn("dispatcher: item {} stays in flight until the next start: {}", item.item_id,
-                   released.error().to_string());
-    }
+    hand_back((*claimed)[i]);
+    partitions_.finished((*claimed)[i].partition);
   }
   return static_cast<int>(done);
+}
+
+void Dispatcher::hand_back(const store::OutboxItem& item) {
+  auto released = store_.reschedule(item.item_id, options_.lease_owner, item.next_attempt_at,
+                                    item.reason, item.attempts);
+  if (!released.ok() && released.error().code != "conflict") {
+    spdlog::warn("dispatcher: item {} stays in flight until its partition is taken over: {}",
+                 item.item_id, released.error().to_string());
+  }
 }
 
 void Dispatcher::process(const store::OutboxItem& item) {
@@ -180,7 +197,7 @@ void Dispatcher::process(const store::OutboxItem& item) {
 
 void Dispatcher::finish(const store::OutboxItem& item, const Completion& completion) {
   const bool recorded = record(item, "the outcome", [&] {
-    return store_.complete(item.item_id, completion.status, completion.reason,
+    return store_.complete(item.item_id, options_.lease_owner, completion.status, completion.reason,
                            completion.deliveries);
   });
   if (!recorded) return;
@@ -221,7 +238,7 @@ void Dispatcher::retry_or_fail(const store::OutboxItem& item, const Error& error
                          : slack::backoff_delay(options_.backoff, attempts - 1, next_jitter());
   const store::UnixSeconds next = clock_.unix_seconds() + ceil_seconds(delay);
   const bool recorded = record(item, "the retry", [&] {
-    return store_.reschedule(item.item_id, next, error.code, attempts);
+    return store_.reschedule(item.item_id, options_.lease_owner, next, error.code, attempts);
   });
   if (!recorded) return;
   ++counters_.retried;
@@ -239,8 +256,8 @@ bool Dispatcher::record(const store::OutboxItem& item, const char* what,
     }
     const Error& error = written.error();
     if (error.code == "conflict" || error.code == "not_found") {
-      // Not in flight any more: purged by a Disconnect, or re-queued by a dispatcher that took
-      // the delivery lease over. Nothing of ours is left to record.
+      // Not in flight here any more: purged by a Disconnect, or re-queued by a process that
+      // took the partition over. Nothing of ours is left to record.
       spdlog::warn("dispatcher: item {} is no longer in flight here; {} was not recorded: {}",
                    item.item_id, what, error.to_string());
       return false;

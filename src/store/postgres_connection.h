@@ -25,6 +25,7 @@ inline constexpr sql::Dialect kDialect{
     // Transaction-scoped, so a crashed claimer's lock goes with its connection.
     .claim_lock = "SELECT pg_advisory_xact_lock(7340022)",
     .delivery_order = "d.delivery_id",
+    .char_code = "ascii",
     .begin_migration = "BEGIN; SELECT pg_advisory_xact_lock(7340021)",
     .int64_type = "BIGINT",
     .serial_key = "BIGSERIAL PRIMARY KEY",

@@ -108,6 +108,8 @@ struct Dialect {
   std::string_view claim_lock;
   // The deliveries column that grows with insertion (deliveries are reported in that order).
   std::string_view delivery_order;
+  // The function giving a character's code (delivery partitions, sql_store.cpp).
+  std::string_view char_code;
   // Opens a schema migration's transaction, excluding other processes migrating the same
   // database until it commits.
   std::string_view begin_migration;

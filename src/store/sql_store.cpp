@@ -65,7 +65,9 @@ SqlStore::SqlStore(std::unique_ptr<Database> db)
           "SELECT d.role, d.slack_user, d.channel, d.ts FROM deliveries AS d "
           "JOIN outbox AS o ON o.item_id = d.item_id "
           "WHERE o.kind = $1 AND o.source_id = $2 ORDER BY d.item_id, " +
-          std::string(dialect_.delivery_order)) {}
+          std::string(dialect_.delivery_order)),
+      claim_sql_(claim_due_sql(dialect_)),
+      recover_sql_(recover_in_flight_sql(dialect_)) {}
 
 Result<std::int64_t> SqlStore::change(std::string_view sql, const Params& params) {
   std::int64_t changed = 0;

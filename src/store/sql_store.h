@@ -23,18 +23,24 @@
 
 namespace bridgebot::store::sql {
 
+// claim_due's and recover_in_flight's statements for `dialect` (sql_store_outbox.cpp).
+std::string claim_due_sql(const Dialect& dialect);
+std::string recover_in_flight_sql(const Dialect& dialect);
+
 class SqlStore final : public Store {
  public:
   explicit SqlStore(std::unique_ptr<Database> db);
 
   Result<AcceptResult> accept(const AcceptRequest& request) override;
   Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
-                                            std::string_view lease_owner) override;
-  Status complete(ItemId item_id, ItemStatus outcome, std::string_view reason,
-                  const std::vector<Delivery>& deliveries) override;
-  Status reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
-                    int attempts) override;
-  Result<std::int64_t> recover_in_flight() override;
+                                            std::string_view lease_owner,
+                                            PartitionMask partitions) override;
+  Status complete(ItemId item_id, std::string_view claimed_by, ItemStatus outcome,
+                  std::string_view reason, const std::vector<Delivery>& deliveries) override;
+  Status reschedule(ItemId item_id, std::string_view claimed_by, UnixSeconds next_attempt_at,
+                    std::string_view reason, int attempts) override;
+  Result<std::int64_t> recover_in_flight(PartitionMask partitions,
+                                         std::string_view keep_owner) override;
   Result<std::optional<SourceStatus>> source_status(SourceKind kind,
                                                     std::string_view source_id) override;
   Result<std::optional<BridgedDm>> find_bridged_dm(std::string_view team_id,
@@ -72,6 +78,9 @@ class SqlStore final : public Store {
   Result<bool> renew_lease(std::string_view name, std::string_view owner, UnixSeconds now,
                            std::int64_t ttl_seconds) override;
   Status release_lease(std::string_view name, std::string_view owner) override;
+  Result<std::vector<Lease>> list_leases(std::string_view prefix) override;
+  Result<std::vector<std::string>> renew_leases(std::string_view prefix, std::string_view owner,
+                                                UnixSeconds now, std::int64_t ttl_seconds) override;
 
   Status record_source_event(std::string_view source_id, std::string_view event_id,
                              UnixSeconds at) override;
@@ -131,6 +140,8 @@ class SqlStore final : public Store {
   // Statements that take a piece of the dialect, composed once.
   const std::string active_team_sql_;
   const std::string deliveries_of_source_sql_;
+  const std::string claim_sql_;
+  const std::string recover_sql_;
 };
 
 }  // namespace bridgebot::store::sql

@@ -80,6 +80,32 @@ Status SqlStore::release_lease(std::string_view name, std::string_view owner) {
   return Status::success();
 }
 
+Result<std::vector<Lease>> SqlStore::list_leases(std::string_view prefix) {
+  return select_all(
+      "SELECT name, owner, expires_at FROM leases WHERE substr(name, 1, length($1)) = $1 "
+      "ORDER BY name",
+      Params().text(prefix), [](const Row& row) {
+        return Lease{row.text(0), row.text(1), row.integer(2)};
+      });
+}
+
+Result<std::vector<std::string>> SqlStore::renew_leases(std::string_view prefix,
+                                                        std::string_view owner, UnixSeconds now,
+                                                        std::int64_t ttl_seconds) {
+  std::vector<std::string> renewed;
+  Status written = db_->write([&](Session& s) -> Status {
+    renewed.clear();
+    auto rows = s.exec(
+        "UPDATE leases SET expires_at = $3 WHERE substr(name, 1, length($1)) = $1 "
+        "AND owner = $2 AND expires_at > $4 RETURNING name",
+        Params().text(prefix).text(owner).integer(now + ttl_seconds).integer(now),
+        [&](const Row& row) { renewed.push_back(row.text(0)); });
+    return rows ? Status::success() : Status(rows.error());
+  });
+  if (!written.ok()) return written.error();
+  return renewed;
+}
+
 // ---- source activity: each record keeps the other half ----
 
 Status SqlStore::record_source_event(std::string_view source_id, std::string_view event_id,

@@ -9,9 +9,35 @@
 namespace bridgebot::store::sql {
 namespace {
 
-constexpr std::string_view kItemColumns =
-    "item_id, kind, source_id, team_id, role, destination, payload, status, reason, attempts, "
-    "next_attempt_at, ordering_key, created_at";
+// The delivery partition (0 .. kDeliveryPartitions - 1) of the outbox row whose team id is the
+// column `team_id`, from its last four characters: every item of a workspace (so of an ordering
+// key) is in one partition, and Slack's random team ids spread evenly. Computed, not stored, so
+// that rows written by any bridgebot version have one; never change it, since the processes on
+// one database must agree (tests/support/delivery_partition.h has it in C++ for tests).
+std::string partition_of(const Dialect& dialect, std::string_view team_id) {
+  static_assert(kDeliveryPartitions == 16);
+  const std::string column(team_id);
+  const int weights[] = {1, 7, 11, 13};
+  std::string sum;
+  for (int k = 0; k < 4; ++k) {
+    sum += (k ? " + " : "") + std::to_string(weights[k]) + " * coalesce(" +
+           std::string(dialect.char_code) + "(substr(" + column + ", length(" + column + ") - " +
+           std::to_string(k) + ", 1)), 0)";
+  }
+  return "((" + sum + ") % 16)";
+}
+
+// Whether the row's partition is in the PartitionMask parameter `mask` (e.g. "$4").
+std::string in_partitions(const Dialect& dialect, std::string_view team_id, std::string_view mask) {
+  return "((CAST(" + std::string(mask) + " AS BIGINT) >> " + partition_of(dialect, team_id) +
+         ") & 1) = 1";
+}
+
+std::string item_columns(const Dialect& dialect) {
+  return "item_id, kind, source_id, team_id, role, destination, payload, status, reason, "
+         "attempts, next_attempt_at, ordering_key, created_at, " +
+         partition_of(dialect, "team_id");
+}
 
 // $1 team, $2 DM channel, $3 the thread's ts (kBridgedDmAt) or the reply's ts (kBridgedDmBefore:
 // the latest relayed DM before it). Slack ts values of one era have one width, so text order is
@@ -46,6 +72,7 @@ OutboxItem item_from_row(const Row& row) {
   item.next_attempt_at = row.integer(10);
   item.ordering_key = row.text(11);
   item.created_at = row.integer(12);
+  item.partition = static_cast<int>(row.integer(13));
   return item;
 }
 
@@ -87,10 +114,33 @@ Error not_in_flight(Session& s, ItemId item_id) {
                      [&](const Row& row) { status = row.text(0); });
   if (!rows) return rows.error();
   if (!status) return make_error("not_found", "outbox item " + id + " does not exist");
+  if (*status == "in_flight") {
+    return make_error("conflict", "outbox item " + id + " is in flight for another process");
+  }
   return make_error("conflict", "outbox item " + id + " is " + *status + ", not in_flight");
 }
 
 }  // namespace
+
+// The head of each ordering key only: an item waits while an earlier one with its key is queued
+// (even if not yet due) or in_flight. $1 now, $2 limit, $3 owner, $4 partitions.
+std::string claim_due_sql(const Dialect& dialect) {
+  return "UPDATE outbox SET status = 'in_flight', claimed_by = $3 WHERE item_id IN ("
+         "SELECT o.item_id FROM outbox AS o WHERE o.status = 'queued' AND o.next_attempt_at <= $1 "
+         "AND " +
+         in_partitions(dialect, "o.team_id", "$4") +
+         " AND (o.ordering_key = '' OR NOT EXISTS (SELECT 1 FROM outbox AS p "
+         "WHERE p.ordering_key = o.ordering_key AND p.item_id < o.item_id "
+         "AND p.status IN ('queued', 'in_flight'))) "
+         "ORDER BY o.next_attempt_at, o.item_id LIMIT $2) RETURNING " +
+         item_columns(dialect);
+}
+
+// $1 partitions, $2 the owner whose items stay.
+std::string recover_in_flight_sql(const Dialect& dialect) {
+  return "UPDATE outbox SET status = 'queued', claimed_by = '' WHERE status = 'in_flight' AND " +
+         in_partitions(dialect, "team_id", "$1") + " AND claimed_by <> $2";
+}
 
 Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
   if (Status valid = validate_accept(request); !valid.ok()) return valid.error();
@@ -146,27 +196,22 @@ Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
 }
 
 Result<std::vector<OutboxItem>> SqlStore::claim_due(UnixSeconds now, int limit,
-                                                    std::string_view lease_owner) {
+                                                    std::string_view lease_owner,
+                                                    PartitionMask partitions) {
   std::vector<OutboxItem> claimed;
-  if (limit <= 0) return claimed;
-  // The head of each ordering key only: an item waits while an earlier one with its key is
-  // queued (even if not yet due) or in_flight. $1 now, $2 limit, $3 owner.
-  static const std::string kClaim =
-      "UPDATE outbox SET status = 'in_flight', claimed_by = $3 WHERE item_id IN ("
-      "SELECT o.item_id FROM outbox AS o WHERE o.status = 'queued' AND o.next_attempt_at <= $1 "
-      "AND (o.ordering_key = '' OR NOT EXISTS (SELECT 1 FROM outbox AS p "
-      "WHERE p.ordering_key = o.ordering_key AND p.item_id < o.item_id "
-      "AND p.status IN ('queued', 'in_flight'))) "
-      "ORDER BY o.next_attempt_at, o.item_id LIMIT $2) RETURNING " +
-      std::string(kItemColumns);
+  if (limit <= 0 || partitions == 0) return claimed;
   Status written = db_->write([&](Session& s) -> Status {
     claimed.clear();
     if (!dialect_.claim_lock.empty()) {
       if (auto locked = s.exec(dialect_.claim_lock); !locked) return locked.error();
     }
-    auto marked =
-        s.exec(kClaim, Params().integer(now).integer(std::int64_t{limit}).text(lease_owner),
-               [&](const Row& row) { claimed.push_back(item_from_row(row)); });
+    auto marked = s.exec(claim_sql_,
+                         Params()
+                             .integer(now)
+                             .integer(std::int64_t{limit})
+                             .text(lease_owner)
+                             .integer(std::int64_t{partitions}),
+                         [&](const Row& row) { claimed.push_back(item_from_row(row)); });
     return marked ? Status::success() : Status(marked.error());
   });
   if (!written.ok()) return written.error();
@@ -177,8 +222,8 @@ Result<std::vector<OutboxItem>> SqlStore::claim_due(UnixSeconds now, int limit,
   return claimed;
 }
 
-Status SqlStore::complete(ItemId item_id, ItemStatus outcome, std::string_view reason,
-                          const std::vector<Delivery>& deliveries) {
+Status SqlStore::complete(ItemId item_id, std::string_view claimed_by, ItemStatus outcome,
+                          std::string_view reason, const std::vector<Delivery>& deliveries) {
   if (!is_final(outcome)) {
     return make_error("invalid_argument",
                       "complete needs a final status, not " + std::string(to_string(outcome)));
@@ -186,8 +231,8 @@ Status SqlStore::complete(ItemId item_id, ItemStatus outcome, std::string_view r
   return db_->write([&](Session& s) -> Status {
     auto finished = s.exec(
         "UPDATE outbox SET status = $2, reason = $3, claimed_by = '' "
-        "WHERE item_id = $1 AND status = 'in_flight'",
-        Params().integer(item_id).text(to_string(outcome)).text(reason));
+        "WHERE item_id = $1 AND status = 'in_flight' AND claimed_by = $4",
+        Params().integer(item_id).text(to_string(outcome)).text(reason).text(claimed_by));
     if (!finished) return finished.error();
     if (*finished == 0) return not_in_flight(s, item_id);
     for (const Delivery& delivery : deliveries) {
@@ -206,26 +251,27 @@ Status SqlStore::complete(ItemId item_id, ItemStatus outcome, std::string_view r
   });
 }
 
-Status SqlStore::reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
-                            int attempts) {
+Status SqlStore::reschedule(ItemId item_id, std::string_view claimed_by,
+                            UnixSeconds next_attempt_at, std::string_view reason, int attempts) {
   return db_->write([&](Session& s) -> Status {
     auto requeued = s.exec(
         "UPDATE outbox SET status = 'queued', next_attempt_at = $2, reason = $3, attempts = $4, "
-        "claimed_by = '' WHERE item_id = $1 AND status = 'in_flight'",
+        "claimed_by = '' WHERE item_id = $1 AND status = 'in_flight' AND claimed_by = $5",
         Params()
             .integer(item_id)
             .integer(next_attempt_at)
             .text(reason)
-            .integer(std::int64_t{attempts}));
+            .integer(std::int64_t{attempts})
+            .text(claimed_by));
     if (!requeued) return requeued.error();
     if (*requeued == 0) return not_in_flight(s, item_id);
     return Status::success();
   });
 }
 
-Result<std::int64_t> SqlStore::recover_in_flight() {
-  return change("UPDATE outbox SET status = 'queued', claimed_by = '' WHERE status = 'in_flight'",
-                Params());
+Result<std::int64_t> SqlStore::recover_in_flight(PartitionMask partitions,
+                                                 std::string_view keep_owner) {
+  return change(recover_sql_, Params().integer(std::int64_t{partitions}).text(keep_owner));
 }
 
 Result<std::optional<SourceStatus>> SqlStore::source_status(SourceKind kind,

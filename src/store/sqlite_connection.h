@@ -24,6 +24,7 @@ inline constexpr sql::Dialect kDialect{
     .share_lock = "",
     .claim_lock = "",
     .delivery_order = "d.rowid",
+    .char_code = "unicode",
     .begin_migration = "BEGIN IMMEDIATE",
     .int64_type = "INTEGER",
     .serial_key = "INTEGER PRIMARY KEY",

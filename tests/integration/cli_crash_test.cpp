@@ -6,7 +6,6 @@
 #include <csignal>
 #include <cstdio>
 #include <map>
-#include <regex>
 #include <thread>
 
 #include "support/cli_fixture.h"
@@ -132,12 +131,7 @@ TEST_CASE("kill -9 during 1,000 deliveries: after a restart all are delivered, f
   // which the restarted bot reports recovering.
   int duplicates = 0;
   for (const auto& [id, count] : posts_per_id(bridge.emulator)) duplicates += count - 1;
-  int recovered = 0;
-  std::smatch match;
-  const std::string output = bridge.bot->output();
-  if (std::regex_search(output, match, std::regex("recovered ([0-9]+) item"))) {
-    recovered = std::stoi(match[1].str());
-  }
+  const int recovered = recovered_in_flight(bridge.bot->output());
   WARN("kill -9 after " << posted_at_kill << " of " << ids.size() << " posts: " << recovered
                         << " item(s) in flight recovered, " << duplicates
                         << " message(s) posted twice");

@@ -161,6 +161,16 @@ std::map<std::string, int> posts_per_match(const emulator::Emulator& emulator,
   return seen;
 }
 
+int recovered_in_flight(const std::string& bot_output) {
+  static const std::regex recovered("recovered ([0-9]+) item");
+  int total = 0;
+  for (auto it = std::sregex_iterator(bot_output.begin(), bot_output.end(), recovered);
+       it != std::sregex_iterator(); ++it) {
+    total += std::stoi((*it)[1].str());
+  }
+  return total;
+}
+
 std::string auth_test_error(emulator::Emulator& emulator, const std::string& token) {
   net::HttpRequest request;
   request.method = "POST";

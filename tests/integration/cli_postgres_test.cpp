@@ -1,95 +1,270 @@
 // Several bridgebot replicas on one PostgreSQL database (store.url: postgresql://…), the real
-// binary each: both accept, one delivers at a time, and when that one is killed the other takes
-// over; every accepted message reaches Slack, duplicates only within what was in flight.
+// binary each: all accept, the delivery partitions (by workspace) are shared among them, and
+// when one is killed the others take its share over; every accepted message reaches Slack,
+// duplicates only within what was in flight. A replica killed and restarted on the same host
+// takes its own leases back at once.
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <ctime>
 #include <map>
+#include <memory>
 #include <regex>
+#include <thread>
 
 #include "bridgebot/core/crypto.h"
+#include "bridgebot/store/postgres_store.h"
 #include "support/cli_fixture.h"
+#include "support/delivery_partition.h"
 #include "support/postgres_server.h"
 #include "support/wait_until.h"
 
 using namespace bridgebot::test;
 using namespace std::chrono_literals;
+namespace emu = bridgebot::emulator;
 
 namespace {
 
-// Message tag -> how many times Slack got it.
-std::map<std::string, int> posts_per_tag(const bridgebot::emulator::Emulator& emulator) {
-  return posts_per_match(emulator, "pg-[0-9]{3}");
+constexpr int kPerTeam = 40;  // messages per workspace, each to its own recipient
+
+// A workspace with a bot token (no im:write: DMs go to the user id) and kPerTeam users.
+std::vector<Person> add_workspace(emu::Emulator& emulator, const std::string& team) {
+  emulator.with_state([&](emu::State& state) {
+    state.add(emu::Workspace{team, "ws-" + team, "ws-" + team});
+    emu::User bot;
+    bot.id = "UBOT" + team;
+    bot.team_id = team;
+    bot.name = "bridgebot";
+    bot.is_bot = true;
+    bot.bot_id = "B" + team;
+    state.add(bot);
+    state.add(emu::Token{"xoxb-" + team,
+                         team,
+                         emu::TokenKind::bot,
+                         {"users:read", "users:read.email", "chat:write"},
+                         bot.id,
+                         "A0001"});
+    return 0;
+  });
+  return add_slack_users(emulator, team, 0, kPerTeam);
 }
 
-// A platform message from an outside visitor to `to`, tagged `tag` in its text.
-std::string visitor_message(const std::string& tag, const Person& to) {
+// Message tag -> how many times Slack got it.
+std::map<std::string, int> posts_per_tag(const emu::Emulator& emulator) {
+  return posts_per_match(emulator, "pg-[0-9]{4}");
+}
+
+std::string visitor_message(const std::string& tag, const Person& to, const std::string& team) {
   const Person visitor{"v-pg", "visitor@outside.example", "Pat Visitor", true};
-  return message_body(tag, visitor, {user_mention(to)}, "replicated " + tag);
+  return message_body(tag, visitor, {user_mention(to)}, "replicated " + tag, team);
+}
+
+// How many partitions the bot said it delivers last ("delivering partitions 0,3,9 (…").
+int partitions_held(const BotProcess& bot) {
+  static const std::regex line("delivering partitions ([0-9,]+|none) \\(");
+  const std::string output = bot.output();
+  int held = 0;
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), line);
+       it != std::sregex_iterator(); ++it) {
+    const std::string list = (*it)[1].str();
+    held = list == "none" ? 0 : static_cast<int>(std::count(list.begin(), list.end(), ',')) + 1;
+  }
+  return held;
+}
+
+// The bot's delivered counter from /metrics.
+long delivered_by(const BotProcess& bot) {
+  const auto metrics = PlatformClient(bot.base_url(), kSigningSecret).get_unsigned("/metrics");
+  std::smatch match;
+  static const std::regex counter(
+      "bridgebot_outbox_items_total\\{outcome=\"delivered\"\\} ([0-9]+)");
+  return std::regex_search(metrics.body, match, counter) ? std::stol(match[1].str()) : -1;
 }
 
 }  // namespace
 
-TEST_CASE("two replicas on one PostgreSQL database deliver everything; one survives the other",
+TEST_CASE(
+    "three replicas on one PostgreSQL database share delivery, and one killed mid-burst hands "
+    "its share over with nothing lost",
+    "[cli][postgres][slow]") {
+  Bridge bridge;
+  bridge.settings.store_url = new_postgres_database();
+  bridge.settings.encryption_key =
+      bridgebot::core::base64_encode(bridgebot::core::random_bytes(32));
+  bridge.settings.require_recipient_link = false;
+  // One workspace per delivery partition, so that every replica's share has work.
+  const auto teams = teams_in_every_partition("TQ");
+  std::vector<std::vector<Person>> people;
+  for (const auto& team : teams) people.push_back(add_workspace(bridge.emulator, team));
+  bridge.start_bot();
+  for (const auto& team : teams) {
+    const auto installed = bridge.admin(
+        "POST", "/v1/installations",
+        R"({"bot_token":"xoxb-)" + team + R"(","workspace_domain":"ws-)" + team + R"("})");
+    INFO(installed.body);
+    REQUIRE(installed.status / 100 == 2);
+  }
+  // Restart with two more replicas; each start sweeps every workspace's directory (users.list),
+  // so recipients come from the cache.
+  REQUIRE(bridge.stop_bot().code == 0);
+  const auto sweeps_before = bridge.emulator.calls_of("users.list").size();
+  TempDir dir2("bridgebot-it-pg"), dir3("bridgebot-it-pg");
+  BotProcess second(dir2.path(), bot_config_yaml(bridge.settings));
+  BotProcess third(dir3.path(), bot_config_yaml(bridge.settings));
+  bridge.start_bot({&second, &third});
+  std::vector<BotProcess*> replicas = {bridge.bot.get(), &second, &third};
+  REQUIRE(wait_until(
+      [&] {
+        return bridge.emulator.calls_of("users.list").size() >= sweeps_before + 3 * teams.size();
+      },
+      60s));
+  // The partitions settle: every replica holds some, together all 16, none twice.
+  const bool settled = wait_until(
+      [&] {
+        int total = 0;
+        for (auto* replica : replicas) {
+          if (partitions_held(*replica) == 0) return false;
+          total += partitions_held(*replica);
+        }
+        return total == bridgebot::store::kDeliveryPartitions;
+      },
+      30s, 100ms);
+  INFO("1:\n"
+       << replicas[0]->output_tail() << "\n2:\n"
+       << second.output_tail() << "\n3:\n"
+       << third.output_tail());
+  REQUIRE(settled);
+
+  // The burst: kPerTeam messages to each workspace, accepted by the replicas in turn (one
+  // sender thread each), teams interleaved. A message the killed replica does not answer is sent
+  // to the next one, as a load balancer would (the same id: accepted once).
+  std::vector<std::string> tags;
+  for (std::size_t i = 0; i < teams.size() * kPerTeam; ++i) {
+    char tag[32];
+    std::snprintf(tag, sizeof tag, "pg-%04d", static_cast<int>(i));
+    tags.emplace_back(tag);
+  }
+  std::atomic<int> refused{0};
+  std::vector<std::thread> senders;
+  for (std::size_t r = 0; r < replicas.size(); ++r) {
+    senders.emplace_back([&, r] {
+      std::vector<std::unique_ptr<PlatformClient>> clients;
+      for (std::size_t k = 0; k < replicas.size(); ++k) {
+        clients.push_back(std::make_unique<PlatformClient>(
+            replicas[(r + k) % replicas.size()]->base_url(), kSigningSecret));
+      }
+      for (std::size_t i = r; i < tags.size(); i += replicas.size()) {
+        const std::size_t t = i % teams.size();
+        const std::string body = visitor_message(tags[i], people[t][i / teams.size()], teams[t]);
+        bool accepted = false;
+        for (std::size_t k = 0; k < clients.size() && !accepted; ++k) {
+          const int status = clients[k]->post("/v1/messages", body).status;
+          accepted = status == 202 || status == 200;
+        }
+        if (!accepted) ++refused;
+      }
+    });
+  }
+  // Kill the second replica once a good part, not all, has reached Slack.
+  const bool started =
+      wait_until([&] { return bridge.emulator.messages().size() >= tags.size() / 4; }, 120s, 5ms);
+  const long victim_delivered = delivered_by(second);
+  const int victim_partitions = partitions_held(second);
+  CHECK(second.kill9().signal == SIGKILL);
+  const auto killed_at = std::chrono::steady_clock::now();
+  const std::size_t posted_at_kill = bridge.emulator.messages().size();
+  for (auto& sender : senders) sender.join();
+  REQUIRE(started);
+  REQUIRE(refused.load() == 0);
+  REQUIRE(posted_at_kill < tags.size());
+
+  // Its partitions move to the survivors once its leases expire.
+  const bool moved = wait_until(
+      [&] {
+        return partitions_held(*replicas[0]) + partitions_held(third) ==
+               bridgebot::store::kDeliveryPartitions;
+      },
+      60s, 50ms);
+  const double moved_after =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  CHECK(moved);
+  const bool all_seen =
+      wait_until([&] { return posts_per_tag(bridge.emulator).size() == tags.size(); }, 120s, 100ms);
+  INFO("posted at kill: " << posted_at_kill << "\nfirst:\n"
+                          << replicas[0]->output_tail() << "\nthird:\n"
+                          << third.output_tail());
+  REQUIRE(all_seen);
+  PlatformClient first_api(replicas[0]->base_url(), kSigningSecret);
+  int not_delivered = 0;
+  for (const auto& tag : tags) {
+    const auto state = first_api.get("/v1/messages/" + tag);
+    if (json_string(state.body, "status") != "delivered") {
+      ++not_delivered;
+      UNSCOPED_INFO(tag << ": " << state.body);
+    }
+  }
+  CHECK(not_delivered == 0);
+
+  // Each replica delivered some (the survivors' counters include what they took over).
+  CHECK(victim_delivered > 0);
+  const long first_delivered = delivered_by(*replicas[0]);
+  const long third_delivered = delivered_by(third);
+  CHECK(first_delivered > 0);
+  CHECK(third_delivered > 0);
+  // Duplicates: only items the killed replica had in flight, which the survivors re-queued.
+  int duplicates = 0;
+  for (const auto& [tag, count] : posts_per_tag(bridge.emulator)) duplicates += count - 1;
+  const int recovered =
+      recovered_in_flight(replicas[0]->output()) + recovered_in_flight(third.output());
+  WARN("3 PostgreSQL replicas, " << tags.size() << " messages over " << teams.size()
+                                 << " workspaces: killed one (" << victim_partitions
+                                 << " partitions, " << victim_delivered << " delivered) after "
+                                 << posted_at_kill << " posts; its partitions moved after "
+                                 << moved_after << " s; survivors delivered " << first_delivered
+                                 << " and " << third_delivered << ", recovered " << recovered
+                                 << " item(s) in flight; " << duplicates << " posted twice");
+  CHECK(duplicates <= recovered);
+  CHECK(replicas[0]->terminate().code == 0);
+  CHECK(third.terminate().code == 0);
+}
+
+TEST_CASE("a replica killed and restarted on the same host takes its own leases back at once",
           "[cli][postgres]") {
   Bridge bridge;
   bridge.settings.store_url = new_postgres_database();
   bridge.settings.encryption_key =
       bridgebot::core::base64_encode(bridgebot::core::random_bytes(32));
   bridge.settings.require_recipient_link = false;
-  const auto people = add_slack_users(bridge.emulator, "T0001", 1000, 12);
+  const auto people = add_slack_users(bridge.emulator, "T0001", 1000, 2);
+  bridge.start_bot();
+  REQUIRE(bridge.api->post("/v1/messages", visitor_message("pg-0001", people[0], "T0001")).status ==
+          202);
+  REQUIRE(json_string(bridge.wait_final("pg-0001"), "status") == "delivered");
 
-  TempDir second_dir("bridgebot-it-pg");
-  BotProcess second(second_dir.path(), bot_config_yaml(bridge.settings));
-  bridge.start_bot({&second});
-  PlatformClient second_api(second.base_url(), kSigningSecret);
+  // When the killed process's leases would expire (it renews them every second).
+  auto store = bridgebot::store::open_postgres_store(bridge.settings.store_url);
+  REQUIRE(store.ok());
+  const auto kill_time = std::time(nullptr);
+  CHECK(bridge.kill_bot().signal == SIGKILL);
+  auto leases = (*store)->list_leases("delivery:");
+  REQUIRE(leases.ok());
+  REQUIRE(leases->size() == bridgebot::store::kDeliveryPartitions);
+  std::int64_t expires_at = leases->front().expires_at;
+  for (const auto& lease : *leases) expires_at = std::min(expires_at, lease.expires_at);
 
-  // 60 messages, accepted by either replica in turn.
-  std::vector<std::string> tags;
-  for (int i = 0; i < 60; ++i) {
-    char tag[16];
-    std::snprintf(tag, sizeof tag, "pg-%03d", i);
-    tags.emplace_back(tag);
-    const PlatformClient& api = i % 2 ? second_api : *bridge.api;
-    const auto accepted = api.post("/v1/messages", visitor_message(tag, people[i % people.size()]));
-    INFO(accepted.body);
-    REQUIRE(accepted.status == 202);
-  }
-  // The same id through the other replica is a duplicate: one idempotency record for both.
-  CHECK(json_string(second_api.post("/v1/messages", visitor_message(tags[0], people[0])).body,
-                    "status") == "duplicate");
-
-  // Kill the replica that delivers (the other one logs that it stands by) once some, not all,
-  // are in Slack: the survivor must take the delivery lease over and finish.
-  REQUIRE(wait_until([&] { return bridge.emulator.messages().size() >= 15; }, 60s, 5ms));
-  const bool first_delivers = second.output().find("standing by") != std::string::npos;
-  INFO("first:\n" << bridge.bot->output_tail() << "\nsecond:\n" << second.output_tail());
-  REQUIRE(first_delivers != (bridge.bot->output().find("standing by") != std::string::npos));
-  BotProcess& survivor = first_delivers ? second : *bridge.bot;
-  const PlatformClient& survivor_api = first_delivers ? second_api : *bridge.api;
-  CHECK((first_delivers ? bridge.bot->kill9() : second.kill9()).signal == SIGKILL);
-  const std::size_t posted_at_kill = bridge.emulator.messages().size();
-
-  const bool all_seen =
-      wait_until([&] { return posts_per_tag(bridge.emulator).size() == tags.size(); }, 90s, 100ms);
-  INFO("posted at kill: " << posted_at_kill << "\nsurvivor:\n" << survivor.output_tail());
-  REQUIRE(all_seen);
-  REQUIRE(posted_at_kill < tags.size());
-  for (const auto& tag : tags) {
-    const auto state = survivor_api.get("/v1/messages/" + tag);
-    INFO(tag << ": " << state.body);
-    CHECK(json_string(state.body, "status") == "delivered");
-  }
-  int duplicates = 0;
-  for (const auto& [tag, count] : posts_per_tag(bridge.emulator)) duplicates += count - 1;
-  int recovered = 0;
-  std::smatch match;
-  const std::string output = survivor.output();
-  if (std::regex_search(output, match, std::regex("recovered ([0-9]+) item"))) {
-    recovered = std::stoi(match[1].str());
-  }
-  WARN("PostgreSQL replicas: killed one after "
-       << posted_at_kill << " of " << tags.size() << " posts; the survivor recovered " << recovered
-       << " item(s) in flight; " << duplicates << " posted twice");
-  CHECK(duplicates <= recovered);
-  CHECK(survivor.terminate().code == 0);
+  const auto restart = std::chrono::steady_clock::now();
+  bridge.start_bot();
+  REQUIRE(bridge.api->post("/v1/messages", visitor_message("pg-0002", people[1], "T0001")).status ==
+          202);
+  REQUIRE(wait_until([&] { return posts_per_tag(bridge.emulator).count("pg-0002") == 1; }, 30s));
+  const auto delivered_at = std::time(nullptr);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - restart).count();
+  INFO(bridge.bot->output_tail());
+  // Delivered before the dead process's leases expired: they were taken over, not waited out.
+  CHECK(delivered_at < expires_at);
+  CHECK(bridge.bot->output().find("which no longer runs: taking it now") != std::string::npos);
+  WARN("kill -9 + restart on the same host: delivering again "
+       << seconds << " s after the restart began (" << expires_at - kill_time
+       << " s before the leases expired)");
+  CHECK(bridge.stop_bot().code == 0);
 }

@@ -108,7 +108,7 @@ TEST_CASE("Every accept acknowledged before kill -9 is in the store after reopen
   CHECK(missing == 0);
   // Each surviving message still has its item waiting for delivery (commits whose ack was not
   // written before the kill add a few more).
-  auto claimed = (*reopened)->claim_due(0, 100'000, "after-crash");
+  auto claimed = (*reopened)->claim_due(0, 100'000, "after-crash", kAllPartitions);
   REQUIRE(claimed.ok());
   CHECK(claimed->size() >= acknowledged.size());
 }

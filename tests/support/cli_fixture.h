@@ -94,6 +94,10 @@ net::HttpResponse browse(const std::string& url);
 std::map<std::string, int> posts_per_match(const emulator::Emulator& emulator,
                                            const std::string& pattern);
 
+// How many items the bot's log says it re-queued from a crashed predecessor ("recovered N
+// item(s)" per partition taken over), summed.
+int recovered_in_flight(const std::string& bot_output);
+
 // What Slack answers auth.test for `token` now: "" when it works, else the error code.
 std::string auth_test_error(emulator::Emulator& emulator, const std::string& token);
 

@@ -22,7 +22,7 @@ class FailingStore final : public Store {
     std::lock_guard lock(mutex_);
     fail_reschedules_ = count;
   }
-  // The next `count` acquire_lease() calls fail likewise.
+  // The next `count` acquire_lease() / renew_leases() calls fail likewise.
   void fail_leases(int count) {
     std::lock_guard lock(mutex_);
     fail_leases_ = count;
@@ -33,23 +33,27 @@ class FailingStore final : public Store {
   }
 
   Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
-                                            std::string_view lease_owner) override {
-    return inner_->claim_due(now, limit, lease_owner);
+                                            std::string_view lease_owner,
+                                            PartitionMask partitions) override {
+    return inner_->claim_due(now, limit, lease_owner, partitions);
   }
 
-  Status complete(ItemId item_id, ItemStatus outcome, std::string_view reason,
-                  const std::vector<Delivery>& deliveries) override {
+  Status complete(ItemId item_id, std::string_view claimed_by, ItemStatus outcome,
+                  std::string_view reason, const std::vector<Delivery>& deliveries) override {
     if (Status failure = take_failure(fail_completes_); !failure.ok()) return failure;
-    return inner_->complete(item_id, outcome, reason, deliveries);
+    return inner_->complete(item_id, claimed_by, outcome, reason, deliveries);
   }
 
-  Status reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
-                    int attempts) override {
+  Status reschedule(ItemId item_id, std::string_view claimed_by, UnixSeconds next_attempt_at,
+                    std::string_view reason, int attempts) override {
     if (Status failure = take_failure(fail_reschedules_); !failure.ok()) return failure;
-    return inner_->reschedule(item_id, next_attempt_at, reason, attempts);
+    return inner_->reschedule(item_id, claimed_by, next_attempt_at, reason, attempts);
   }
 
-  Result<std::int64_t> recover_in_flight() override { return inner_->recover_in_flight(); }
+  Result<std::int64_t> recover_in_flight(PartitionMask partitions,
+                                         std::string_view keep_owner) override {
+    return inner_->recover_in_flight(partitions, keep_owner);
+  }
 
   Result<std::optional<SourceStatus>> source_status(SourceKind kind,
                                                     std::string_view source_id) override {
@@ -140,6 +144,17 @@ class FailingStore final : public Store {
 
   Status release_lease(std::string_view name, std::string_view owner) override {
     return inner_->release_lease(name, owner);
+  }
+
+  Result<std::vector<Lease>> list_leases(std::string_view prefix) override {
+    return inner_->list_leases(prefix);
+  }
+
+  Result<std::vector<std::string>> renew_leases(std::string_view prefix, std::string_view owner,
+                                                UnixSeconds now,
+                                                std::int64_t ttl_seconds) override {
+    if (Status failure = take_failure(fail_leases_); !failure.ok()) return failure.error();
+    return inner_->renew_leases(prefix, owner, now, ttl_seconds);
   }
 
   Status record_source_event(std::string_view source_id, std::string_view event_id,

@@ -116,7 +116,7 @@ TEST_CASE("accepted messages are durable, ignored ones recorded, repeats are dup
   REQUIRE(status.ok());
   REQUIRE(status->has_value());
   CHECK((*status)->status == store::ItemStatus::queued);
-  auto items = f.db->claim_due(f.clock.unix_seconds(), 10, "test");
+  auto items = f.db->claim_due(f.clock.unix_seconds(), 10, "test", store::kAllPartitions);
   REQUIRE(items->size() == 1);  // the sender copy waits behind the recipient's DM
   CHECK((*items)[0].role == "recipient");
   CHECK((*items)[0].destination == "p-bob");
@@ -140,10 +140,10 @@ TEST_CASE("an external sender gets no copy item", "[bridge][accept]") {
   auto m = message("m1", {kBob});
   m.sender.external = true;
   REQUIRE(f.acceptor.accept_message(m).ok());
-  auto first = f.db->claim_due(f.clock.unix_seconds(), 10, "test");
+  auto first = f.db->claim_due(f.clock.unix_seconds(), 10, "test", store::kAllPartitions);
   REQUIRE(first->size() == 1);
-  REQUIRE(f.db->complete((*first)[0].item_id, store::ItemStatus::delivered, "", {}).ok());
-  CHECK(f.db->claim_due(f.clock.unix_seconds(), 10, "test")->empty());
+  REQUIRE(f.db->complete((*first)[0].item_id, "test", store::ItemStatus::delivered, "", {}).ok());
+  CHECK(f.db->claim_due(f.clock.unix_seconds(), 10, "test", store::kAllPartitions)->empty());
 }
 
 TEST_CASE("notifications fan out to every matching destination or fail with no_route",
@@ -159,7 +159,7 @@ TEST_CASE("notifications fan out to every matching destination or fail with no_r
   n.severity = "critical";
   auto queued = f.acceptor.accept_notification(n);
   REQUIRE(queued.ok());
-  auto items = f.db->claim_due(f.clock.unix_seconds(), 10, "test");
+  auto items = f.db->claim_due(f.clock.unix_seconds(), 10, "test", store::kAllPartitions);
   REQUIRE(items->size() == 2);
   CHECK((*items)[0].destination == "channel:C1");
   CHECK((*items)[1].destination.rfind("webhook:", 0) == 0);

@@ -1,4 +1,5 @@
-// DeliveryLease over a real SQLite file opened twice, as two bridgebot processes sharing it.
+// DeliveryLease over a real SQLite file opened twice, as two bridgebot processes sharing it. The
+// guarded work here is the outbox (any work with a recovery step would do).
 #include <catch2/catch.hpp>
 #include <memory>
 
@@ -17,8 +18,13 @@ struct TwoProcesses {
   core::FakeClock clock;
   std::unique_ptr<store::Store> store_a = open();
   std::unique_ptr<store::Store> store_b = open();
-  bridge::DeliveryLease a{*store_a, clock, "process-a", 10s};
-  bridge::DeliveryLease b{*store_b, clock, "process-b", 10s};
+  bridge::DeliveryLease a{*store_a, clock, "process-a", 10s, scope()};
+  bridge::DeliveryLease b{*store_b, clock, "process-b", 10s, scope()};
+
+  static bridge::LeaseScope scope() {
+    return {"work", "worker",
+            [](store::Store& store) { return store.recover_in_flight(store::kAllPartitions, ""); }};
+  }
 
   std::unique_ptr<store::Store> open() {
     auto opened = store::open_sqlite_store(dir.file("bridge.db")).value();
@@ -34,9 +40,13 @@ struct TwoProcesses {
     request.items = {{"recipient", "U2", "{}", "", 0}};
     request.now = clock.unix_seconds();
     REQUIRE(store_a->accept(request).ok());
-    REQUIRE(store_a->claim_due(clock.unix_seconds(), 10, owner).value().size() == 1);
+    REQUIRE(
+        store_a->claim_due(clock.unix_seconds(), 10, owner, store::kAllPartitions).value().size() ==
+        1);
   }
-  std::size_t claimable() { return store_b->claim_due(clock.unix_seconds(), 10, "probe")->size(); }
+  std::size_t claimable() {
+    return store_b->claim_due(clock.unix_seconds(), 10, "probe", store::kAllPartitions)->size();
+  }
 };
 
 }  // namespace

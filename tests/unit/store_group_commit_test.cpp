@@ -59,7 +59,7 @@ TEST_CASE("Concurrent accepts all commit and share transactions", "[store][group
   // Group commit really batches: fewer transactions (and fsyncs) than accepts.
   INFO("transactions: " << stats.write_transactions);
   CHECK(stats.write_transactions < kAccepts);
-  auto claimed = store.claim_due(100, 10'000, "worker");
+  auto claimed = store.claim_due(100, 10'000, "worker", kAllPartitions);
   REQUIRE(claimed.ok());
   CHECK(claimed->size() == kAccepts);
 }
@@ -83,7 +83,8 @@ TEST_CASE("A failing call does not undo the others committed in its group",
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
         if (store.accept(message(std::to_string(t) + "-" + std::to_string(i))).ok()) ++good;
-        if (store.complete(999'999, ItemStatus::delivered, "", {}).error().code == "not_found") {
+        if (store.complete(999'999, "worker", ItemStatus::delivered, "", {}).error().code ==
+            "not_found") {
           ++refused;
         }
       }
@@ -93,5 +94,5 @@ TEST_CASE("A failing call does not undo the others committed in its group",
 
   CHECK(good == kThreads * kPerThread);
   CHECK(refused == kThreads * kPerThread);
-  CHECK(store.claim_due(100, 10'000, "worker")->size() == kThreads * kPerThread);
+  CHECK(store.claim_due(100, 10'000, "worker", kAllPartitions)->size() == kThreads * kPerThread);
 }

@@ -1,5 +1,6 @@
 #include <stdlib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <memory>
@@ -92,4 +93,33 @@ TEST_CASE("Expired OAuth states are deleted and live ones are bounded", "[store]
   CHECK(*s.a->count_oauth_states() == 0);
   CHECK(*s.b->put_oauth_state("later", 9000, 5000, 3));
   CHECK_FALSE(*s.b->acquire_lease(kLease, "proc-b", 1000, 1));  // still proc-a's row
+}
+
+TEST_CASE("Leases are listed by prefix and renewed together", "[store][lease]") {
+  TwoStores s;
+  REQUIRE(*s.a->acquire_lease("delivery:1", "proc-a", 1000, 10));
+  REQUIRE(*s.a->acquire_lease("delivery:2", "proc-a", 1000, 10));
+  REQUIRE(*s.b->acquire_lease("delivery:3", "proc-b", 1000, 10));
+  REQUIRE(*s.a->acquire_lease("events", "proc-a", 1000, 10));
+  auto listed = s.b->list_leases("delivery:");
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 3);
+  CHECK((*listed)[0].name == "delivery:1");
+  CHECK((*listed)[0].owner == "proc-a");
+  CHECK((*listed)[0].expires_at == 1010);
+  CHECK((*listed)[2].owner == "proc-b");
+
+  // Only a's unexpired leases with the prefix are extended.
+  REQUIRE(*s.a->acquire_lease("delivery:4", "proc-a", 990, 10));  // expired at 1000
+  auto renewed = s.a->renew_leases("delivery:", "proc-a", 1005, 10);
+  REQUIRE(renewed.ok());
+  std::vector<std::string> names = *renewed;
+  std::sort(names.begin(), names.end());
+  CHECK(names == std::vector<std::string>{"delivery:1", "delivery:2"});
+  listed = s.b->list_leases("delivery:");
+  CHECK((*listed)[0].expires_at == 1015);
+  CHECK((*listed)[2].expires_at == 1010);  // b's, untouched
+  CHECK((*listed)[3].expires_at == 1000);  // expired, not revived
+  CHECK(s.b->list_leases("events")->front().expires_at == 1010);
+  CHECK(s.b->list_leases("nothing")->empty());
 }

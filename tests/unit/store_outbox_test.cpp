@@ -2,9 +2,12 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 
+#include "support/delivery_partition.h"
 #include "support/store_seed.h"
 #include "support/temp_dir.h"
 #include "support/test_store.h"
@@ -68,7 +71,7 @@ TEST_CASE("A new message is queued and the same id again is a duplicate", "[stor
   CHECK(again->status.status == ItemStatus::queued);
   CHECK(again->item_ids.empty());
   // The duplicate produced no second item.
-  auto claimed = f.store->claim_due(100, 10, "worker");
+  auto claimed = f.store->claim_due(100, 10, "worker", kAllPartitions);
   REQUIRE(claimed.ok());
   CHECK(claimed->size() == 1);
 }
@@ -128,14 +131,14 @@ TEST_CASE("claim_due hands out only due items", "[store][outbox]") {
   REQUIRE(now.ok());
   REQUIRE(later.ok());
 
-  auto at_100 = f.store->claim_due(100, 10, "worker");
+  auto at_100 = f.store->claim_due(100, 10, "worker", kAllPartitions);
   REQUIRE(at_100.ok());
   CHECK(ids_of(*at_100) == now->item_ids);
   CHECK(at_100->front().status == ItemStatus::in_flight);
   CHECK(at_100->front().payload_json == R"({"text":"hi"})");
   // Claimed items are not handed out twice.
-  CHECK(f.store->claim_due(150, 10, "worker")->empty());
-  CHECK(ids_of(*f.store->claim_due(200, 10, "worker")) == later->item_ids);
+  CHECK(f.store->claim_due(150, 10, "worker", kAllPartitions)->empty());
+  CHECK(ids_of(*f.store->claim_due(200, 10, "worker", kAllPartitions)) == later->item_ids);
 }
 
 TEST_CASE("claim_due keeps per-key order until the earlier item finishes", "[store][outbox]") {
@@ -145,22 +148,22 @@ TEST_CASE("claim_due keeps per-key order until the earlier item finishes", "[sto
   auto other_key = f.store->accept(message("m3", {item_for("recipient", "T1:U3")}));
   REQUIRE((first.ok() && second.ok() && other_key.ok()));
 
-  auto claimed = f.store->claim_due(100, 10, "worker");
+  auto claimed = f.store->claim_due(100, 10, "worker", kAllPartitions);
   REQUIRE(claimed.ok());
   CHECK(ids_of(*claimed) == std::vector<ItemId>{first->item_ids[0], other_key->item_ids[0]});
 
   // Still blocked while the first is in flight, and while it waits for a retry.
-  CHECK(f.store->claim_due(100, 10, "worker")->empty());
-  REQUIRE(f.store->reschedule(first->item_ids[0], 300, "ratelimited", 1).ok());
-  CHECK(f.store->claim_due(200, 10, "worker")->empty());
+  CHECK(f.store->claim_due(100, 10, "worker", kAllPartitions)->empty());
+  REQUIRE(f.store->reschedule(first->item_ids[0], "worker", 300, "ratelimited", 1).ok());
+  CHECK(f.store->claim_due(200, 10, "worker", kAllPartitions)->empty());
 
-  auto retried = f.store->claim_due(300, 10, "worker");
+  auto retried = f.store->claim_due(300, 10, "worker", kAllPartitions);
   REQUIRE(retried.ok());
   REQUIRE(ids_of(*retried) == first->item_ids);
   CHECK(retried->front().attempts == 1);
   CHECK(retried->front().reason == "ratelimited");
-  REQUIRE(f.store->complete(first->item_ids[0], ItemStatus::delivered, "", {}).ok());
-  CHECK(ids_of(*f.store->claim_due(300, 10, "worker")) == second->item_ids);
+  REQUIRE(f.store->complete(first->item_ids[0], "worker", ItemStatus::delivered, "", {}).ok());
+  CHECK(ids_of(*f.store->claim_due(300, 10, "worker", kAllPartitions)) == second->item_ids);
 }
 
 TEST_CASE("claim_due respects its limit", "[store][outbox]") {
@@ -168,9 +171,9 @@ TEST_CASE("claim_due respects its limit", "[store][outbox]") {
   for (int i = 0; i < 5; ++i) {
     REQUIRE(f.store->accept(message("m" + std::to_string(i), {item_for("recipient", "")})).ok());
   }
-  CHECK(f.store->claim_due(100, 3, "worker")->size() == 3);
-  CHECK(f.store->claim_due(100, 3, "worker")->size() == 2);
-  CHECK(f.store->claim_due(100, 0, "worker")->empty());
+  CHECK(f.store->claim_due(100, 3, "worker", kAllPartitions)->size() == 3);
+  CHECK(f.store->claim_due(100, 3, "worker", kAllPartitions)->size() == 2);
+  CHECK(f.store->claim_due(100, 0, "worker", kAllPartitions)->empty());
 }
 
 TEST_CASE("Status reports deliveries and the worst final outcome", "[store][outbox]") {
@@ -178,18 +181,20 @@ TEST_CASE("Status reports deliveries and the worst final outcome", "[store][outb
   auto accepted = f.store->accept(
       message("msg-5", {item_for("recipient", "T1:U2"), item_for("sender_copy", "T1:U1")}));
   REQUIRE(accepted.ok());
-  auto claimed = f.store->claim_due(100, 10, "worker");
+  auto claimed = f.store->claim_due(100, 10, "worker", kAllPartitions);
   REQUIRE(claimed->size() == 2);
 
   REQUIRE(f.store
-              ->complete(accepted->item_ids[0], ItemStatus::delivered, "",
+              ->complete(accepted->item_ids[0], "worker", ItemStatus::delivered, "",
                          {{"recipient", "U2", "D2", "1732183200.000100"}})
               .ok());
   // One item still in flight: the message as a whole is still queued.
   CHECK((*f.store->source_status(SourceKind::message, "msg-5"))->status == ItemStatus::queued);
 
   REQUIRE(
-      f.store->complete(accepted->item_ids[1], ItemStatus::failed, "channel_not_found", {}).ok());
+      f.store
+          ->complete(accepted->item_ids[1], "worker", ItemStatus::failed, "channel_not_found", {})
+          .ok());
   auto status = f.store->source_status(SourceKind::message, "msg-5");
   REQUIRE(status.ok());
   CHECK((*status)->status == ItemStatus::failed);
@@ -204,13 +209,16 @@ TEST_CASE("complete and reschedule refuse items that are not in flight", "[store
   auto accepted = f.store->accept(message("msg-6", {item_for("recipient", "")}));
   REQUIRE(accepted.ok());
   ItemId id = accepted->item_ids[0];
-  CHECK(f.store->complete(id, ItemStatus::delivered, "", {}).error().code == "conflict");
-  CHECK(f.store->reschedule(id, 200, "x", 1).error().code == "conflict");
-  CHECK(f.store->complete(id + 1000, ItemStatus::delivered, "", {}).error().code == "not_found");
-  REQUIRE(f.store->claim_due(100, 1, "worker")->size() == 1);
-  CHECK(f.store->complete(id, ItemStatus::queued, "", {}).error().code == "invalid_argument");
-  REQUIRE(f.store->complete(id, ItemStatus::undeliverable, "recipient_not_linked", {}).ok());
-  CHECK(f.store->complete(id, ItemStatus::delivered, "", {}).error().code == "conflict");
+  CHECK(f.store->complete(id, "worker", ItemStatus::delivered, "", {}).error().code == "conflict");
+  CHECK(f.store->reschedule(id, "worker", 200, "x", 1).error().code == "conflict");
+  CHECK(f.store->complete(id + 1000, "worker", ItemStatus::delivered, "", {}).error().code ==
+        "not_found");
+  REQUIRE(f.store->claim_due(100, 1, "worker", kAllPartitions)->size() == 1);
+  CHECK(f.store->complete(id, "worker", ItemStatus::queued, "", {}).error().code ==
+        "invalid_argument");
+  REQUIRE(
+      f.store->complete(id, "worker", ItemStatus::undeliverable, "recipient_not_linked", {}).ok());
+  CHECK(f.store->complete(id, "worker", ItemStatus::delivered, "", {}).error().code == "conflict");
   auto status = f.store->source_status(SourceKind::message, "msg-6");
   CHECK((*status)->status == ItemStatus::undeliverable);
   CHECK((*status)->reason == "recipient_not_linked");
@@ -221,15 +229,15 @@ TEST_CASE("Items in flight at a crash are queued again after reopening", "[store
   auto accepted =
       f.store->accept(message("msg-7", {item_for("recipient", "a"), item_for("sender_copy", "b")}));
   REQUIRE(accepted.ok());
-  REQUIRE(f.store->claim_due(100, 10, "worker")->size() == 2);
-  REQUIRE(f.store->complete(accepted->item_ids[1], ItemStatus::delivered, "", {}).ok());
+  REQUIRE(f.store->claim_due(100, 10, "worker", kAllPartitions)->size() == 2);
+  REQUIRE(f.store->complete(accepted->item_ids[1], "worker", ItemStatus::delivered, "", {}).ok());
 
   f.store.reset();  // the process dies with one item in flight
   f.store = f.open();
-  auto recovered = f.store->recover_in_flight();
+  auto recovered = f.store->recover_in_flight(kAllPartitions, "next-process");
   REQUIRE(recovered.ok());
   CHECK(*recovered == 1);
-  CHECK(ids_of(*f.store->claim_due(100, 10, "worker")) ==
+  CHECK(ids_of(*f.store->claim_due(100, 10, "worker", kAllPartitions)) ==
         std::vector<ItemId>{accepted->item_ids[0]});
 }
 
@@ -249,13 +257,14 @@ TEST_CASE("prune_finished deletes old finished sources with their items, and not
   late.now = 5000;
   REQUIRE(f.store->accept(late).ok());
 
-  auto claimed = f.store->claim_due(10'000, 10, "worker");
+  auto claimed = f.store->claim_due(10'000, 10, "worker", kAllPartitions);
   REQUIRE(claimed.ok());
   for (const auto& item : *claimed) {
     if (item.source_id == "old-waiting") continue;
     const bool failed = item.source_id == "old-failed";
     REQUIRE(f.store
-                ->complete(item.item_id, failed ? ItemStatus::failed : ItemStatus::delivered,
+                ->complete(item.item_id, "worker",
+                           failed ? ItemStatus::failed : ItemStatus::delivered,
                            failed ? "channel_not_found" : "", {{"recipient", "U2", "D2", "1.1"}})
                 .ok());
   }
@@ -301,7 +310,7 @@ TEST_CASE("A reply is its own idempotency space and is found by neither GET kind
   REQUIRE(again.ok());
   CHECK(again->duplicate);
   CHECK_FALSE(*f.store->source_status(SourceKind::message, "T1:D2:1.000100"));
-  auto claimed = f.store->claim_due(100, 10, "worker");
+  auto claimed = f.store->claim_due(100, 10, "worker", kAllPartitions);
   REQUIRE(claimed.ok());
   REQUIRE(claimed->size() == 1);
   CHECK((*claimed)[0].kind == SourceKind::reply);
@@ -313,11 +322,11 @@ TEST_CASE("find_bridged_dm finds the relayed DM a message in that DM answers",
   auto relay = [&](const std::string& id, const std::string& ts) {
     auto accepted = f.store->accept(message(id, {item_for("recipient", "T1:p-bob")}));
     REQUIRE(accepted.ok());
-    auto claimed = f.store->claim_due(100, 10, "worker");
+    auto claimed = f.store->claim_due(100, 10, "worker", kAllPartitions);
     REQUIRE(claimed.ok());
     REQUIRE(claimed->size() == 1);
     REQUIRE(f.store
-                ->complete((*claimed)[0].item_id, ItemStatus::delivered, "",
+                ->complete((*claimed)[0].item_id, "worker", ItemStatus::delivered, "",
                            {{"recipient", "U2", "D2", ts}})
                 .ok());
   };
@@ -367,4 +376,82 @@ TEST_CASE("Source activity keeps the latest event and the latest failure apart",
   CHECK(support.last_event_at == 30);
   CHECK(support.last_failure == "invalid_signature: x");
   CHECK(support.last_failure_at == 10);
+}
+
+TEST_CASE("each workspace's items are in one delivery partition, and claims keep to theirs",
+          "[store][outbox][partitions]") {
+  StoreFixture f;
+  // Forty workspaces, two items each.
+  std::map<std::string, std::set<int>> partitions_of_team;
+  for (int t = 0; t < 40; ++t) {
+    const std::string team = "TP" + std::to_string(1000 + t * 7);
+    REQUIRE(bridgebot::test::record_installed(*f.store, team));
+    AcceptRequest request = message("msg-p" + std::to_string(t),
+                                    {item_for("recipient", ""), item_for("sender_copy", "")});
+    request.team_id = team;
+    REQUIRE(f.store->accept(request).ok());
+    partitions_of_team[team];
+  }
+  // Odd partitions only: a claim never hands out an item of another partition.
+  PartitionMask odd = 0;
+  for (int p = 1; p < kDeliveryPartitions; p += 2) odd |= PartitionMask{1} << p;
+  auto claimed = f.store->claim_due(100, 1000, "odd", odd);
+  REQUIRE(claimed.ok());
+  for (const auto& item : *claimed) {
+    CHECK(item.partition % 2 == 1);
+    CHECK(item.partition == bridgebot::test::delivery_partition_of(item.team_id));
+    partitions_of_team[item.team_id].insert(item.partition);
+  }
+  auto rest = f.store->claim_due(100, 1000, "even", kAllPartitions);
+  REQUIRE(rest.ok());
+  std::set<int> used;
+  for (const auto& item : *rest) {
+    CHECK(item.partition % 2 == 0);
+    CHECK(item.partition == bridgebot::test::delivery_partition_of(item.team_id));
+    partitions_of_team[item.team_id].insert(item.partition);
+  }
+  CHECK(claimed->size() + rest->size() == 80);
+  for (const auto& [team, partitions] : partitions_of_team) {
+    INFO(team);
+    CHECK(partitions.size() == 1);  // both items of a workspace in one partition
+    for (int p : partitions) {
+      CHECK(p >= 0);
+      CHECK(p < kDeliveryPartitions);
+      used.insert(p);
+    }
+  }
+  CHECK(used.size() >= 10);  // forty workspaces spread over most of the sixteen
+}
+
+TEST_CASE("an outcome lands only for the process that claimed the item",
+          "[store][outbox][partitions]") {
+  StoreFixture f;
+  auto accepted = f.store->accept(message("msg-fence", {item_for("recipient", "")}));
+  REQUIRE(accepted.ok());
+  const ItemId id = accepted->item_ids[0];
+  REQUIRE(f.store->claim_due(100, 10, "old-owner", kAllPartitions)->size() == 1);
+  // The partition is taken over: its items left in flight by others go back to the queue, and
+  // the new owner claims the item again.
+  auto recovered = f.store->recover_in_flight(kAllPartitions, "new-owner");
+  REQUIRE(recovered.ok());
+  CHECK(*recovered == 1);
+  REQUIRE(f.store->claim_due(100, 10, "new-owner", kAllPartitions)->size() == 1);
+  CHECK(f.store->complete(id, "old-owner", ItemStatus::delivered, "", {}).error().code ==
+        "conflict");
+  CHECK(f.store->reschedule(id, "old-owner", 200, "x", 1).error().code == "conflict");
+  // Recovery never takes back the recovering owner's own items.
+  CHECK(*f.store->recover_in_flight(kAllPartitions, "new-owner") == 0);
+  REQUIRE(f.store->complete(id, "new-owner", ItemStatus::delivered, "", {}).ok());
+  CHECK((*f.store->source_status(SourceKind::message, "msg-fence"))->status ==
+        ItemStatus::delivered);
+}
+
+TEST_CASE("recovery re-queues only the partitions taken over", "[store][outbox][partitions]") {
+  StoreFixture f;
+  REQUIRE(f.store->accept(message("msg-r", {item_for("recipient", "")})).ok());
+  auto claimed = f.store->claim_due(100, 10, "crashed", kAllPartitions);
+  REQUIRE(claimed->size() == 1);
+  const int partition = (*claimed)[0].partition;
+  CHECK(*f.store->recover_in_flight(kAllPartitions & ~(PartitionMask{1} << partition), "me") == 0);
+  CHECK(*f.store->recover_in_flight(PartitionMask{1} << partition, "me") == 1);
 }

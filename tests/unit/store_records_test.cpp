@@ -209,12 +209,13 @@ TEST_CASE("purge_team removes one team's rows table by table and keeps the other
     ignored.status = ItemStatus::ignored;
     REQUIRE(f.store->accept(ignored).ok());
   }
-  auto claimed = f.store->claim_due(0, 10, "worker");
+  auto claimed = f.store->claim_due(0, 10, "worker", kAllPartitions);
   REQUIRE(claimed.ok());
   for (const OutboxItem& item : *claimed) {
-    REQUIRE(
-        f.store->complete(item.item_id, ItemStatus::delivered, "", {{item.role, "U2", "D2", "1.1"}})
-            .ok());
+    REQUIRE(f.store
+                ->complete(item.item_id, "worker", ItemStatus::delivered, "",
+                           {{item.role, "U2", "D2", "1.1"}})
+                .ok());
   }
 
   auto counts = f.store->purge_team("T1", 99);
@@ -271,10 +272,11 @@ TEST_CASE("A team's links and unfinished items are listed and counted for that t
                    {"sender_copy", "U3", "{}", "T1:U3", 0},
                    {"recipient", "U9", "{}", "T1:U9", 0}};
   REQUIRE(f.store->accept(request).ok());
-  auto claimed = f.store->claim_due(0, 2, "worker");  // two in flight, one still queued
+  auto claimed =
+      f.store->claim_due(0, 2, "worker", kAllPartitions);  // two in flight, one still queued
   REQUIRE(claimed.ok());
   REQUIRE(claimed->size() == 2);
-  REQUIRE(f.store->complete((*claimed)[0].item_id, ItemStatus::delivered, "", {}).ok());
+  REQUIRE(f.store->complete((*claimed)[0].item_id, "worker", ItemStatus::delivered, "", {}).ok());
 
   auto links = f.store->links_of_team("T1");
   REQUIRE(links.ok());
@@ -356,10 +358,10 @@ TEST_CASE("failing_destinations names each destination whose latest notification
     request.team_id = s.team;
     request.items = {{"destination", s.destination, "{}", request.source_id, 0}};
     REQUIRE(f.store->accept(request).ok());
-    auto claimed = f.store->claim_due(0, 10, "worker");
+    auto claimed = f.store->claim_due(0, 10, "worker", kAllPartitions);
     REQUIRE(claimed.ok());
     REQUIRE(claimed->size() == 1);
-    REQUIRE(f.store->complete((*claimed)[0].item_id, s.outcome, s.reason, {}).ok());
+    REQUIRE(f.store->complete((*claimed)[0].item_id, "worker", s.outcome, s.reason, {}).ok());
   }
 
   auto failing = f.store->failing_destinations("T1");

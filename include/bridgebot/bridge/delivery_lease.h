@@ -1,9 +1,8 @@
-// Only one dispatcher delivers from a store at a time, even when several bridgebot processes
-// share one SQLite file: the holder of the store lease "delivery" claims and delivers; the others
-// stand by (they still accept requests) and take over within `ttl` of the holder stopping or
-// crashing. Whoever takes the lease over first re-queues what was left in flight
-// (Store::recover_in_flight), so no item is delivered by two live processes at once and none is
-// stranded by a crash.
+// Single-flight work across processes sharing one store (the events inbox): the holder of a
+// store lease does the work; the others stand by and take over within `ttl` of the holder
+// stopping or crashing. Whoever takes the lease over first recovers what was left in flight
+// (LeaseScope::recover), so no piece of work is done by two live processes at once and none is
+// stranded by a crash. (Delivery is shared by partitions instead: delivery_partitions.h.)
 //
 // Thread-safe: every worker asks held() before claiming. The store is written at most once per
 // ttl / 3 while holding (renewal) and once a second while standing by.
@@ -20,8 +19,9 @@
 
 namespace bridgebot::bridge {
 
-// The store lease a delivering process holds; offline commands that must not run beside a live
-// bot (rotate-key) take it too.
+// The store-wide delivery lease: offline commands that must not run beside a live bot
+// (rotate-key) hold it, and delivering processes give their partitions up while another holds it
+// (delivery_partitions.h). Partition and member leases are named with it as their prefix.
 inline constexpr const char* kDeliveryLeaseName = "delivery";
 // The store lease of the process that handles Slack events from the inbox (EventInbox).
 inline constexpr const char* kEventsLeaseName = "events";
@@ -29,17 +29,15 @@ inline constexpr const char* kEventsLeaseName = "events";
 // Which work a lease guards: its name in the store, who holds it (for logs) and what taking it
 // over recovers from a holder that crashed.
 struct LeaseScope {
-  std::string name = kDeliveryLeaseName;
-  std::string holder = "dispatcher";
-  std::function<Result<std::int64_t>(store::Store&)> recover = [](store::Store& store) {
-    return store.recover_in_flight();
-  };
+  std::string name;
+  std::string holder;
+  std::function<Result<std::int64_t>(store::Store&)> recover;
 };
 
 class DeliveryLease {
  public:
   DeliveryLease(store::Store& store, const core::Clock& clock, std::string owner,
-                std::chrono::seconds ttl, LeaseScope scope = {});
+                std::chrono::seconds ttl, LeaseScope scope);
 
   // Whether this dispatcher may claim work now; renews or takes the lease when due.
   bool held();

@@ -15,13 +15,15 @@
 // last Slack error as its reason; token_expired refreshes the installation once and retries at
 // once; every other error fails the item with Slack's code as the reason.
 //
-// Several processes on one store: only the holder of the delivery lease claims work (see
-// DeliveryLease); the others stand by and take over when it stops or crashes.
+// Several processes on one store share the work by partitions of workspaces (see
+// DeliveryPartitions): a worker claims only from the partitions this process holds, sends an
+// item only while its partition's lease is fresh, and records outcomes fenced by its lease owner
+// id (an item re-queued by a process that took the partition over is not recorded from here).
 //
 // Lifetime and threads: start() once, stop() (or the destructor) joins the workers and hands the
-// lease over; an item in the middle of a Slack call finishes, items claimed but not started go
-// back to the queue, and anything left in_flight by a crash is re-queued by whichever dispatcher
-// takes the lease over next.
+// partitions over; an item in the middle of a Slack call finishes, items claimed but not started
+// go back to the queue, and anything left in_flight by a crash is re-queued by whichever process
+// takes its partition over next.
 // notify() and metrics() may be called from any thread, including event loop threads (they
 // never block on I/O). The referenced objects must outlive the Dispatcher.
 #pragma once
@@ -38,7 +40,7 @@
 #include <thread>
 #include <vector>
 
-#include "bridgebot/bridge/delivery_lease.h"
+#include "bridgebot/bridge/delivery_partitions.h"
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/dm_channels.h"
 #include "bridgebot/bridge/installations.h"
@@ -61,10 +63,11 @@ struct DispatcherOptions {
   // fails (busy, disk full, connection lost): an item left in flight would hold back every later
   // item of its recipient.
   slack::BackoffPolicy store_retry{std::chrono::milliseconds(200), 2.0, std::chrono::seconds(10)};
-  // Identifies this process's claims in the store; empty: a random id is made up.
+  // Identifies this process's claims and leases in the store; empty: make_lease_owner() for
+  // this process (lease_owner.h).
   std::string lease_owner;
-  // How long the delivery lease lasts without renewal: a standby process (or the next start
-  // after a crash) takes over this long after the holder stopped renewing (see DeliveryLease).
+  // How long a partition lease lasts without renewal: another process takes a crashed holder's
+  // partitions over this long after it stopped renewing (at once when it ran on this machine).
   std::chrono::seconds lease_ttl{10};
   // Returns a number in [0, 1) that spreads retries; empty: a random generator. Tests pin it.
   std::function<double()> jitter;
@@ -102,8 +105,8 @@ class Dispatcher {
   // New work was accepted: wake the workers now instead of at the next poll.
   void notify();
 
-  // Claims one batch of due items and delivers it on the calling thread (when this dispatcher
-  // holds the delivery lease); returns how many items were processed. For tests and one-shot
+  // Claims one batch of due items from the partitions this process holds and delivers it on the
+  // calling thread; returns how many items were processed. For tests and one-shot
   // tools; not needed when the workers run.
   int run_once();
 
@@ -118,6 +121,8 @@ class Dispatcher {
   void process(const store::OutboxItem& item);
   void finish(const store::OutboxItem& item, const Completion& completion);
   void retry_or_fail(const store::OutboxItem& item, const Error& error);
+  // Puts a claimed item back as it was, unless it is no longer this process's.
+  void hand_back(const store::OutboxItem& item);
   // Runs `write` until it lands, the item is no longer ours (conflict) or the dispatcher stops.
   bool record(const store::OutboxItem& item, const char* what,
               const std::function<Status()>& write);
@@ -131,7 +136,7 @@ class Dispatcher {
   DispatcherOptions options_;
   Counters counters_;
   DmChannels dm_channels_;
-  DeliveryLease lease_;
+  DeliveryPartitions partitions_;
 
   // Set under mutex_ (so no waiting worker misses it), read without it between items.
   std::atomic<bool> stopping_{false};

@@ -32,26 +32,32 @@ class Store {
   // "conflict" when the team has no active installation (never installed, or disconnected).
   virtual Result<AcceptResult> accept(const AcceptRequest& request) = 0;
 
-  // Marks up to `limit` due items (queued, next_attempt_at <= now) in_flight for `lease_owner` and
-  // returns them, oldest first. An item is never returned while an earlier item with the same
-  // ordering key is still queued or in_flight, so each key is delivered in accept order.
+  // Marks up to `limit` due items (queued, next_attempt_at <= now) of the given delivery
+  // partitions in_flight for `lease_owner` and returns them, oldest first. An item is never
+  // returned while an earlier item with the same ordering key is still queued or in_flight, so
+  // each key is delivered in accept order.
   virtual Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
-                                                    std::string_view lease_owner) = 0;
+                                                    std::string_view lease_owner,
+                                                    PartitionMask partitions) = 0;
 
-  // Finishes an in_flight item with a final status (delivered, failed, undeliverable, ignored),
-  // recording where it landed. "conflict" when the item is not in_flight.
-  virtual Status complete(ItemId item_id, ItemStatus outcome, std::string_view reason,
-                          const std::vector<Delivery>& deliveries) = 0;
+  // Finishes an item in_flight for `claimed_by` with a final status (delivered, failed,
+  // undeliverable, ignored), recording where it landed. "conflict" when the item is not in_flight
+  // for `claimed_by` (finished, re-queued or claimed by another process since): an outcome never
+  // lands for an item this process no longer owns.
+  virtual Status complete(ItemId item_id, std::string_view claimed_by, ItemStatus outcome,
+                          std::string_view reason, const std::vector<Delivery>& deliveries) = 0;
 
-  // Puts an in_flight item back in the queue for a later attempt. "conflict" when not in_flight.
-  virtual Status reschedule(ItemId item_id, UnixSeconds next_attempt_at, std::string_view reason,
-                            int attempts) = 0;
+  // Puts an item in_flight for `claimed_by` back in the queue for a later attempt. "conflict"
+  // when it is not in_flight for `claimed_by`.
+  virtual Status reschedule(ItemId item_id, std::string_view claimed_by,
+                            UnixSeconds next_attempt_at, std::string_view reason, int attempts) = 0;
 
-  // Items left in_flight by a crashed or stopped dispatcher go back to queued (at-least-once
-  // delivery). Returns how many. Only for the dispatcher that just took the delivery lease over
-  // (bridge::DeliveryLease): with another dispatcher still delivering, it would re-queue that
-  // dispatcher's items.
-  virtual Result<std::int64_t> recover_in_flight() = 0;
+  // Items of the given partitions left in_flight by another owner than `keep_owner` (a crashed
+  // or stalled process) go back to queued (at-least-once delivery). Returns how many. Only for
+  // the process that just took these partitions' leases over (bridge::DeliveryPartitions): a
+  // process still delivering from them would lose its items (its outcomes then conflict).
+  virtual Result<std::int64_t> recover_in_flight(PartitionMask partitions,
+                                                 std::string_view keep_owner) = 0;
 
   // The state GET /v1/messages/{id} and /v1/notifications/{id} report; nullopt for unknown ids.
   virtual Result<std::optional<SourceStatus>> source_status(SourceKind kind,
@@ -124,6 +130,13 @@ class Store {
                                    std::int64_t ttl_seconds) = 0;
   // Gives the lease up if `owner` holds it; releasing a lease held by another owner does nothing.
   virtual Status release_lease(std::string_view name, std::string_view owner) = 0;
+  // Every lease row whose name starts with `prefix`, expired ones included, ordered by name.
+  virtual Result<std::vector<Lease>> list_leases(std::string_view prefix) = 0;
+  // Extends, in one write, every lease named `prefix`… that `owner` still holds (not expired);
+  // returns their names.
+  virtual Result<std::vector<std::string>> renew_leases(std::string_view prefix,
+                                                        std::string_view owner, UnixSeconds now,
+                                                        std::int64_t ttl_seconds) = 0;
 
   // ---- configured sources (Zendesk webhooks) ----
 

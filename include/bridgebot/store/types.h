@@ -131,6 +131,7 @@ struct OutboxItem {
   int attempts = 0;  // owned by the dispatcher: set by reschedule()
   UnixSeconds next_attempt_at = 0;
   UnixSeconds created_at = 0;
+  int partition = 0;  // the delivery partition of team_id (see kDeliveryPartitions)
 };
 
 // Where one item landed in Slack; several per source (recipient DM, sender's copy, ...).
@@ -184,6 +185,22 @@ struct BridgedDm {
 };
 
 // ---- threads, leases, maintenance ----
+
+// The outbox is split by workspace into this many delivery partitions, each delivered by the one
+// process holding its lease (bridge::DeliveryPartitions). The store derives an item's partition
+// from its team_id, the same way in every process on one database, so that every item of a
+// workspace (and so of an ordering key) is in one partition.
+inline constexpr int kDeliveryPartitions = 16;
+// A set of partitions: bit p stands for partition p.
+using PartitionMask = std::uint32_t;
+inline constexpr PartitionMask kAllPartitions = (PartitionMask{1} << kDeliveryPartitions) - 1;
+
+// A lease row: who holds `name` until when (expired rows stay until taken or released).
+struct Lease {
+  std::string name;
+  std::string owner;
+  UnixSeconds expires_at = 0;
+};
 
 // The first post of a notification thread; later notifications with the same key reply under it.
 struct ThreadAnchor {
