@@ -24,6 +24,11 @@ inline constexpr sql::Dialect kDialect{
     .share_lock = " FOR SHARE",
     // Transaction-scoped, so a crashed claimer's lock goes with its connection.
     .claim_lock = "SELECT pg_advisory_xact_lock(7340022)",
+    .mark_claimed =
+        "UPDATE outbox SET status = 'in_flight', claimed_by = $2 WHERE item_id = ANY($1::bigint[])",
+    .marks_one_claim_per_run = false,
+    .returning_item_id = " RETURNING item_id",
+    .inserted_item_id = "",
     .delivery_order = "d.delivery_id",
     .char_code = "ascii",
     .begin_migration = "BEGIN; SELECT pg_advisory_xact_lock(7340021)",

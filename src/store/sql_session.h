@@ -106,6 +106,16 @@ struct Dialect {
   // Run first by claim_due: PostgreSQL replicas claim one at a time, since "the head of its
   // ordering key" reads rows other claimers are changing. SQLite has one writer already.
   std::string_view claim_lock;
+  // How claim_due marks the items it picked in_flight for owner $2. PostgreSQL: all at once, $1
+  // their ids as an array ("{1,2}"). SQLite: one row per run, $1 its id, since a multi-row
+  // UPDATE there pays for a statement journal and one by rowid does not.
+  std::string_view mark_claimed;
+  bool marks_one_claim_per_run;
+  // How accept learns an inserted outbox item's id: PostgreSQL appends returning_item_id to the
+  // INSERT; SQLite runs inserted_item_id after it (RETURNING there costs a temporary table and a
+  // statement journal per row).
+  std::string_view returning_item_id;
+  std::string_view inserted_item_id;
   // The deliveries column that grows with insertion (deliveries are reported in that order).
   std::string_view delivery_order;
   // The function giving a character's code (delivery partitions, sql_store.cpp).

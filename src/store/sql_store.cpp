@@ -61,6 +61,11 @@ SqlStore::SqlStore(std::unique_ptr<Database> db)
       dialect_(db_->dialect()),
       active_team_sql_("SELECT 1 FROM installations WHERE team_id = $1 AND state = 'active'" +
                        std::string(dialect_.share_lock)),
+      insert_item_sql_(
+          "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, status, "
+          "reason, attempts, next_attempt_at, ordering_key, claimed_by, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, 'queued', '', 0, $7, $8, '', $9)" +
+          std::string(dialect_.returning_item_id)),
       deliveries_of_source_sql_(
           "SELECT d.role, d.slack_user, d.channel, d.ts FROM deliveries AS d "
           "JOIN outbox AS o ON o.item_id = d.item_id "

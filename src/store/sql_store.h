@@ -139,6 +139,7 @@ class SqlStore final : public Store {
   const Dialect& dialect_;
   // Statements that take a piece of the dialect, composed once.
   const std::string active_team_sql_;
+  const std::string insert_item_sql_;
   const std::string deliveries_of_source_sql_;
   const std::string claim_sql_;
   const std::string recover_sql_;

@@ -1,6 +1,5 @@
 // Accepted messages/notifications: idempotency records (table sources), their outbox items and
 // deliveries.
-#include <algorithm>
 #include <string>
 
 #include "sql_store.h"
@@ -123,17 +122,15 @@ Error not_in_flight(Session& s, ItemId item_id) {
 }  // namespace
 
 // The head of each ordering key only: an item waits while an earlier one with its key is queued
-// (even if not yet due) or in_flight. $1 now, $2 limit, $3 owner, $4 partitions.
+// (even if not yet due) or in_flight. $1 now, $2 limit, $3 partitions.
 std::string claim_due_sql(const Dialect& dialect) {
-  return "UPDATE outbox SET status = 'in_flight', claimed_by = $3 WHERE item_id IN ("
-         "SELECT o.item_id FROM outbox AS o WHERE o.status = 'queued' AND o.next_attempt_at <= $1 "
-         "AND " +
-         in_partitions(dialect, "o.team_id", "$4") +
+  return "SELECT " + item_columns(dialect) +
+         " FROM outbox AS o WHERE o.status = 'queued' AND o.next_attempt_at <= $1 AND " +
+         in_partitions(dialect, "o.team_id", "$3") +
          " AND (o.ordering_key = '' OR NOT EXISTS (SELECT 1 FROM outbox AS p "
          "WHERE p.ordering_key = o.ordering_key AND p.item_id < o.item_id "
          "AND p.status IN ('queued', 'in_flight'))) "
-         "ORDER BY o.next_attempt_at, o.item_id LIMIT $2) RETURNING " +
-         item_columns(dialect);
+         "ORDER BY o.next_attempt_at, o.item_id LIMIT $2";
 }
 
 // $1 partitions, $2 the owner whose items stay.
@@ -170,22 +167,24 @@ Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
       return Status::success();
     }
     for (const NewOutboxItem& item : request.items) {
-      auto added = s.exec(
-          "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, status, "
-          "reason, attempts, next_attempt_at, ordering_key, claimed_by, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, 'queued', '', 0, $7, $8, '', $9) RETURNING item_id",
-          Params()
-              .text(to_string(request.kind))
-              .text(request.source_id)
-              .text(request.team_id)
-              .text(item.role)
-              .text(item.destination)
-              .text(item.payload_json)
-              .integer(item.next_attempt_at)
-              .text(item.ordering_key)
-              .integer(request.now),
-          [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
+      auto added = s.exec(insert_item_sql_,
+                          Params()
+                              .text(to_string(request.kind))
+                              .text(request.source_id)
+                              .text(request.team_id)
+                              .text(item.role)
+                              .text(item.destination)
+                              .text(item.payload_json)
+                              .integer(item.next_attempt_at)
+                              .text(item.ordering_key)
+                              .integer(request.now),
+                          [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
       if (!added) return added.error();
+      if (!dialect_.inserted_item_id.empty()) {
+        auto id = s.exec(dialect_.inserted_item_id, {},
+                         [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
+        if (!id) return id.error();
+      }
     }
     result.status = {request.kind,   request.source_id, request.team_id,
                      request.status, request.reason,    {}};
@@ -205,20 +204,30 @@ Result<std::vector<OutboxItem>> SqlStore::claim_due(UnixSeconds now, int limit,
     if (!dialect_.claim_lock.empty()) {
       if (auto locked = s.exec(dialect_.claim_lock); !locked) return locked.error();
     }
-    auto marked = s.exec(claim_sql_,
-                         Params()
-                             .integer(now)
-                             .integer(std::int64_t{limit})
-                             .text(lease_owner)
-                             .integer(std::int64_t{partitions}),
-                         [&](const Row& row) { claimed.push_back(item_from_row(row)); });
-    return marked ? Status::success() : Status(marked.error());
+    auto due =
+        s.exec(claim_sql_,
+               Params().integer(now).integer(std::int64_t{limit}).integer(std::int64_t{partitions}),
+               [&](const Row& row) { claimed.push_back(item_from_row(row)); });
+    if (!due) return due.error();
+    if (claimed.empty()) return Status::success();
+    if (dialect_.marks_one_claim_per_run) {
+      for (const OutboxItem& item : claimed) {
+        auto marked =
+            s.exec(dialect_.mark_claimed, Params().integer(item.item_id).text(lease_owner));
+        if (!marked) return marked.error();
+      }
+    } else {
+      std::string ids;
+      for (const OutboxItem& item : claimed) {
+        ids += (ids.empty() ? "{" : ",") + std::to_string(item.item_id);
+      }
+      auto marked = s.exec(dialect_.mark_claimed, Params().text(ids + "}").text(lease_owner));
+      if (!marked) return marked.error();
+    }
+    for (OutboxItem& item : claimed) item.status = ItemStatus::in_flight;
+    return Status::success();
   });
   if (!written.ok()) return written.error();
-  // RETURNING keeps no order.
-  std::sort(claimed.begin(), claimed.end(), [](const OutboxItem& a, const OutboxItem& b) {
-    return std::pair(a.next_attempt_at, a.item_id) < std::pair(b.next_attempt_at, b.item_id);
-  });
   return claimed;
 }
 

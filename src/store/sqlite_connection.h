@@ -23,6 +23,10 @@ namespace bridgebot::store::sqlite {
 inline constexpr sql::Dialect kDialect{
     .share_lock = "",
     .claim_lock = "",
+    .mark_claimed = "UPDATE outbox SET status = 'in_flight', claimed_by = $2 WHERE item_id = $1",
+    .marks_one_claim_per_run = true,
+    .returning_item_id = "",
+    .inserted_item_id = "SELECT last_insert_rowid()",
     .delivery_order = "d.rowid",
     .char_code = "unicode",
     .begin_migration = "BEGIN IMMEDIATE",
