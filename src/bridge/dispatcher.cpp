@@ -7,6 +7,7 @@
 #include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/core/crypto.h"
 #include "delivery.h"
+#include "outcome_recorder.h"
 
 namespace bridgebot::bridge {
 namespace {
@@ -42,6 +43,26 @@ DispatcherOptions with_lease_owner(DispatcherOptions options) {
   return options;
 }
 
+// What is kept of `item` while its outcome waits to be recorded: all but the payload.
+PendingOutcome pending_for(const store::OutboxItem& item, PendingOutcome::Kind kind) {
+  PendingOutcome pending;
+  pending.kind = kind;
+  pending.item = item;
+  pending.item.payload_json.clear();
+  pending.outcome.item_id = item.item_id;
+  return pending;
+}
+
+// A claimed item that was never started goes back to the queue as it was.
+PendingOutcome hand_back(const store::OutboxItem& item) {
+  PendingOutcome pending = pending_for(item, PendingOutcome::Kind::hand_back);
+  pending.outcome.status = ItemStatus::queued;
+  pending.outcome.reason = item.reason;
+  pending.outcome.next_attempt_at = item.next_attempt_at;
+  pending.outcome.attempts = item.attempts;
+  return pending;
+}
+
 // Whole seconds (the store's resolution), rounded up so a Retry-After is never cut short.
 std::int64_t ceil_seconds(std::chrono::milliseconds delay) {
   return std::max<std::int64_t>(1, (delay.count() + 999) / 1000);
@@ -64,7 +85,10 @@ Dispatcher::Dispatcher(store::Store& store, slack::SlackApi& slack,
                    std::chrono::milliseconds(1000),
                    [this] { notify(); },
                    {}}),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()),
+      recorder_(std::make_unique<OutcomeRecorder>(
+          store, options_.lease_owner, options_.store_retry, [this] { return next_jitter(); },
+          [this](const PendingOutcome& outcome, bool recorded) { settled(outcome, recorded); })) {}
 
 Dispatcher::~Dispatcher() {
   stop();
@@ -72,7 +96,9 @@ Dispatcher::~Dispatcher() {
 
 void Dispatcher::start() {
   partitions_.start();
+  recorder_->start(options_.recorders);
   std::lock_guard lock(mutex_);
+  claimer_ = std::thread([this] { claim_loop(); });
   for (int i = 0; i < std::max(1, options_.workers); ++i) {
     workers_.emplace_back([this] { work(); });
   }
@@ -80,15 +106,27 @@ void Dispatcher::start() {
 }
 
 void Dispatcher::stop() {
+  std::thread claimer;
   std::vector<std::thread> workers;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
+    claimer.swap(claimer_);
     workers.swap(workers_);
   }
   wake_.notify_all();
+  items_ready_.notify_all();
+  if (claimer.joinable()) claimer.join();
   for (auto& worker : workers) worker.join();
-  partitions_.stop();
+  // Hand back what was claimed but not started, as it was.
+  std::deque<store::OutboxItem> unstarted;
+  {
+    std::lock_guard lock(mutex_);
+    unstarted.swap(claimed_);
+  }
+  for (const auto& item : unstarted) recorder_->add(hand_back(item));
+  recorder_->stop();
+  partitions_.stop();  // after the outcomes: a partition goes only once its items are recorded
 }
 
 void Dispatcher::notify() {
@@ -104,18 +142,67 @@ DispatcherMetrics Dispatcher::metrics() const {
           counters_.ignored.load(), counters_.retried.load()};
 }
 
-void Dispatcher::work() {
+void Dispatcher::claim_loop() {
   while (!stopping_) {
     std::uint64_t seen;
+    std::size_t room;
     {
       std::lock_guard lock(mutex_);
       seen = wake_generation_;
+      room = claim_room_locked();
     }
-    if (run_once() > 0) continue;
-    // A notify() that came while claiming changed the generation: the wait returns at once.
+    if (room > 0 && claim_into_queue(room) > 0) continue;
+    // A notify(), a recorded outcome (its key's next item may be due now) or a worker taking
+    // the queue low changes the generation meanwhile: the wait returns at once.
     std::unique_lock lock(mutex_);
     wake_.wait_for(lock, options_.poll_interval,
                    [&] { return stopping_ || wake_generation_ != seen; });
+  }
+}
+
+std::size_t Dispatcher::claim_room_locked() const {
+  const auto batch = static_cast<std::size_t>(std::max(1, options_.claim_batch));
+  if (claimed_.size() > batch / 2) return 0;  // enough wait for a worker
+  const std::size_t cap = 4 * batch;
+  return unrecorded_ >= cap ? 0 : std::min(batch, cap - unrecorded_);
+}
+
+std::size_t Dispatcher::claim_into_queue(std::size_t limit) {
+  const store::PartitionMask partitions = partitions_.claimable();
+  if (partitions == 0) return 0;
+  auto claimed = store_.claim_due(clock_.unix_seconds(), static_cast<int>(limit),
+                                  options_.lease_owner, partitions);
+  if (!claimed.ok()) {
+    spdlog::warn("dispatcher: cannot claim work: {}", claimed.error().to_string());
+    return 0;
+  }
+  const std::size_t count = claimed->size();
+  if (count == 0) return 0;
+  for (const auto& item : *claimed) partitions_.claimed(item.partition);
+  {
+    std::lock_guard lock(mutex_);
+    unrecorded_ += count;
+    for (auto& item : *claimed) claimed_.push_back(std::move(item));
+  }
+  items_ready_.notify_all();
+  return count;
+}
+
+void Dispatcher::work() {
+  for (;;) {
+    store::OutboxItem item;
+    bool running_low = false;
+    {
+      std::unique_lock lock(mutex_);
+      items_ready_.wait(lock, [this] { return stopping_ || !claimed_.empty(); });
+      if (stopping_) return;
+      item = std::move(claimed_.front());
+      claimed_.pop_front();
+      running_low = claim_room_locked() > 0;
+      if (running_low) ++wake_generation_;
+    }
+    if (running_low) wake_.notify_all();
+    recorder_->add(attempt_or_hand_back(item));
   }
 }
 
@@ -130,43 +217,33 @@ int Dispatcher::run_once() {
     return 0;
   }
   for (const auto& item : *claimed) partitions_.claimed(item.partition);
+  {
+    std::lock_guard lock(mutex_);
+    unrecorded_ += claimed->size();
+  }
   std::size_t done = 0;
   for (; done < claimed->size() && !stopping_; ++done) {
-    const auto& item = (*claimed)[done];
-    // A partition whose lease is no longer fresh may be another process's by now.
-    if (partitions_.may_deliver(item.partition)) {
-      process(item);
-    } else {
-      hand_back(item);
-    }
-    partitions_.finished(item.partition);
+    recorder_->add(attempt_or_hand_back((*claimed)[done]));
   }
-  // Stopping: hand back what this worker claimed but did not start, as it was.
-  for (std::size_t i = done; i < claimed->size(); ++i) {
-    hand_back((*claimed)[i]);
-    partitions_.finished((*claimed)[i].partition);
-  }
+  // Stopping: hand back what was claimed but not started, as it was.
+  for (std::size_t i = done; i < claimed->size(); ++i) recorder_->add(hand_back((*claimed)[i]));
+  recorder_->flush();
   return static_cast<int>(done);
 }
 
-void Dispatcher::hand_back(const store::OutboxItem& item) {
-  auto released = store_.reschedule(item.item_id, options_.lease_owner, item.next_attempt_at,
-                                    item.reason, item.attempts);
-  if (!released.ok() && released.error().code != "conflict") {
-    spdlog::warn("dispatcher: item {} stays in flight until its partition is taken over: {}",
-                 item.item_id, released.error().to_string());
-  }
+PendingOutcome Dispatcher::attempt_or_hand_back(const store::OutboxItem& item) {
+  // A partition whose lease is no longer fresh may be another process's by now.
+  if (!partitions_.may_deliver(item.partition)) return hand_back(item);
+  return attempt(item);
 }
 
-void Dispatcher::process(const store::OutboxItem& item) {
+PendingOutcome Dispatcher::attempt(const store::OutboxItem& item) {
   auto installation = installations_.active(item.team_id);
   if (!installation.ok()) {
     if (installation.error().code == "unknown_team") {
-      finish(item, finished(ItemStatus::failed, "unknown_team"));
-    } else {
-      retry_or_fail(item, installation.error());
+      return finish(item, finished(ItemStatus::failed, "unknown_team"));
     }
-    return;
+    return retry_or_fail(item, installation.error());
   }
 
   DeliveryContext context{store_,         slack_,          installations_, directory_,
@@ -188,20 +265,60 @@ void Dispatcher::process(const store::OutboxItem& item) {
       attempt = refreshed.error();
     }
   }
-  if (attempt.ok()) {
-    finish(item, *attempt);
-  } else {
-    retry_or_fail(item, attempt.error());
-  }
+  if (attempt.ok()) return finish(item, *attempt);
+  return retry_or_fail(item, attempt.error());
 }
 
-void Dispatcher::finish(const store::OutboxItem& item, const Completion& completion) {
-  const bool recorded = record(item, "the outcome", [&] {
-    return store_.complete(item.item_id, options_.lease_owner, completion.status, completion.reason,
-                           completion.deliveries);
-  });
-  if (!recorded) return;
-  switch (completion.status) {
+PendingOutcome Dispatcher::finish(const store::OutboxItem& item, const Completion& completion) {
+  PendingOutcome pending = pending_for(item, PendingOutcome::Kind::finished);
+  pending.outcome.status = completion.status;
+  pending.outcome.reason = completion.reason;
+  pending.outcome.deliveries = completion.deliveries;
+  return pending;
+}
+
+PendingOutcome Dispatcher::retry_or_fail(const store::OutboxItem& item, const Error& error) {
+  const int attempts = item.attempts + 1;
+  if (!error.transient || attempts >= options_.max_attempts) {
+    spdlog::warn("dispatcher: giving up on {} item {} of team {} after {} attempt(s): {}",
+                 item.role, item.item_id, item.team_id, attempts, error.to_string());
+    return finish(item, finished(ItemStatus::failed, error.code));
+  }
+  const auto delay = error.retry_after
+                         ? *error.retry_after
+                         : slack::backoff_delay(options_.backoff, attempts - 1, next_jitter());
+  PendingOutcome pending = pending_for(item, PendingOutcome::Kind::retry);
+  pending.outcome.status = ItemStatus::queued;
+  pending.outcome.reason = error.code;
+  pending.outcome.next_attempt_at = clock_.unix_seconds() + ceil_seconds(delay);
+  pending.outcome.attempts = attempts;
+  pending.error = error.to_string();
+  return pending;
+}
+
+void Dispatcher::settled(const PendingOutcome& pending, bool recorded) {
+  {
+    std::lock_guard lock(mutex_);
+    --unrecorded_;
+    ++wake_generation_;  // room to claim, and the next item of this one's key may be due
+  }
+  wake_.notify_all();
+  // Not in this process's hands any more: its partition may be given up.
+  partitions_.finished(pending.item.partition);
+  if (recorded) log_recorded(pending);
+}
+
+void Dispatcher::log_recorded(const PendingOutcome& pending) {
+  const store::OutboxItem& item = pending.item;
+  const store::Outcome& outcome = pending.outcome;
+  if (pending.kind == PendingOutcome::Kind::hand_back) return;
+  if (pending.kind == PendingOutcome::Kind::retry) {
+    ++counters_.retried;
+    spdlog::info("dispatcher: {} item {} of team {} retries in {} s: {}", item.role, item.item_id,
+                 item.team_id, outcome.next_attempt_at - clock_.unix_seconds(), pending.error);
+    return;
+  }
+  switch (outcome.status) {
     case ItemStatus::delivered:
       ++counters_.delivered;
       spdlog::debug("dispatcher: {} item {} of {} delivered", item.role, item.item_id,
@@ -210,72 +327,18 @@ void Dispatcher::finish(const store::OutboxItem& item, const Completion& complet
     case ItemStatus::ignored:
       ++counters_.ignored;
       spdlog::debug("dispatcher: {} item {} of {} ignored: {}", item.role, item.item_id,
-                    item.source_id, completion.reason);
+                    item.source_id, outcome.reason);
       return;
     case ItemStatus::undeliverable:
       ++counters_.undeliverable;
       spdlog::info("dispatcher: {} item {} of {} undeliverable: {}", item.role, item.item_id,
-                   item.source_id, completion.reason);
+                   item.source_id, outcome.reason);
       return;
     default:
       ++counters_.failed;
       spdlog::warn("dispatcher: {} item {} of {} failed: {}", item.role, item.item_id,
-                   item.source_id, completion.reason);
+                   item.source_id, outcome.reason);
       return;
-  }
-}
-
-void Dispatcher::retry_or_fail(const store::OutboxItem& item, const Error& error) {
-  const int attempts = item.attempts + 1;
-  if (!error.transient || attempts >= options_.max_attempts) {
-    spdlog::warn("dispatcher: giving up on {} item {} of team {} after {} attempt(s): {}",
-                 item.role, item.item_id, item.team_id, attempts, error.to_string());
-    finish(item, finished(ItemStatus::failed, error.code));
-    return;
-  }
-  const auto delay = error.retry_after
-                         ? *error.retry_after
-                         : slack::backoff_delay(options_.backoff, attempts - 1, next_jitter());
-  const store::UnixSeconds next = clock_.unix_seconds() + ceil_seconds(delay);
-  const bool recorded = record(item, "the retry", [&] {
-    return store_.reschedule(item.item_id, options_.lease_owner, next, error.code, attempts);
-  });
-  if (!recorded) return;
-  ++counters_.retried;
-  spdlog::info("dispatcher: {} item {} of team {} retries in {} s: {}", item.role, item.item_id,
-               item.team_id, next - clock_.unix_seconds(), error.to_string());
-}
-
-bool Dispatcher::record(const store::OutboxItem& item, const char* what,
-                        const std::function<Status()>& write) {
-  for (int retry = 0;; ++retry) {
-    Status written = write();
-    if (written.ok()) {
-      if (retry > 0) spdlog::info("dispatcher: recorded {} of item {} at last", what, item.item_id);
-      return true;
-    }
-    const Error& error = written.error();
-    if (error.code == "conflict" || error.code == "not_found") {
-      // Not in flight here any more: purged by a Disconnect, or re-queued by a process that
-      // took the partition over. Nothing of ours is left to record.
-      spdlog::warn("dispatcher: item {} is no longer in flight here; {} was not recorded: {}",
-                   item.item_id, what, error.to_string());
-      return false;
-    }
-    if (stopping_) {
-      spdlog::error(
-          "dispatcher: cannot record {} of item {} ({}); it stays in flight and is delivered "
-          "again after the next start",
-          what, item.item_id, error.to_string());
-      return false;
-    }
-    const auto delay = slack::backoff_delay(options_.store_retry, retry, next_jitter());
-    if (retry % 10 == 0) {  // the first failure, then now and then
-      spdlog::error("dispatcher: cannot record {} of item {} ({}); trying again in {} ms", what,
-                    item.item_id, error.to_string(), delay.count());
-    }
-    std::unique_lock lock(mutex_);
-    wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
   }
 }
 

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <deque>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,10 @@ class FakeSlackApi final : public slack::SlackApi {
     token_failures_[token] = code;
   }
 
+  // Runs at the start of every chat.postMessage, outside the fake's lock (e.g. to hold a worker
+  // in the middle of its Slack call). Set it before the dispatcher starts.
+  std::function<void()> before_post;
+
   // ---- what happened ----
   std::vector<Post> posts() const {
     std::lock_guard lock(mutex_);
@@ -143,6 +148,7 @@ class FakeSlackApi final : public slack::SlackApi {
   }
   Result<slack::PostedMessage> chat_post_message(
       const slack::TeamToken& auth, const slack::PostMessageRequest& message) override {
+    if (before_post) before_post();
     std::lock_guard lock(mutex_);
     if (auto dead = token_failure(auth, "chat.postMessage")) return *dead;
     if (!post_failures_.empty()) {

@@ -1,14 +1,22 @@
-// Dispatcher: the worker threads that turn accepted outbox items into Slack messages.
+// Dispatcher: turns accepted outbox items into Slack messages.
 //
-// Each worker claims due items from the store under this dispatcher's lease owner id, delivers
-// them (relay DMs, sender copies, notifications) and completes or reschedules them. Per-recipient
-// and per-thread order comes from the items' ordering keys (the store never hands out an item
-// while an earlier one with its key is unfinished). Workers wake at once on notify() and
-// otherwise poll every poll_interval.
+// Three stages, so that no thread waits for a commit per item:
+//   - one claimer thread claims due items in batches (claim_batch per transaction) under this
+//     dispatcher's lease owner id into an in-memory queue, topping it up when it runs low;
+//   - worker threads take items from that queue and deliver them (relay DMs, sender copies,
+//     notifications, platform replies): the Slack calls;
+//   - recorder threads write the outcomes (complete or reschedule) in batches, one transaction
+//     each (src/bridge/outcome_recorder.h), while the workers go on.
+// Per-recipient and per-thread order comes from the items' ordering keys: the store never hands
+// out an item while an earlier one with its key is queued or in flight, and an item stays in
+// flight until its outcome is recorded, however many items a claim returns. Workers wake at once
+// on notify() and otherwise poll every poll_interval.
 //
-// Recording the outcome is repeated with backoff while the store fails, so a busy or full store
+// Recording an outcome is repeated with backoff while the store fails, so a busy or full store
 // delays the item's recipient but does not strand them; what is still unrecorded when the
-// dispatcher stops stays in flight and is re-queued at the next start (at least once).
+// dispatcher stops stays in flight and is re-queued when its partition is taken over (at once by
+// the next start on this machine; at least once). At most
+// 4 x claim_batch items are claimed and not yet recorded, so a stalled store bounds the memory.
 //
 // Failures: transient errors (5xx, network, rate limits) are rescheduled with jittered
 // exponential backoff, or exactly Retry-After, until max_attempts, then the item fails with the
@@ -16,14 +24,14 @@
 // once; every other error fails the item with Slack's code as the reason.
 //
 // Several processes on one store share the work by partitions of workspaces (see
-// DeliveryPartitions): a worker claims only from the partitions this process holds, sends an
+// DeliveryPartitions): the claimer claims only from the partitions this process holds, sends an
 // item only while its partition's lease is fresh, and records outcomes fenced by its lease owner
 // id (an item re-queued by a process that took the partition over is not recorded from here).
 //
-// Lifetime and threads: start() once, stop() (or the destructor) joins the workers and hands the
-// partitions over; an item in the middle of a Slack call finishes, items claimed but not started
-// go back to the queue, and anything left in_flight by a crash is re-queued by whichever process
-// takes its partition over next.
+// Lifetime and threads: start() once, stop() (or the destructor) joins the threads and hands the
+// partitions over; an item in the middle of a Slack call finishes and its outcome is recorded,
+// items claimed but not started go back to the queue as they were, and anything left in_flight
+// by a crash is re-queued by whichever process takes its partition over next.
 // notify() and metrics() may be called from any thread, including event loop threads (they
 // never block on I/O). The referenced objects must outlive the Dispatcher.
 #pragma once
@@ -31,7 +39,9 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -54,8 +64,12 @@
 namespace bridgebot::bridge {
 
 struct DispatcherOptions {
-  int workers = 2;
-  int claim_batch = 4;  // items one worker claims at a time
+  int workers = 2;  // threads making the Slack calls, one call in flight each
+  // Most items claimed in one transaction, and about the most kept waiting for a worker.
+  int claim_batch = 64;
+  // Threads recording outcomes; each writes its share of what is waiting as one transaction, so
+  // a store that writes a batch item by item still has several writes to fold into one commit.
+  int recorders = 2;
   std::chrono::milliseconds poll_interval{1000};
   int max_attempts = 8;
   slack::BackoffPolicy backoff{std::chrono::seconds(2), 2.0, std::chrono::minutes(5)};
@@ -78,7 +92,9 @@ struct DispatcherOptions {
   PlatformReplySender* replies = nullptr;
 };
 
-struct Completion;  // one attempt's final outcome (src/bridge/delivery.h)
+struct Completion;      // one attempt's final outcome (src/bridge/delivery.h)
+struct PendingOutcome;  // an outcome waiting to be recorded (src/bridge/outcome_recorder.h)
+class OutcomeRecorder;
 
 // Counters since start, for /metrics. Every outcome counts once per item; retried counts
 // reschedules.
@@ -98,16 +114,16 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Starts the worker threads.
+  // Starts the claimer, worker and recorder threads.
   void start();
-  // Joins the workers (see the header comment for in-flight items). Idempotent.
+  // Joins the threads (see the header comment for in-flight items). Idempotent.
   void stop();
   // New work was accepted: wake the workers now instead of at the next poll.
   void notify();
 
-  // Claims one batch of due items from the partitions this process holds and delivers it on the
-  // calling thread; returns how many items were processed. For tests and one-shot
-  // tools; not needed when the workers run.
+  // Claims one batch of due items from the partitions this process holds, delivers it and
+  // records the outcomes on the calling thread; returns how many items were processed. For
+  // tests and one-shot tools; not needed when the workers run.
   int run_once();
 
   DispatcherMetrics metrics() const;
@@ -117,15 +133,22 @@ class Dispatcher {
     std::atomic<std::uint64_t> delivered{0}, failed{0}, undeliverable{0}, ignored{0}, retried{0};
   };
 
+  void claim_loop();
   void work();
-  void process(const store::OutboxItem& item);
-  void finish(const store::OutboxItem& item, const Completion& completion);
-  void retry_or_fail(const store::OutboxItem& item, const Error& error);
-  // Puts a claimed item back as it was, unless it is no longer this process's.
-  void hand_back(const store::OutboxItem& item);
-  // Runs `write` until it lands, the item is no longer ours (conflict) or the dispatcher stops.
-  bool record(const store::OutboxItem& item, const char* what,
-              const std::function<Status()>& write);
+  // How many items the claimer should claim now (0: enough wait for a worker, or too many are
+  // unrecorded). Call with mutex_ held.
+  std::size_t claim_room_locked() const;
+  // Claims up to `limit` items into the queue; returns how many.
+  std::size_t claim_into_queue(std::size_t limit);
+  // One attempt at one item (the Slack calls, then what to record), or the item handed back
+  // when its partition's lease is no longer fresh.
+  PendingOutcome attempt_or_hand_back(const store::OutboxItem& item);
+  PendingOutcome attempt(const store::OutboxItem& item);
+  PendingOutcome finish(const store::OutboxItem& item, const Completion& completion);
+  PendingOutcome retry_or_fail(const store::OutboxItem& item, const Error& error);
+  // An outcome was recorded (or is no longer ours to record): counters, logs, room to claim.
+  void settled(const PendingOutcome& outcome, bool recorded);
+  void log_recorded(const PendingOutcome& outcome);
   double next_jitter();
 
   store::Store& store_;
@@ -138,13 +161,19 @@ class Dispatcher {
   DmChannels dm_channels_;
   DeliveryPartitions partitions_;
 
-  // Set under mutex_ (so no waiting worker misses it), read without it between items.
+  // Set under mutex_ (so no waiting thread misses it), read without it between items.
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;  // guards the fields below
-  std::condition_variable wake_;
+  std::mutex mutex_;                     // guards the fields below
+  std::condition_variable wake_;         // the claimer waits: new work, room, or a notify()
+  std::condition_variable items_ready_;  // workers wait: claimed_ non-empty, or stopping
   std::uint64_t wake_generation_ = 0;
+  std::deque<store::OutboxItem> claimed_;  // claimed, waiting for a worker
+  std::size_t unrecorded_ = 0;             // claimed and not yet settled
+  std::thread claimer_;
   std::vector<std::thread> workers_;
   std::mt19937_64 random_;
+  // Last: its threads call back into the members above, so it goes first.
+  std::unique_ptr<OutcomeRecorder> recorder_;
 };
 
 }  // namespace bridgebot::bridge

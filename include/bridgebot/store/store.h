@@ -21,6 +21,18 @@
 
 namespace bridgebot::store {
 
+// One finished attempt of an in_flight item, for Store::record_outcomes: `status` final (delivered,
+// failed, undeliverable, ignored) finishes it as complete() does; `status` queued puts it back as
+// reschedule() does.
+struct Outcome {
+  ItemId item_id = 0;
+  ItemStatus status = ItemStatus::delivered;
+  std::string reason;
+  std::vector<Delivery> deliveries;  // final only
+  UnixSeconds next_attempt_at = 0;   // queued only
+  int attempts = 0;                  // queued only
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -51,6 +63,23 @@ class Store {
   // when it is not in_flight for `claimed_by`.
   virtual Status reschedule(ItemId item_id, std::string_view claimed_by,
                             UnixSeconds next_attempt_at, std::string_view reason, int attempts) = 0;
+
+  // Records many outcomes of items in_flight for `claimed_by` at once; returns one Status per
+  // outcome, in order, each as complete() or reschedule() would answer it (a "conflict" for one
+  // leaves the others unaffected). A backend overrides it to write them in one transaction; this
+  // default records them one by one.
+  virtual std::vector<Status> record_outcomes(std::string_view claimed_by,
+                                              const std::vector<Outcome>& outcomes) {
+    std::vector<Status> results;
+    results.reserve(outcomes.size());
+    for (const Outcome& o : outcomes) {
+      results.push_back(
+          o.status == ItemStatus::queued
+              ? reschedule(o.item_id, claimed_by, o.next_attempt_at, o.reason, o.attempts)
+              : complete(o.item_id, claimed_by, o.status, o.reason, o.deliveries));
+    }
+    return results;
+  }
 
   // Items of the given partitions left in_flight by another owner than `keep_owner` (a crashed
   // or stalled process) go back to queued (at-least-once delivery). Returns how many. Only for
