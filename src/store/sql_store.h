@@ -39,6 +39,9 @@ class SqlStore final : public Store {
                   std::string_view reason, const std::vector<Delivery>& deliveries) override;
   Status reschedule(ItemId item_id, std::string_view claimed_by, UnixSeconds next_attempt_at,
                     std::string_view reason, int attempts) override;
+  // One transaction for the whole batch, each outcome in its own savepoint.
+  std::vector<Status> record_outcomes(std::string_view claimed_by,
+                                      const std::vector<Outcome>& outcomes) override;
   Result<std::int64_t> recover_in_flight(PartitionMask partitions,
                                          std::string_view keep_owner) override;
   Result<std::optional<SourceStatus>> source_status(SourceKind kind,

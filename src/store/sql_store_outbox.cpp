@@ -119,6 +119,51 @@ Error not_in_flight(Session& s, ItemId item_id) {
   return make_error("conflict", "outbox item " + id + " is " + *status + ", not in_flight");
 }
 
+Error not_final(ItemStatus outcome) {
+  return make_error("invalid_argument",
+                    "complete needs a final status, not " + std::string(to_string(outcome)));
+}
+
+// complete() and reschedule() inside a write.
+Status complete_in(Session& s, ItemId item_id, std::string_view claimed_by, ItemStatus outcome,
+                   std::string_view reason, const std::vector<Delivery>& deliveries) {
+  auto finished = s.exec(
+      "UPDATE outbox SET status = $2, reason = $3, claimed_by = '' "
+      "WHERE item_id = $1 AND status = 'in_flight' AND claimed_by = $4",
+      Params().integer(item_id).text(to_string(outcome)).text(reason).text(claimed_by));
+  if (!finished) return finished.error();
+  if (*finished == 0) return not_in_flight(s, item_id);
+  for (const Delivery& delivery : deliveries) {
+    auto recorded = s.exec(
+        "INSERT INTO deliveries (item_id, role, slack_user, channel, ts) "
+        "VALUES ($1, $2, $3, $4, $5)",
+        Params()
+            .integer(item_id)
+            .text(delivery.role)
+            .text(delivery.slack_user)
+            .text(delivery.channel)
+            .text(delivery.ts));
+    if (!recorded) return recorded.error();
+  }
+  return Status::success();
+}
+
+Status reschedule_in(Session& s, ItemId item_id, std::string_view claimed_by,
+                     UnixSeconds next_attempt_at, std::string_view reason, int attempts) {
+  auto requeued = s.exec(
+      "UPDATE outbox SET status = 'queued', next_attempt_at = $2, reason = $3, attempts = $4, "
+      "claimed_by = '' WHERE item_id = $1 AND status = 'in_flight' AND claimed_by = $5",
+      Params()
+          .integer(item_id)
+          .integer(next_attempt_at)
+          .text(reason)
+          .integer(std::int64_t{attempts})
+          .text(claimed_by));
+  if (!requeued) return requeued.error();
+  if (*requeued == 0) return not_in_flight(s, item_id);
+  return Status::success();
+}
+
 }  // namespace
 
 // The head of each ordering key only: an item waits while an earlier one with its key is queued
@@ -233,49 +278,45 @@ Result<std::vector<OutboxItem>> SqlStore::claim_due(UnixSeconds now, int limit,
 
 Status SqlStore::complete(ItemId item_id, std::string_view claimed_by, ItemStatus outcome,
                           std::string_view reason, const std::vector<Delivery>& deliveries) {
-  if (!is_final(outcome)) {
-    return make_error("invalid_argument",
-                      "complete needs a final status, not " + std::string(to_string(outcome)));
-  }
-  return db_->write([&](Session& s) -> Status {
-    auto finished = s.exec(
-        "UPDATE outbox SET status = $2, reason = $3, claimed_by = '' "
-        "WHERE item_id = $1 AND status = 'in_flight' AND claimed_by = $4",
-        Params().integer(item_id).text(to_string(outcome)).text(reason).text(claimed_by));
-    if (!finished) return finished.error();
-    if (*finished == 0) return not_in_flight(s, item_id);
-    for (const Delivery& delivery : deliveries) {
-      auto recorded = s.exec(
-          "INSERT INTO deliveries (item_id, role, slack_user, channel, ts) "
-          "VALUES ($1, $2, $3, $4, $5)",
-          Params()
-              .integer(item_id)
-              .text(delivery.role)
-              .text(delivery.slack_user)
-              .text(delivery.channel)
-              .text(delivery.ts));
-      if (!recorded) return recorded.error();
-    }
-    return Status::success();
-  });
+  if (!is_final(outcome)) return not_final(outcome);
+  return db_->write(
+      [&](Session& s) { return complete_in(s, item_id, claimed_by, outcome, reason, deliveries); });
 }
 
 Status SqlStore::reschedule(ItemId item_id, std::string_view claimed_by,
                             UnixSeconds next_attempt_at, std::string_view reason, int attempts) {
-  return db_->write([&](Session& s) -> Status {
-    auto requeued = s.exec(
-        "UPDATE outbox SET status = 'queued', next_attempt_at = $2, reason = $3, attempts = $4, "
-        "claimed_by = '' WHERE item_id = $1 AND status = 'in_flight' AND claimed_by = $5",
-        Params()
-            .integer(item_id)
-            .integer(next_attempt_at)
-            .text(reason)
-            .integer(std::int64_t{attempts})
-            .text(claimed_by));
-    if (!requeued) return requeued.error();
-    if (*requeued == 0) return not_in_flight(s, item_id);
+  return db_->write([&](Session& s) {
+    return reschedule_in(s, item_id, claimed_by, next_attempt_at, reason, attempts);
+  });
+}
+
+std::vector<Status> SqlStore::record_outcomes(std::string_view claimed_by,
+                                              const std::vector<Outcome>& outcomes) {
+  std::vector<Status> results;
+  Status written = db_->write([&](Session& s) -> Status {
+    results.assign(outcomes.size(), Status::success());  // the work may run again (PostgreSQL)
+    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+      const Outcome& o = outcomes[i];
+      if (o.status != ItemStatus::queued && !is_final(o.status)) {
+        results[i] = not_final(o.status);
+        continue;
+      }
+      // Each outcome in its own savepoint: one that fails is undone alone (PostgreSQL would
+      // otherwise refuse the rest of the transaction) and the others still commit.
+      if (auto begun = s.exec("SAVEPOINT outcome"); !begun) return begun.error();
+      results[i] =
+          o.status == ItemStatus::queued
+              ? reschedule_in(s, o.item_id, claimed_by, o.next_attempt_at, o.reason, o.attempts)
+              : complete_in(s, o.item_id, claimed_by, o.status, o.reason, o.deliveries);
+      if (!results[i].ok()) {
+        if (auto undone = s.exec("ROLLBACK TO SAVEPOINT outcome"); !undone) return undone.error();
+      }
+      if (auto released = s.exec("RELEASE SAVEPOINT outcome"); !released) return released.error();
+    }
     return Status::success();
   });
+  if (!written.ok()) results.assign(outcomes.size(), written);
+  return results;
 }
 
 Result<std::int64_t> SqlStore::recover_in_flight(PartitionMask partitions,

@@ -224,6 +224,51 @@ TEST_CASE("complete and reschedule refuse items that are not in flight", "[store
   CHECK((*status)->reason == "recipient_not_linked");
 }
 
+TEST_CASE("A batch of outcomes is one commit, and one not in flight is refused alone",
+          "[store][outbox]") {
+  StoreFixture f;
+  std::vector<ItemId> ids;
+  for (const char* id : {"msg-b1", "msg-b2", "msg-b3", "msg-b4"}) {
+    auto accepted = f.store->accept(message(id, {item_for("recipient", id)}));
+    REQUIRE(accepted.ok());
+    ids.push_back(accepted->item_ids[0]);
+  }
+  REQUIRE(f.store->claim_due(100, 10, "worker", kAllPartitions)->size() == 4);
+  REQUIRE(f.store->complete(ids[1], "worker", ItemStatus::delivered, "", {}).ok());  // finished
+
+  std::vector<Outcome> outcomes(4);
+  outcomes[0] = {ids[0], ItemStatus::delivered, "", {{"recipient", "U2", "D2", "1.000100"}}, 0, 0};
+  outcomes[1] = {ids[1], ItemStatus::failed, "late", {}, 0, 0};
+  outcomes[2] = {ids[2], ItemStatus::queued, "ratelimited", {}, 160, 1};
+  outcomes[3] = {ids[3], ItemStatus::undeliverable, "recipient_not_linked", {}, 0, 0};
+  // Fenced by owner: another process's outcome for these items is refused.
+  const auto foreign = f.store->record_outcomes("other", {outcomes[3]});
+  REQUIRE(foreign.size() == 1);
+  CHECK(foreign[0].error().code == "conflict");
+  const auto commits_before = f.store->stats().write_transactions;
+  const auto results = f.store->record_outcomes("worker", outcomes);
+
+  CHECK(f.store->stats().write_transactions == commits_before + 1);
+  REQUIRE(results.size() == 4);
+  CHECK(results[0].ok());
+  CHECK(results[1].error().code == "conflict");
+  CHECK(results[2].ok());
+  CHECK(results[3].ok());
+  auto first = f.store->source_status(SourceKind::message, "msg-b1");
+  CHECK((*first)->status == ItemStatus::delivered);
+  REQUIRE((*first)->deliveries.size() == 1);
+  CHECK((*first)->deliveries[0].ts == "1.000100");
+  CHECK((*f.store->source_status(SourceKind::message, "msg-b2"))->status ==
+        ItemStatus::delivered);  // not overwritten by the refused outcome
+  CHECK((*f.store->source_status(SourceKind::message, "msg-b4"))->reason == "recipient_not_linked");
+  CHECK(f.store->claim_due(159, 10, "worker", kAllPartitions)->empty());
+  auto retried = f.store->claim_due(160, 10, "worker", kAllPartitions);
+  REQUIRE(retried->size() == 1);
+  CHECK(retried->front().item_id == ids[2]);
+  CHECK(retried->front().attempts == 1);
+  CHECK(retried->front().reason == "ratelimited");
+}
+
 TEST_CASE("Items in flight at a crash are queued again after reopening", "[store][outbox]") {
   StoreFixture f;
   auto accepted =
