@@ -260,8 +260,14 @@ Status App::start() {
   p.delivery_slack = std::make_unique<slack::WebApi>(
       *p.http, config_.slack.api_base_url, clock, *p.limiter, slack::RetryPolicy{},
       slack::WebApi::SleepFunction{}, slack::WebApi::JitterSource{},
-      [store = p.store.get()](std::string_view team_id) {
-        return still_installed(*store, team_id);
+      [&p](std::string_view team_id) -> Status {
+        // A call that waited (rate limits) past this process's hold on the team's partition
+        // is not sent: another process may be delivering the item by now.
+        if (p.dispatcher && !p.dispatcher->may_send(team_id)) {
+          return make_error("partition_lost",
+                            "this process no longer delivers for the workspace: not sent", true);
+        }
+        return still_installed(*p.store, team_id);
       });
   p.dispatcher = std::make_unique<bridge::Dispatcher>(*p.store, *p.delivery_slack, *p.installations,
                                                       *p.directory, clock, dispatch_options);

@@ -6,7 +6,12 @@ namespace bridgebot::bridge {
 
 DeliveryLease::DeliveryLease(store::Store& store, const core::Clock& clock, std::string owner,
                              std::chrono::seconds ttl, LeaseScope scope)
-    : store_(store), clock_(clock), owner_(std::move(owner)), ttl_(ttl), scope_(std::move(scope)) {}
+    : store_(store),
+      clock_(clock),
+      owner_(std::move(owner)),
+      ttl_(ttl),
+      scope_(std::move(scope)),
+      self_(this_process()) {}
 
 bool DeliveryLease::held() {
   std::lock_guard lock(mutex_);
@@ -18,6 +23,9 @@ bool DeliveryLease::held() {
 
   // acquire_lease also renews a lease this owner holds.
   auto acquired = store_.acquire_lease(scope_.name, owner_, clock_.unix_seconds(), ttl_.count());
+  if (acquired.ok() && !*acquired && !holding_ && free_from_exited_holder()) {
+    acquired = store_.acquire_lease(scope_.name, owner_, clock_.unix_seconds(), ttl_.count());
+  }
   if (!acquired.ok()) {
     // Store trouble: keep delivering (or standing by) as before; the next try may succeed.
     spdlog::warn("{}: cannot renew the {} lease: {}", scope_.holder, scope_.name,
@@ -51,6 +59,20 @@ bool DeliveryLease::take_over() {
                  scope_.holder, *recovered);
   }
   return true;
+}
+
+bool DeliveryLease::free_from_exited_holder() {
+  auto rows = store_.list_leases(scope_.name);
+  if (!rows.ok()) return false;
+  for (const store::Lease& row : *rows) {
+    if (row.name != scope_.name || row.owner == owner_) continue;
+    if (!owner_has_exited(row.owner, self_, process_running)) return false;
+    spdlog::info("{}: the {} lease was held by {}, which no longer runs: taking it now",
+                 scope_.holder, scope_.name, row.owner);
+    // Deletes only that owner's row: of several processes doing this, one acquires the lease.
+    return store_.release_lease(scope_.name, row.owner).ok();
+  }
+  return false;
 }
 
 void DeliveryLease::release() {

@@ -186,6 +186,11 @@ void DeliveryPartitions::refresh() {
       view.blocked = view.blocked || (live && !exited && row.owner != options_.owner);
     } else if (row.name.rfind(kMemberLeasePrefix, 0) == 0) {
       if (live && !exited) view.members.push_back(row.owner);
+      // Each process start announces a new owner id: the rows of those gone are deleted (a
+      // stalled one that comes back announces itself again).
+      if ((!live || exited) && row.owner != options_.owner) {
+        (void)store_.release_lease(row.name, row.owner);
+      }
     } else if (auto p = partition_of_lease(row.name)) {
       // A row of this process that renew() did not keep is taken again like a free one.
       const bool kept = row.owner != options_.owner || held(*p);

@@ -178,7 +178,7 @@ std::size_t Dispatcher::claim_into_queue(std::size_t limit) {
   }
   const std::size_t count = claimed->size();
   if (count == 0) return 0;
-  for (const auto& item : *claimed) partitions_.claimed(item.partition);
+  note_claimed(*claimed);
   {
     std::lock_guard lock(mutex_);
     unrecorded_ += count;
@@ -216,7 +216,7 @@ int Dispatcher::run_once() {
     spdlog::warn("dispatcher: cannot claim work: {}", claimed.error().to_string());
     return 0;
   }
-  for (const auto& item : *claimed) partitions_.claimed(item.partition);
+  note_claimed(*claimed);
   {
     std::lock_guard lock(mutex_);
     unrecorded_ += claimed->size();
@@ -229,6 +229,23 @@ int Dispatcher::run_once() {
   for (std::size_t i = done; i < claimed->size(); ++i) recorder_->add(hand_back((*claimed)[i]));
   recorder_->flush();
   return static_cast<int>(done);
+}
+
+void Dispatcher::note_claimed(const std::vector<store::OutboxItem>& items) {
+  for (const auto& item : items) partitions_.claimed(item.partition);
+  std::lock_guard lock(teams_mutex_);
+  for (const auto& item : items) team_partitions_.try_emplace(item.team_id, item.partition);
+}
+
+bool Dispatcher::may_send(std::string_view team_id) const {
+  int partition = -1;
+  {
+    std::lock_guard lock(teams_mutex_);
+    auto it = team_partitions_.find(std::string(team_id));
+    if (it == team_partitions_.end()) return true;  // not a team this dispatcher delivers for
+    partition = it->second;
+  }
+  return partitions_.may_deliver(partition);
 }
 
 PendingOutcome Dispatcher::attempt_or_hand_back(const store::OutboxItem& item) {

@@ -1,13 +1,11 @@
 #include "bridgebot/bridge/event_inbox.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <memory>
 #include <random>
 
-#include "bridgebot/core/crypto.h"
 #include "bridgebot/core/json.h"
 
 namespace bridgebot::bridge {
@@ -18,8 +16,7 @@ constexpr int kPruneBatch = 1000;
 
 EventInboxOptions with_defaults(EventInboxOptions options) {
   if (options.lease_owner.empty()) {
-    options.lease_owner =
-        "events-" + std::to_string(::getpid()) + "-" + core::hex_encode(core::random_bytes(4));
+    options.lease_owner = make_lease_owner(this_process());
   }
   if (!options.jitter) {
     options.jitter = [engine = std::make_shared<std::mt19937_64>(std::random_device{}())] {

@@ -73,6 +73,19 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& url) {
     PQfinish(conn);
     return make_error("store_error", "cannot connect to " + where + ": " + message, true);
   }
+  // A transaction of ours never waits on this process for long. One that does belongs to a
+  // process that hangs (stopped, swapped out): ending it releases its locks (the claim lock,
+  // lease and outbox rows), which would otherwise stall every replica's claims and the takeover
+  // of the hung replica's partitions until it came back.
+  PGresult* set = PQexec(conn, "SET idle_in_transaction_session_timeout = '2s'");
+  const bool set_ok = PQresultStatus(set) == PGRES_COMMAND_OK;
+  PQclear(set);
+  if (!set_ok) {
+    const std::string message = trimmed(PQerrorMessage(conn));
+    PQfinish(conn);
+    return make_error("store_error", "cannot configure the session on " + where + ": " + message,
+                      true);
+  }
   // Notices ("table already exists, skipping") are not for the log.
   PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);

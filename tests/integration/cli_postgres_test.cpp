@@ -3,6 +3,9 @@
 // when one is killed the others take its share over; every accepted message reaches Slack,
 // duplicates only within what was in flight. A replica killed and restarted on the same host
 // takes its own leases back at once.
+#include <signal.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <ctime>
@@ -80,142 +83,179 @@ long delivered_by(const BotProcess& bot) {
   return std::regex_search(metrics.body, match, counter) ? std::stol(match[1].str()) : -1;
 }
 
+// A Bridge on a fresh PostgreSQL database with one workspace per delivery partition (so that
+// every replica's share has work), installed through the admin API; then `count` replicas started
+// together (the first is bridge.bot), each having swept every workspace's directory (recipients
+// come from the cache) and the partitions settled: every replica holds some, together all 16.
+struct ReplicaSet {
+  Bridge bridge;
+  std::vector<std::string> teams = teams_in_every_partition("TQ");
+  std::vector<std::vector<Person>> people;
+  std::vector<std::unique_ptr<TempDir>> dirs;
+  std::vector<std::unique_ptr<BotProcess>> others;
+  std::vector<BotProcess*> replicas;
+
+  explicit ReplicaSet(std::size_t count) {
+    bridge.settings.store_url = new_postgres_database();
+    bridge.settings.encryption_key =
+        bridgebot::core::base64_encode(bridgebot::core::random_bytes(32));
+    bridge.settings.require_recipient_link = false;
+    for (const auto& team : teams) people.push_back(add_workspace(bridge.emulator, team));
+    bridge.start_bot();
+    for (const auto& team : teams) {
+      const auto installed = bridge.admin(
+          "POST", "/v1/installations",
+          R"({"bot_token":"xoxb-)" + team + R"(","workspace_domain":"ws-)" + team + R"("})");
+      INFO(installed.body);
+      REQUIRE(installed.status / 100 == 2);
+    }
+    REQUIRE(bridge.stop_bot().code == 0);
+    const auto sweeps_before = bridge.emulator.calls_of("users.list").size();
+    std::vector<BotProcess*> together;
+    for (std::size_t r = 1; r < count; ++r) {
+      dirs.push_back(std::make_unique<TempDir>("bridgebot-it-pg"));
+      others.push_back(
+          std::make_unique<BotProcess>(dirs.back()->path(), bot_config_yaml(bridge.settings)));
+      together.push_back(others.back().get());
+    }
+    bridge.start_bot(together);
+    replicas.push_back(bridge.bot.get());
+    replicas.insert(replicas.end(), together.begin(), together.end());
+    REQUIRE(wait_until(
+        [&] {
+          return bridge.emulator.calls_of("users.list").size() >=
+                 sweeps_before + count * teams.size();
+        },
+        60s));
+    const bool settled = wait_until(
+        [&] {
+          int total = 0;
+          for (auto* replica : replicas) {
+            if (partitions_held(*replica) == 0) return false;
+            total += partitions_held(*replica);
+          }
+          return total == bridgebot::store::kDeliveryPartitions;
+        },
+        30s, 100ms);
+    INFO(tails());
+    REQUIRE(settled);
+  }
+
+  std::string tails() const {
+    std::string out;
+    for (std::size_t r = 0; r < replicas.size(); ++r) {
+      out += "replica " + std::to_string(r) + ":\n" + replicas[r]->output_tail() + "\n";
+    }
+    return out;
+  }
+
+  // per_team messages to each workspace ("pg-0000"...), each to its own recipient, teams
+  // interleaved, accepted by the replicas in turn from one thread each. A message a replica does
+  // not answer (killed, paused) goes to the next one, as a load balancer would (the same id is
+  // accepted once). Returns the tags; counts what no replica accepted in `refused`.
+  std::vector<std::string> burst(int per_team, std::atomic<int>& refused,
+                                 std::vector<std::thread>& senders) {
+    std::vector<std::string> tags;
+    for (std::size_t i = 0; i < teams.size() * static_cast<std::size_t>(per_team); ++i) {
+      char tag[32];
+      std::snprintf(tag, sizeof tag, "pg-%04d", static_cast<int>(i));
+      tags.emplace_back(tag);
+    }
+    for (std::size_t r = 0; r < replicas.size(); ++r) {
+      senders.emplace_back([this, r, tags, &refused] {
+        std::vector<std::unique_ptr<PlatformClient>> clients;
+        for (std::size_t k = 0; k < replicas.size(); ++k) {
+          clients.push_back(std::make_unique<PlatformClient>(
+              replicas[(r + k) % replicas.size()]->base_url(), kSigningSecret));
+        }
+        for (std::size_t i = r; i < tags.size(); i += replicas.size()) {
+          const std::size_t t = i % teams.size();
+          const std::string body = visitor_message(tags[i], people[t][i / teams.size()], teams[t]);
+          bool accepted = false;
+          for (std::size_t k = 0; k < clients.size() && !accepted; ++k) {
+            const int status = clients[k]->post("/v1/messages", body).status;
+            accepted = status == 202 || status == 200;
+          }
+          if (!accepted) ++refused;
+        }
+      });
+    }
+    return tags;
+  }
+
+  // Every tag's final status as `replica` reports it; how many are not "delivered".
+  int not_delivered(const BotProcess& replica, const std::vector<std::string>& tags) const {
+    PlatformClient api(replica.base_url(), kSigningSecret);
+    int missing = 0;
+    for (const auto& tag : tags) {
+      const auto state = api.get("/v1/messages/" + tag);
+      if (json_string(state.body, "status") != "delivered") {
+        ++missing;
+        UNSCOPED_INFO(tag << ": " << state.body);
+      }
+    }
+    return missing;
+  }
+
+  int duplicates() const {
+    int twice = 0;
+    for (const auto& [tag, count] : posts_per_tag(bridge.emulator)) twice += count - 1;
+    return twice;
+  }
+};
+
 }  // namespace
 
 TEST_CASE(
     "three replicas on one PostgreSQL database share delivery, and one killed mid-burst hands "
     "its share over with nothing lost",
     "[cli][postgres][slow]") {
-  Bridge bridge;
-  bridge.settings.store_url = new_postgres_database();
-  bridge.settings.encryption_key =
-      bridgebot::core::base64_encode(bridgebot::core::random_bytes(32));
-  bridge.settings.require_recipient_link = false;
-  // One workspace per delivery partition, so that every replica's share has work.
-  const auto teams = teams_in_every_partition("TQ");
-  std::vector<std::vector<Person>> people;
-  for (const auto& team : teams) people.push_back(add_workspace(bridge.emulator, team));
-  bridge.start_bot();
-  for (const auto& team : teams) {
-    const auto installed = bridge.admin(
-        "POST", "/v1/installations",
-        R"({"bot_token":"xoxb-)" + team + R"(","workspace_domain":"ws-)" + team + R"("})");
-    INFO(installed.body);
-    REQUIRE(installed.status / 100 == 2);
-  }
-  // Restart with two more replicas; each start sweeps every workspace's directory (users.list),
-  // so recipients come from the cache.
-  REQUIRE(bridge.stop_bot().code == 0);
-  const auto sweeps_before = bridge.emulator.calls_of("users.list").size();
-  TempDir dir2("bridgebot-it-pg"), dir3("bridgebot-it-pg");
-  BotProcess second(dir2.path(), bot_config_yaml(bridge.settings));
-  BotProcess third(dir3.path(), bot_config_yaml(bridge.settings));
-  bridge.start_bot({&second, &third});
-  std::vector<BotProcess*> replicas = {bridge.bot.get(), &second, &third};
-  REQUIRE(wait_until(
-      [&] {
-        return bridge.emulator.calls_of("users.list").size() >= sweeps_before + 3 * teams.size();
-      },
-      60s));
-  // The partitions settle: every replica holds some, together all 16, none twice.
-  const bool settled = wait_until(
-      [&] {
-        int total = 0;
-        for (auto* replica : replicas) {
-          if (partitions_held(*replica) == 0) return false;
-          total += partitions_held(*replica);
-        }
-        return total == bridgebot::store::kDeliveryPartitions;
-      },
-      30s, 100ms);
-  INFO("1:\n"
-       << replicas[0]->output_tail() << "\n2:\n"
-       << second.output_tail() << "\n3:\n"
-       << third.output_tail());
-  REQUIRE(settled);
-
-  // The burst: kPerTeam messages to each workspace, accepted by the replicas in turn (one
-  // sender thread each), teams interleaved. A message the killed replica does not answer is sent
-  // to the next one, as a load balancer would (the same id: accepted once).
-  std::vector<std::string> tags;
-  for (std::size_t i = 0; i < teams.size() * kPerTeam; ++i) {
-    char tag[32];
-    std::snprintf(tag, sizeof tag, "pg-%04d", static_cast<int>(i));
-    tags.emplace_back(tag);
-  }
+  ReplicaSet set(3);
+  auto& first = *set.replicas[0];
+  auto& second = *set.replicas[1];
+  auto& third = *set.replicas[2];
   std::atomic<int> refused{0};
   std::vector<std::thread> senders;
-  for (std::size_t r = 0; r < replicas.size(); ++r) {
-    senders.emplace_back([&, r] {
-      std::vector<std::unique_ptr<PlatformClient>> clients;
-      for (std::size_t k = 0; k < replicas.size(); ++k) {
-        clients.push_back(std::make_unique<PlatformClient>(
-            replicas[(r + k) % replicas.size()]->base_url(), kSigningSecret));
-      }
-      for (std::size_t i = r; i < tags.size(); i += replicas.size()) {
-        const std::size_t t = i % teams.size();
-        const std::string body = visitor_message(tags[i], people[t][i / teams.size()], teams[t]);
-        bool accepted = false;
-        for (std::size_t k = 0; k < clients.size() && !accepted; ++k) {
-          const int status = clients[k]->post("/v1/messages", body).status;
-          accepted = status == 202 || status == 200;
-        }
-        if (!accepted) ++refused;
-      }
-    });
-  }
+  const auto tags = set.burst(kPerTeam, refused, senders);
   // Kill the second replica once a good part, not all, has reached Slack.
-  const bool started =
-      wait_until([&] { return bridge.emulator.messages().size() >= tags.size() / 4; }, 120s, 5ms);
+  const bool started = wait_until(
+      [&] { return set.bridge.emulator.messages().size() >= tags.size() / 4; }, 120s, 5ms);
   const long victim_delivered = delivered_by(second);
   const int victim_partitions = partitions_held(second);
   CHECK(second.kill9().signal == SIGKILL);
   const auto killed_at = std::chrono::steady_clock::now();
-  const std::size_t posted_at_kill = bridge.emulator.messages().size();
+  const std::size_t posted_at_kill = set.bridge.emulator.messages().size();
   for (auto& sender : senders) sender.join();
   REQUIRE(started);
   REQUIRE(refused.load() == 0);
   REQUIRE(posted_at_kill < tags.size());
 
-  // Its partitions move to the survivors once its leases expire.
+  // Its partitions move to the survivors (here at once: it ran on this machine).
   const bool moved = wait_until(
       [&] {
-        return partitions_held(*replicas[0]) + partitions_held(third) ==
+        return partitions_held(first) + partitions_held(third) ==
                bridgebot::store::kDeliveryPartitions;
       },
       60s, 50ms);
   const double moved_after =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
   CHECK(moved);
-  const bool all_seen =
-      wait_until([&] { return posts_per_tag(bridge.emulator).size() == tags.size(); }, 120s, 100ms);
-  INFO("posted at kill: " << posted_at_kill << "\nfirst:\n"
-                          << replicas[0]->output_tail() << "\nthird:\n"
-                          << third.output_tail());
+  const bool all_seen = wait_until(
+      [&] { return posts_per_tag(set.bridge.emulator).size() == tags.size(); }, 120s, 100ms);
+  INFO("posted at kill: " << posted_at_kill << "\n" << set.tails());
   REQUIRE(all_seen);
-  PlatformClient first_api(replicas[0]->base_url(), kSigningSecret);
-  int not_delivered = 0;
-  for (const auto& tag : tags) {
-    const auto state = first_api.get("/v1/messages/" + tag);
-    if (json_string(state.body, "status") != "delivered") {
-      ++not_delivered;
-      UNSCOPED_INFO(tag << ": " << state.body);
-    }
-  }
-  CHECK(not_delivered == 0);
+  CHECK(set.not_delivered(first, tags) == 0);
 
   // Each replica delivered some (the survivors' counters include what they took over).
   CHECK(victim_delivered > 0);
-  const long first_delivered = delivered_by(*replicas[0]);
+  const long first_delivered = delivered_by(first);
   const long third_delivered = delivered_by(third);
   CHECK(first_delivered > 0);
   CHECK(third_delivered > 0);
   // Duplicates: only items the killed replica had in flight, which the survivors re-queued.
-  int duplicates = 0;
-  for (const auto& [tag, count] : posts_per_tag(bridge.emulator)) duplicates += count - 1;
-  const int recovered =
-      recovered_in_flight(replicas[0]->output()) + recovered_in_flight(third.output());
-  WARN("3 PostgreSQL replicas, " << tags.size() << " messages over " << teams.size()
+  const int duplicates = set.duplicates();
+  const int recovered = recovered_in_flight(first.output()) + recovered_in_flight(third.output());
+  WARN("3 PostgreSQL replicas, " << tags.size() << " messages over " << set.teams.size()
                                  << " workspaces: killed one (" << victim_partitions
                                  << " partitions, " << victim_delivered << " delivered) after "
                                  << posted_at_kill << " posts; its partitions moved after "
@@ -223,8 +263,58 @@ TEST_CASE(
                                  << " and " << third_delivered << ", recovered " << recovered
                                  << " item(s) in flight; " << duplicates << " posted twice");
   CHECK(duplicates <= recovered);
-  CHECK(replicas[0]->terminate().code == 0);
+  CHECK(first.terminate().code == 0);
   CHECK(third.terminate().code == 0);
+}
+
+TEST_CASE(
+    "a replica that hangs mid-burst stops delivering before its partitions are taken over, and "
+    "sends nothing of theirs when it comes back",
+    "[cli][postgres][slow]") {
+  ReplicaSet set(2);
+  auto& survivor = *set.replicas[0];
+  auto& hung = *set.replicas[1];
+  std::atomic<int> refused{0};
+  std::vector<std::thread> senders;
+  const auto tags = set.burst(kPerTeam, refused, senders);
+  // Everything accepted (a paused replica would hold its platform requests), much still queued
+  // behind the per-workspace pacing.
+  for (auto& sender : senders) sender.join();
+  REQUIRE(refused.load() == 0);
+  // SIGSTOP: its pid still runs, so the survivor waits for its leases to expire (10 s), as it
+  // would for a replica on another machine.
+  REQUIRE(::kill(hung.pid(), SIGSTOP) == 0);
+  const auto paused_at = std::chrono::steady_clock::now();
+  REQUIRE(set.bridge.emulator.messages().size() < tags.size());
+  const bool all_seen = wait_until(
+      [&] { return posts_per_tag(set.bridge.emulator).size() == tags.size(); }, 120s, 100ms);
+  const double all_after =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - paused_at).count();
+  INFO(set.tails());
+  REQUIRE(all_seen);
+  CHECK(partitions_held(survivor) == bridgebot::store::kDeliveryPartitions);
+  const std::size_t posted_before_resume = set.bridge.emulator.messages().size();
+
+  // Back after ~its ttl: its renewals are late, so it sends nothing more from the partitions it
+  // lost.
+  REQUIRE(::kill(hung.pid(), SIGCONT) == 0);
+  std::this_thread::sleep_for(3s);
+  const std::size_t posted_after_resume = set.bridge.emulator.messages().size();
+  const int duplicates = set.duplicates();
+  const int recovered = recovered_in_flight(survivor.output());
+  WARN("replica hung (SIGSTOP) mid-burst of "
+       << tags.size() << ": all delivered " << all_after
+       << " s later by the survivor, which recovered " << recovered << " item(s) in flight; "
+       << posted_after_resume - posted_before_resume << " post(s) after it resumed; " << duplicates
+       << " posted twice");
+  CHECK(set.not_delivered(survivor, tags) == 0);
+  CHECK(duplicates <= recovered);
+  // Its workers' calls waiting on the pacing are stopped at the send (Dispatcher::may_send);
+  // one whose request was being written at the SIGSTOP would still reach Slack.
+  CHECK(posted_after_resume - posted_before_resume <= 1);
+  CHECK(hung.output().find("lost partition") != std::string::npos);
+  CHECK(survivor.terminate().code == 0);
+  CHECK(hung.terminate().code == 0);
 }
 
 TEST_CASE("a replica killed and restarted on the same host takes its own leases back at once",

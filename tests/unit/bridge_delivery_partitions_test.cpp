@@ -39,6 +39,7 @@ struct Cluster {
     p.store = std::make_unique<store::FailingStore>(std::move(opened));
     bridge::DeliveryPartitionsOptions options;
     options.owner = owner;
+    options.ttl = 10s;
     options.has_exited = [this](std::string_view o) { return exited.count(std::string(o)) > 0; };
     p.partitions = std::make_unique<bridge::DeliveryPartitions>(*p.store, clock, options);
     return p;
@@ -216,4 +217,17 @@ TEST_CASE("a clean stop hands every partition over at once", "[bridge][partition
   CHECK(b.partitions->claimable() == store::kAllPartitions);
   CHECK(*bridge::delivering_processes(*b.store, c.clock.unix_seconds()) ==
         std::vector<std::string>{"b"});
+}
+
+TEST_CASE("the member rows of processes that are gone are cleaned up", "[bridge][partitions]") {
+  Cluster c;
+  Process crashed = c.process("crashed");
+  crashed.partitions->refresh();
+  c.clock.advance(11s);  // it never renewed again
+  Process a = c.process("a");
+  a.partitions->refresh();
+  auto members = a.store->list_leases(bridge::kMemberLeasePrefix);
+  REQUIRE(members.ok());
+  REQUIRE(members->size() == 1);
+  CHECK(members->front().owner == "a");
 }

@@ -2,7 +2,9 @@
 // store lease does the work; the others stand by and take over within `ttl` of the holder
 // stopping or crashing. Whoever takes the lease over first recovers what was left in flight
 // (LeaseScope::recover), so no piece of work is done by two live processes at once and none is
-// stranded by a crash. (Delivery is shared by partitions instead: delivery_partitions.h.)
+// stranded by a crash. (Delivery is shared by partitions instead: delivery_partitions.h.) A
+// lease whose owner id names a process of this machine that has exited (lease_owner.h) is taken
+// over at once, so a restart after kill -9 does not wait for the ttl.
 //
 // Thread-safe: every worker asks held() before claiming. The store is written at most once per
 // ttl / 3 while holding (renewal) and once a second while standing by.
@@ -14,6 +16,7 @@
 #include <optional>
 #include <string>
 
+#include "bridgebot/bridge/lease_owner.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/store/store.h"
 
@@ -48,12 +51,16 @@ class DeliveryLease {
   // Takes the lease over: re-queues the items the previous holder left in flight. false when
   // the store refused (then the lease is not used until a later try succeeds).
   bool take_over();
+  // Frees the lease when its holder is a process of this machine that has exited; whether it
+  // did.
+  bool free_from_exited_holder();
 
   store::Store& store_;
   const core::Clock& clock_;
   const std::string owner_;
   const std::chrono::seconds ttl_;
   const LeaseScope scope_;
+  const ProcessIdentity self_;
   std::mutex mutex_;  // guards the fields below
   bool holding_ = false;
   bool standing_by_logged_ = false;

@@ -42,7 +42,7 @@ inline constexpr const char* kMemberLeasePrefix = "delivery-member:";
 
 struct DeliveryPartitionsOptions {
   std::string owner;  // this process's lease owner id (make_lease_owner)
-  std::chrono::seconds ttl{10};
+  std::chrono::seconds ttl{8};
   std::chrono::milliseconds tick{1000};
   // Called (on the refreshing thread) when partitions were taken: wake the workers.
   std::function<void()> on_gained;

@@ -47,7 +47,9 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "bridgebot/bridge/delivery_partitions.h"
@@ -81,8 +83,9 @@ struct DispatcherOptions {
   // this process (lease_owner.h).
   std::string lease_owner;
   // How long a partition lease lasts without renewal: another process takes a crashed holder's
-  // partitions over this long after it stopped renewing (at once when it ran on this machine).
-  std::chrono::seconds lease_ttl{10};
+  // partitions over this long after it stopped renewing (at once when it ran on this machine),
+  // so within 10 s with the renewal tick and the store's whole seconds.
+  std::chrono::seconds lease_ttl{8};
   // Returns a number in [0, 1) that spreads retries; empty: a random generator. Tests pin it.
   std::function<double()> jitter;
   core::RelayConfig relay;
@@ -128,6 +131,11 @@ class Dispatcher {
 
   DispatcherMetrics metrics() const;
 
+  // Whether a Slack call for `team_id` may go out now: false once the partition of the team's
+  // items claimed here is no longer fresh in this process (renewal late, or taken over). For the
+  // Slack client's check right before each send, since a rate-limit wait can outlast the hold.
+  bool may_send(std::string_view team_id) const;
+
  private:
   struct Counters {
     std::atomic<std::uint64_t> delivered{0}, failed{0}, undeliverable{0}, ignored{0}, retried{0};
@@ -140,6 +148,8 @@ class Dispatcher {
   std::size_t claim_room_locked() const;
   // Claims up to `limit` items into the queue; returns how many.
   std::size_t claim_into_queue(std::size_t limit);
+  // Counts claimed items against their partitions and remembers their teams' partitions.
+  void note_claimed(const std::vector<store::OutboxItem>& items);
   // One attempt at one item (the Slack calls, then what to record), or the item handed back
   // when its partition's lease is no longer fresh.
   PendingOutcome attempt_or_hand_back(const store::OutboxItem& item);
@@ -160,6 +170,8 @@ class Dispatcher {
   Counters counters_;
   DmChannels dm_channels_;
   DeliveryPartitions partitions_;
+  mutable std::mutex teams_mutex_;
+  std::unordered_map<std::string, int> team_partitions_;  // from claimed items
 
   // Set under mutex_ (so no waiting thread misses it), read without it between items.
   std::atomic<bool> stopping_{false};

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -46,7 +47,12 @@ std::string config_template(const ScratchDir& dir, World& world, const BotOption
       << "relay:\n"
       << "  require_recipient_link: " << (options.require_recipient_link ? "true" : "false") << "\n"
       << "  copy_to_sender: " << (options.copy_to_sender ? "true" : "false") << "\n"
-      << "store:\n  url: sqlite:" << dir.file("bridgebot.db") << "\n"
+      << "store:\n  url: "
+      << (options.store_url.empty() ? "sqlite:" + dir.file("bridgebot.db") : options.store_url)
+      << "\n"
+      << (options.encryption_key.empty()
+              ? std::string()
+              : "security:\n  encryption_key: \"" + options.encryption_key + "\"\n")
       << "log:\n  level: " << options.log_level << "\n  format: text\n";
   return out.str();
 }
@@ -66,15 +72,17 @@ ScratchDir::~ScratchDir() {
 }
 
 void seed_installations(const std::string& db_path, World& world) {
-  spdlog::set_level(spdlog::level::warn);  // one "installed workspace" line per team is noise
   auto opened = store::open_sqlite_store(db_path);
   if (!opened.ok()) fail("store: " + opened.error().to_string());
-  store::Store& db = **opened;
   bool created = false;
   auto key = core::load_or_create_key("", db_path + ".key", created);
   if (!key.ok()) fail("key: " + key.error().to_string());
   core::SecretBox box(*key);
+  seed_installations(**opened, box, world);
+}
 
+void seed_installations(store::Store& db, const core::SecretBox& box, World& world) {
+  spdlog::set_level(spdlog::level::warn);  // one "installed workspace" line per team is noise
   auto& clock = core::system_clock();
   net::ClientOptions http_options;
   http_options.tls.allow_plaintext = true;
@@ -138,6 +146,18 @@ double BotProcess::cpu_seconds() const {
     if (n == 15) stime = std::stoll(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+void BotProcess::kill9() {
+  process_.kill9();
+}
+
+void BotProcess::pause() {
+  ::kill(process_.pid(), SIGSTOP);
+}
+
+void BotProcess::resume() {
+  ::kill(process_.pid(), SIGCONT);
 }
 
 int BotProcess::stop() {

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "bridgebot/core/secret_box.h"
+#include "bridgebot/store/store.h"
 #include "harness/world.h"
 #include "support/bot_process.h"
 
@@ -18,6 +20,10 @@ struct BotOptions {
   // Socket Mode with this app token (World::app_token()) and this many connections; "" for off.
   std::string app_token;
   int socket_connections = 2;
+  // store.url and security.encryption_key (base64) when set; else SQLite in the scratch
+  // directory with the key file beside it.
+  std::string store_url;
+  std::string encryption_key;
 };
 
 // A scratch directory holding the store, its key file, the config and the bot's log.
@@ -37,6 +43,10 @@ class ScratchDir {
 // file beside the store), and warms the directory cache with every user, as the start-up sweep
 // would, so that no message waits for users.lookupByEmail.
 void seed_installations(const std::string& db_path, World& world);
+// The same into any store, with tokens sealed by `box` (e.g. a PostgreSQL store shared by replicas
+// configured with that key).
+void seed_installations(bridgebot::store::Store& db, const bridgebot::core::SecretBox& box,
+                        World& world);
 
 struct Memory {
   long hwm_kb = 0;  // VmHWM: peak resident set
@@ -57,6 +67,12 @@ class BotProcess {
   double cpu_seconds() const;
   // SIGTERM and wait; returns the exit status (the bot drains in-flight work first).
   int stop();
+  // kill -9 (and reap), or SIGSTOP / SIGCONT: a crash, or a process that hangs and comes back.
+  void kill9();
+  void pause();
+  void resume();
+  long pid() const { return static_cast<long>(process_.pid()); }
+  std::string output() const { return process_.output(); }
 
  private:
   bridgebot::test::BotProcess process_;
