@@ -1,5 +1,6 @@
 #include "group_commit_writer.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace bridgebot::store::sqlite {
@@ -26,8 +27,8 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-Status GroupCommitWriter::write(const Operation& operation) {
-  Pending pending{&operation, Status::success()};
+Status GroupCommitWriter::write(const Operation& operation, Sync sync) {
+  Pending pending{&operation, sync, Status::success()};
   std::unique_lock lock(mutex_);
   queue_.push_back(&pending);
   work_ready_.notify_one();
@@ -76,9 +77,21 @@ bool GroupCommitWriter::run_in_savepoint(Pending& pending, Status& broken) {
   return true;
 }
 
+Status GroupCommitWriter::use_sync(Sync sync) {
+  if (sync == connection_sync_) return Status::success();
+  Status set = run_cached(*connection_, sync == Sync::full ? "PRAGMA synchronous = FULL"
+                                                           : "PRAGMA synchronous = NORMAL");
+  if (set.ok()) connection_sync_ = sync;
+  return set;
+}
+
 void GroupCommitWriter::commit_group(const std::vector<Pending*>& group) {
   operations_ += group.size();
-  Status broken = run_cached(*connection_, "BEGIN IMMEDIATE");
+  const bool any_full = std::any_of(group.begin(), group.end(), [](const Pending* pending) {
+    return pending->sync == Sync::full;
+  });
+  Status broken = use_sync(any_full ? Sync::full : Sync::deferred);
+  if (broken.ok()) broken = run_cached(*connection_, "BEGIN IMMEDIATE");
   if (broken.ok()) {
     for (Pending* pending : group) {
       if (!run_in_savepoint(*pending, broken)) break;

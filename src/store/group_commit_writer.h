@@ -26,6 +26,11 @@
 
 namespace bridgebot::store::sqlite {
 
+// Whether a write's commit must reach the disk before write() returns. A group commits with
+// synchronous=FULL when any of its writes asks for it, else with NORMAL: in WAL mode NORMAL
+// skips the commit's fsync, and the next FULL commit's fsync covers the frames before it.
+enum class Sync { full, deferred };
+
 class GroupCommitWriter {
  public:
   // Runs on the writer thread inside a transaction. It may fill caller-owned results captured by
@@ -40,7 +45,7 @@ class GroupCommitWriter {
   ~GroupCommitWriter();
 
   // Blocks until `operation` is committed (ok) or rolled back (the error).
-  Status write(const Operation& operation);
+  Status write(const Operation& operation, Sync sync);
 
   std::uint64_t operations() const { return operations_.load(); }
   std::uint64_t transactions() const { return transactions_.load(); }
@@ -49,6 +54,7 @@ class GroupCommitWriter {
   // Lives on the calling thread's stack for the duration of write().
   struct Pending {
     const Operation* operation;
+    Sync sync;
     Status result;
     bool done = false;
   };
@@ -57,9 +63,12 @@ class GroupCommitWriter {
   void commit_group(const std::vector<Pending*>& group);
   // Runs one operation within a savepoint. false: the transaction itself is broken.
   bool run_in_savepoint(Pending& pending, Status& broken);
+  // Sets PRAGMA synchronous for the next group (outside any transaction) when it changes.
+  Status use_sync(Sync sync);
 
   std::unique_ptr<Connection> connection_;
   const std::size_t max_group_size_;
+  Sync connection_sync_ = Sync::full;  // the writer thread's: what the connection uses now
 
   std::mutex mutex_;
   std::condition_variable work_ready_;  // writer waits: queue non-empty or stopping

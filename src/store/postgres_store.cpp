@@ -24,6 +24,14 @@ class PostgresDatabase final : public sql::Database {
     if (done.ok()) ++transactions_;
     return done;
   }
+  Status write_unsynced(const Work& work) override {
+    return write([&](sql::Session& session) -> Status {
+      // This transaction's commit does not wait for the WAL flush (PostgreSQL's asynchronous
+      // commit); later commits still do, and flush it with theirs.
+      if (auto off = session.exec("SET LOCAL synchronous_commit TO OFF"); !off) return off.error();
+      return work(session);
+    });
+  }
   Status read(const Work& work) override { return pool_->read(work); }
   StoreStats stats() const override { return {operations_.load(), transactions_.load()}; }
   const sql::Dialect& dialect() const override { return kDialect; }

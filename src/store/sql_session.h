@@ -145,6 +145,12 @@ class Database {
   // `work` may run more than once (PostgreSQL retries a serialization failure), so it must set
   // every output it fills from scratch.
   virtual Status write(const Work& work) = 0;
+  // As write(), but it may return before the commit is on disk: a crash of bridgebot loses
+  // nothing, a power loss or OS crash may lose it until the next write() (which syncs it too).
+  // Only for writes whose loss is harmless: a lost claim leaves its items queued, to be sent
+  // again, as items left in flight by any crash are. Saves a claim its fsync (one of the three
+  // on a message's way).
+  virtual Status write_unsynced(const Work& work) = 0;
   // Runs `work` on a connection that sees every write whose call has returned.
   virtual Status read(const Work& work) = 0;
   virtual StoreStats stats() const = 0;

@@ -33,7 +33,8 @@ Result<bool> SqlStore::record_event(const InboxEvent& event) {
 
 Result<std::vector<InboxEvent>> SqlStore::claim_events(UnixSeconds now, int limit) {
   std::vector<InboxEvent> claimed;
-  Status written = db_->write([&](Session& s) -> Status {
+  // Unsynced: a claim lost to a power cut leaves its events pending, handled again.
+  Status written = db_->write_unsynced([&](Session& s) -> Status {
     claimed.clear();
     auto rows = s.exec(
         "UPDATE inbox SET status = 'in_flight', attempts = attempts + 1 WHERE inbox_id IN ("

@@ -244,7 +244,8 @@ Result<std::vector<OutboxItem>> SqlStore::claim_due(UnixSeconds now, int limit,
                                                     PartitionMask partitions) {
   std::vector<OutboxItem> claimed;
   if (limit <= 0 || partitions == 0) return claimed;
-  Status written = db_->write([&](Session& s) -> Status {
+  // Unsynced: a claim lost to a power cut leaves its items queued, sent again (at least once).
+  Status written = db_->write_unsynced([&](Session& s) -> Status {
     claimed.clear();
     if (!dialect_.claim_lock.empty()) {
       if (auto locked = s.exec(dialect_.claim_lock); !locked) return locked.error();

@@ -22,7 +22,8 @@ class SqliteDatabase final : public sql::Database {
                  int max_group_size)
       : writer_(std::move(writer), max_group_size), reader_(std::move(reader)) {}
 
-  Status write(const Work& work) override { return writer_.write(work); }
+  Status write(const Work& work) override { return writer_.write(work, Sync::full); }
+  Status write_unsynced(const Work& work) override { return writer_.write(work, Sync::deferred); }
   Status read(const Work& work) override {
     std::lock_guard lock(reader_mutex_);
     return work(*reader_);

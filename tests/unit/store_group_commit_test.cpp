@@ -7,12 +7,14 @@
 #include <thread>
 #include <vector>
 
+#include "../src/store/group_commit_writer.h"
 #include "bridgebot/store/sqlite_store.h"
 #include "support/store_seed.h"
 #include "support/temp_dir.h"
 
 namespace fs = std::filesystem;
 using namespace bridgebot::store;
+using bridgebot::Status;
 
 namespace {
 
@@ -95,4 +97,30 @@ TEST_CASE("A failing call does not undo the others committed in its group",
   CHECK(good == kThreads * kPerThread);
   CHECK(refused == kThreads * kPerThread);
   CHECK(store.claim_due(100, 10'000, "worker", kAllPartitions)->size() == kThreads * kPerThread);
+}
+
+TEST_CASE("A group of only unsynced writes (claims) commits without the fsync of synchronous=FULL",
+          "[store][group_commit]") {
+  TempDir dir;
+  auto connection =
+      sqlite::Connection::open((dir.path / "bridge.db").string(), std::chrono::seconds(1));
+  REQUIRE(connection.ok());
+  sqlite::GroupCommitWriter writer(std::move(*connection), 16);
+  // What the writer's connection commits with, read inside the transaction.
+  auto synchronous_during = [&](sqlite::Sync sync) {
+    std::int64_t level = -1;
+    Status written = writer.write(
+        [&](sql::Session& session) -> Status {
+          auto read = session.exec("PRAGMA synchronous", {},
+                                   [&](const sql::Row& row) { level = row.integer(0); });
+          return read ? Status::success() : Status(read.error());
+        },
+        sync);
+    REQUIRE(written.ok());
+    return level;
+  };
+  constexpr std::int64_t kNormal = 1, kFull = 2;
+  CHECK(synchronous_during(sqlite::Sync::full) == kFull);
+  CHECK(synchronous_during(sqlite::Sync::deferred) == kNormal);
+  CHECK(synchronous_during(sqlite::Sync::full) == kFull);  // durable writes sync again
 }

@@ -47,7 +47,8 @@ class Store {
   // Marks up to `limit` due items (queued, next_attempt_at <= now) of the given delivery
   // partitions in_flight for `lease_owner` and returns them, oldest first. An item is never
   // returned while an earlier item with the same ordering key is still queued or in_flight, so
-  // each key is delivered in accept order.
+  // each key is delivered in accept order. The claim is not synced to disk by itself (the next
+  // durable write syncs it): a power cut before then leaves the items queued, sent again.
   virtual Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
                                                     std::string_view lease_owner,
                                                     PartitionMask partitions) = 0;
@@ -183,7 +184,8 @@ class Store {
   // pruned): then nothing is written. Returns whether it was new. Durable when it returns.
   virtual Result<bool> record_event(const InboxEvent& event) = 0;
   // Marks up to `limit` pending events due at `now` in_flight (counting the attempt) and returns
-  // them, oldest first. For the one process that holds the events lease.
+  // them, oldest first. For the one process that holds the events lease. Not synced by itself,
+  // as claim_due.
   virtual Result<std::vector<InboxEvent>> claim_events(UnixSeconds now, int limit) = 0;
   // An in_flight event is done (handled, or given up for `reason`); its payload is dropped.
   // "conflict" when it is not in_flight.
