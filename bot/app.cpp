@@ -256,7 +256,7 @@ Status App::start() {
   // outcomes are recorded in batches behind them (tests/bench/bench_relay_throughput).
   dispatch_options.workers = 8;
   dispatch_options.claim_batch = 256;
-  dispatch_options.recorders = 8;
+  dispatch_options.recorders = 2;
   p.delivery_slack = std::make_unique<slack::WebApi>(
       *p.http, config_.slack.api_base_url, clock, *p.limiter, slack::RetryPolicy{},
       slack::WebApi::SleepFunction{}, slack::WebApi::JitterSource{},

@@ -88,7 +88,8 @@ Dispatcher::Dispatcher(store::Store& store, slack::SlackApi& slack,
       random_(std::random_device{}()),
       recorder_(std::make_unique<OutcomeRecorder>(
           store, options_.lease_owner, options_.store_retry, [this] { return next_jitter(); },
-          [this](const PendingOutcome& outcome, bool recorded) { settled(outcome, recorded); })) {}
+          [this](const std::vector<PendingOutcome>& recorded,
+                 const std::vector<PendingOutcome>& dropped) { settled(recorded, dropped); })) {}
 
 Dispatcher::~Dispatcher() {
   stop();
@@ -198,7 +199,9 @@ void Dispatcher::work() {
       if (stopping_) return;
       item = std::move(claimed_.front());
       claimed_.pop_front();
-      running_low = claim_room_locked() > 0;
+      // The claimer tops the queue up when it falls to half a batch, and again when it is empty.
+      const auto half = static_cast<std::size_t>(std::max(1, options_.claim_batch)) / 2;
+      running_low = (claimed_.size() == half || claimed_.empty()) && claim_room_locked() > 0;
       if (running_low) ++wake_generation_;
     }
     if (running_low) wake_.notify_all();
@@ -313,16 +316,20 @@ PendingOutcome Dispatcher::retry_or_fail(const store::OutboxItem& item, const Er
   return pending;
 }
 
-void Dispatcher::settled(const PendingOutcome& pending, bool recorded) {
+void Dispatcher::settled(const std::vector<PendingOutcome>& recorded,
+                         const std::vector<PendingOutcome>& dropped) {
   {
     std::lock_guard lock(mutex_);
-    --unrecorded_;
-    ++wake_generation_;  // room to claim, and the next item of this one's key may be due
+    unrecorded_ -= recorded.size() + dropped.size();
+    ++wake_generation_;  // room to claim, and the next items of these keys may be due
   }
   wake_.notify_all();
-  // Not in this process's hands any more: its partition may be given up.
-  partitions_.finished(pending.item.partition);
-  if (recorded) log_recorded(pending);
+  // Not in this process's hands any more: their partitions may be given up.
+  for (const auto& pending : recorded) {
+    partitions_.finished(pending.item.partition);
+    log_recorded(pending);
+  }
+  for (const auto& pending : dropped) partitions_.finished(pending.item.partition);
 }
 
 void Dispatcher::log_recorded(const PendingOutcome& pending) {

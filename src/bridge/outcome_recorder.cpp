@@ -120,13 +120,13 @@ std::vector<PendingOutcome> OutcomeRecorder::record(std::vector<PendingOutcome> 
   for (const auto& pending : batch) outcomes.push_back(pending.outcome);
   std::vector<Status> written = store_.record_outcomes(claimed_by_, outcomes);
 
-  std::vector<PendingOutcome> again;
+  std::vector<PendingOutcome> again, recorded, dropped;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const PendingOutcome& pending = batch[i];
+    PendingOutcome& pending = batch[i];
     const Status result =
         i < written.size() ? written[i] : Status(make_error("store_error", "not recorded"));
     if (result.ok()) {
-      settled_(pending, true);
+      recorded.push_back(std::move(pending));
       continue;
     }
     const Error& error = result.error();
@@ -137,18 +137,19 @@ std::vector<PendingOutcome> OutcomeRecorder::record(std::vector<PendingOutcome> 
         spdlog::warn("dispatcher: item {} is no longer in flight here; {} was not recorded: {}",
                      pending.item.item_id, what(pending), error.to_string());
       }
-      settled_(pending, false);
+      dropped.push_back(std::move(pending));
     } else if (last_try) {
       spdlog::error(
           "dispatcher: cannot record {} of item {} ({}); it stays in flight until its partition "
           "is taken over, then is delivered again",
           what(pending), pending.item.item_id, error.to_string());
-      settled_(pending, false);
+      dropped.push_back(std::move(pending));
     } else {
       if (again.empty()) failure = error;
-      again.push_back(std::move(batch[i]));
+      again.push_back(std::move(pending));
     }
   }
+  if (!recorded.empty() || !dropped.empty()) settled_(recorded, dropped);
   return again;
 }
 

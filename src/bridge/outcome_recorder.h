@@ -11,8 +11,9 @@
 // process took its partition over and re-queued it): it is dropped. Once stopping, a failed write
 // is not tried again: the item stays in flight until its partition is taken over (at least once).
 //
-// Every outcome added is handed to `settled` exactly once, from the thread that wrote it: with
-// recorded = true when it landed, false when it was dropped or given up.
+// Every outcome added is handed to `settled` exactly once, from the thread that wrote it, with
+// the others of its batch: among `recorded` when it landed, among `dropped` when it is no longer
+// ours or was given up.
 #pragma once
 
 #include <chrono>
@@ -44,7 +45,8 @@ struct PendingOutcome {
 
 class OutcomeRecorder {
  public:
-  using Settled = std::function<void(const PendingOutcome& outcome, bool recorded)>;
+  using Settled = std::function<void(const std::vector<PendingOutcome>& recorded,
+                                     const std::vector<PendingOutcome>& dropped)>;
   using Jitter = std::function<double()>;  // uniform in [0, 1)
 
   // `claimed_by`: the lease owner id the items were claimed under (the store's fence).
@@ -68,7 +70,7 @@ class OutcomeRecorder {
   // Takes shares of the queue and records them until the queue is empty and nothing of the
   // lane's own waits for a retry (until_empty), or until stopped.
   void lane(bool until_empty);
-  // One record_outcomes call; hands every outcome that settled to settled_ and returns the ones
+  // One record_outcomes call; hands the outcomes that settled to settled_ and returns the ones
   // to try again (none when `last_try`), with the first one's error in `failure`.
   std::vector<PendingOutcome> record(std::vector<PendingOutcome> batch, bool last_try,
                                      Error& failure);

@@ -156,8 +156,10 @@ class Dispatcher {
   PendingOutcome attempt(const store::OutboxItem& item);
   PendingOutcome finish(const store::OutboxItem& item, const Completion& completion);
   PendingOutcome retry_or_fail(const store::OutboxItem& item, const Error& error);
-  // An outcome was recorded (or is no longer ours to record): counters, logs, room to claim.
-  void settled(const PendingOutcome& outcome, bool recorded);
+  // A batch of outcomes was recorded, or is no longer ours to record: counters, logs, room to
+  // claim.
+  void settled(const std::vector<PendingOutcome>& recorded,
+               const std::vector<PendingOutcome>& dropped);
   void log_recorded(const PendingOutcome& outcome);
   double next_jitter();
 
