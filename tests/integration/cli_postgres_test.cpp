@@ -1,8 +1,8 @@
-// Several bridgebot replicas on one PostgreSQL database (store.url: postgresql://…), the real
-// binary each: all accept, the delivery partitions (by workspace) are shared among them, and
-// when one is killed the others take its share over; every accepted message reaches Slack,
-// duplicates only within what was in flight. A replica killed and restarted on the same host
-// takes its own leases back at once.
+// Several bridgebot replicas on one store, the real binary each: on PostgreSQL (store.url:
+// postgresql://…) all accept, the delivery partitions (by workspace) are shared among them, and
+// when one is killed or hangs the others take its share over; every accepted message reaches
+// Slack, duplicates only within what was in flight. A replica killed and restarted on the same
+// host takes its own leases back at once. Two live processes on one SQLite file share it too.
 #include <signal.h>
 
 #include <atomic>
@@ -83,10 +83,11 @@ long delivered_by(const BotProcess& bot) {
   return std::regex_search(metrics.body, match, counter) ? std::stol(match[1].str()) : -1;
 }
 
-// A Bridge on a fresh PostgreSQL database with one workspace per delivery partition (so that
-// every replica's share has work), installed through the admin API; then `count` replicas started
-// together (the first is bridge.bot), each having swept every workspace's directory (recipients
-// come from the cache) and the partitions settled: every replica holds some, together all 16.
+// A Bridge on a fresh PostgreSQL database (or SQLite file) with one workspace per delivery
+// partition (so that every replica's share has work), installed through the admin API; then `count`
+// replicas started together (the first is bridge.bot), each having swept every workspace's
+// directory (recipients come from the cache) and the partitions settled: every replica holds some,
+// together all 16.
 struct ReplicaSet {
   Bridge bridge;
   std::vector<std::string> teams = teams_in_every_partition("TQ");
@@ -95,10 +96,13 @@ struct ReplicaSet {
   std::vector<std::unique_ptr<BotProcess>> others;
   std::vector<BotProcess*> replicas;
 
-  explicit ReplicaSet(std::size_t count) {
-    bridge.settings.store_url = new_postgres_database();
-    bridge.settings.encryption_key =
-        bridgebot::core::base64_encode(bridgebot::core::random_bytes(32));
+  // `postgres` false: the replicas share the first one's SQLite file (and its key file).
+  explicit ReplicaSet(std::size_t count, bool postgres = true) {
+    if (postgres) {
+      bridge.settings.store_url = new_postgres_database();
+      bridge.settings.encryption_key =
+          bridgebot::core::base64_encode(bridgebot::core::random_bytes(32));
+    }
     bridge.settings.require_recipient_link = false;
     for (const auto& team : teams) people.push_back(add_workspace(bridge.emulator, team));
     bridge.start_bot();
@@ -315,6 +319,26 @@ TEST_CASE(
   CHECK(hung.output().find("lost partition") != std::string::npos);
   CHECK(survivor.terminate().code == 0);
   CHECK(hung.terminate().code == 0);
+}
+
+TEST_CASE("two live processes on one SQLite file share delivery and post each message once",
+          "[cli][replicas]") {
+  ReplicaSet set(2, false);
+  std::atomic<int> refused{0};
+  std::vector<std::thread> senders;
+  const auto tags = set.burst(10, refused, senders);
+  for (auto& sender : senders) sender.join();
+  REQUIRE(refused.load() == 0);
+  const bool all_seen = wait_until(
+      [&] { return posts_per_tag(set.bridge.emulator).size() == tags.size(); }, 60s, 100ms);
+  INFO(set.tails());
+  REQUIRE(all_seen);
+  CHECK(set.not_delivered(*set.replicas[1], tags) == 0);
+  CHECK(delivered_by(*set.replicas[0]) > 0);
+  CHECK(delivered_by(*set.replicas[1]) > 0);
+  CHECK(set.duplicates() == 0);
+  CHECK(set.replicas[0]->terminate().code == 0);
+  CHECK(set.replicas[1]->terminate().code == 0);
 }
 
 TEST_CASE("a replica killed and restarted on the same host takes its own leases back at once",
