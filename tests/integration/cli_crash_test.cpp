@@ -26,25 +26,8 @@ std::string team_id(int t) {
 
 // A workspace with a bot token (no im:write: DMs go to the user id) and kPerTeam users.
 std::vector<Person> add_workspace(emu::Emulator& emulator, int t) {
-  const std::string team = team_id(t);
-  emulator.with_state([&](emu::State& state) {
-    state.add(emu::Workspace{team, "crash" + std::to_string(t), "crash" + std::to_string(t)});
-    emu::User bot;
-    bot.id = "UBOT" + team;
-    bot.team_id = team;
-    bot.name = "bridgebot";
-    bot.is_bot = true;
-    bot.bot_id = "B" + team;
-    state.add(bot);
-    state.add(emu::Token{"xoxb-crash-" + team,
-                         team,
-                         emu::TokenKind::bot,
-                         {"users:read", "users:read.email", "chat:write"},
-                         bot.id,
-                         "A0001"});
-    return 0;
-  });
-  return add_slack_users(emulator, team, 0, kPerTeam);
+  return add_bot_workspace(emulator, team_id(t), "crash" + std::to_string(t),
+                           "xoxb-crash-" + team_id(t), kPerTeam);
 }
 
 // Message id → how many times its text reached Slack.

@@ -179,6 +179,29 @@ std::string auth_test_error(emulator::Emulator& emulator, const std::string& tok
   return json_string(emulator.handle(request).body, "error");
 }
 
+std::vector<Person> add_bot_workspace(emulator::Emulator& emulator, const std::string& team_id,
+                                      const std::string& domain, const std::string& bot_token,
+                                      int users) {
+  emulator.with_state([&](emulator::State& state) {
+    state.add(emulator::Workspace{team_id, domain, domain});
+    emulator::User bot;
+    bot.id = "UBOT" + team_id;
+    bot.team_id = team_id;
+    bot.name = "bridgebot";
+    bot.is_bot = true;
+    bot.bot_id = "B" + team_id;
+    state.add(bot);
+    state.add(emulator::Token{bot_token,
+                              team_id,
+                              emulator::TokenKind::bot,
+                              {"users:read", "users:read.email", "chat:write"},
+                              bot.id,
+                              "A0001"});
+    return 0;
+  });
+  return add_slack_users(emulator, team_id, 0, users);
+}
+
 std::vector<Person> add_slack_users(emulator::Emulator& emulator, const std::string& team_id,
                                     int first, int count) {
   std::vector<Person> people;

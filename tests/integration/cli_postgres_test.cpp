@@ -31,24 +31,7 @@ constexpr int kPerTeam = 40;  // messages per workspace, each to its own recipie
 
 // A workspace with a bot token (no im:write: DMs go to the user id) and kPerTeam users.
 std::vector<Person> add_workspace(emu::Emulator& emulator, const std::string& team) {
-  emulator.with_state([&](emu::State& state) {
-    state.add(emu::Workspace{team, "ws-" + team, "ws-" + team});
-    emu::User bot;
-    bot.id = "UBOT" + team;
-    bot.team_id = team;
-    bot.name = "bridgebot";
-    bot.is_bot = true;
-    bot.bot_id = "B" + team;
-    state.add(bot);
-    state.add(emu::Token{"xoxb-" + team,
-                         team,
-                         emu::TokenKind::bot,
-                         {"users:read", "users:read.email", "chat:write"},
-                         bot.id,
-                         "A0001"});
-    return 0;
-  });
-  return add_slack_users(emulator, team, 0, kPerTeam);
+  return add_bot_workspace(emulator, team, "ws-" + team, "xoxb-" + team, kPerTeam);
 }
 
 // Message tag -> how many times Slack got it.

@@ -105,6 +105,13 @@ std::string auth_test_error(emulator::Emulator& emulator, const std::string& tok
 std::vector<Person> add_slack_users(emulator::Emulator& emulator, const std::string& team_id,
                                     int first, int count);
 
+// Adds workspace `team_id` (its domain `domain`) with a bot user, the bot token `bot_token`
+// (users:read, users:read.email, chat:write; no im:write, so DMs go to the user id) and `users`
+// people (add_slack_users); returns them.
+std::vector<Person> add_bot_workspace(emulator::Emulator& emulator, const std::string& team_id,
+                                      const std::string& domain, const std::string& bot_token,
+                                      int users);
+
 struct BridgeOptions {
   // Serve the emulator over HTTPS with a certificate from a fresh test CA, which the bot's
   // config trusts through slack.tls.ca_file.
