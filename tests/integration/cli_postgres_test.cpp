@@ -279,7 +279,11 @@ TEST_CASE(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - paused_at).count();
   INFO(set.tails());
   REQUIRE(all_seen);
-  CHECK(partitions_held(survivor) == bridgebot::store::kDeliveryPartitions);
+  // The survivor takes the hung replica's partitions once their leases expire, even when the
+  // messages left at the SIGSTOP were all its own (a slow build may have sent the rest first).
+  CHECK(
+      wait_until([&] { return partitions_held(survivor) == bridgebot::store::kDeliveryPartitions; },
+                 30s, 100ms));
   const std::size_t posted_before_resume = set.bridge.emulator.messages().size();
 
   // Back after ~its ttl: its renewals are late, so it sends nothing more from the partitions it
