@@ -46,9 +46,7 @@ int run(bench::Options& options) {
   bench::ScratchDir dir;
   bench::seed_installations(dir.file("bridgebot.db"), world);
   bench::BotProcess bot(dir, world);
-  while (world.emulator().calls_of("users.list").size() < static_cast<std::size_t>(teams)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  world.wait_for_startup_sweep();
   std::this_thread::sleep_for(std::chrono::seconds(1));
 
   std::vector<std::string> bodies;

@@ -46,9 +46,7 @@ int run(bench::Options& options) {
   bench::BotProcess bot(dir, world);
   // Let the start-up directory sweep (one users.list per workspace) finish first: it is
   // start-up work, not relay work.
-  while (world.emulator().calls_of("users.list").size() < static_cast<std::size_t>(teams)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  world.wait_for_startup_sweep();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const bench::Memory idle = bot.memory();
 

@@ -1,7 +1,9 @@
 #include "harness/world.h"
 
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
+#include <thread>
 
 #include "bridgebot/core/clock.h"
 
@@ -76,6 +78,12 @@ World::~World() {
 
 std::size_t World::message_count() {
   return emulator_->with_state([](emu::State& state) { return state.messages.size(); });
+}
+
+void World::wait_for_startup_sweep() {
+  while (emulator_->calls_of("users.list").size() < teams_.size()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 }  // namespace bench

@@ -40,6 +40,9 @@ class World {
   bridgebot::emulator::Emulator& emulator() { return *emulator_; }
   // How many messages the emulator stored so far (cheap: no copy of the messages).
   std::size_t message_count();
+  // Waits until a bot's start-up directory sweep has listed every workspace (one users.list
+  // each): start-up work, kept out of what a bench measures.
+  void wait_for_startup_sweep();
 
  private:
   std::unique_ptr<bridgebot::emulator::Emulator> emulator_;
