@@ -9,7 +9,12 @@
 //
 // The bot's CPU time (user + system, from /proc) over the same span gives CPU-ms per message.
 //
+// --slack-latency-ms N makes the emulator answer every chat.postMessage N ms late, as Slack
+// across the internet does (tens to hundreds of ms): delivery is then bound by how many calls
+// the bot keeps in flight, not by its CPU.
+//
 //   bench_relay_throughput [--connections 64] [--messages 40000] [--teams 1000] [--users 8]
+//                          [--slack-latency-ms 0]
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -37,6 +42,7 @@ int run(bench::Options& options) {
   const long messages = static_cast<long>(options.number("messages", 40'000));
   const auto teams = static_cast<int>(options.number("teams", 1000));
   const auto users = static_cast<int>(options.number("users", 8));
+  const auto slack_latency = std::chrono::milliseconds(options.number("slack-latency-ms", 0));
   options.check();
 
   std::printf("setup: %d workspaces x %d users, seeding the store...\n", teams, users);
@@ -49,6 +55,11 @@ int run(bench::Options& options) {
   world.wait_for_startup_sweep();
   std::this_thread::sleep_for(std::chrono::seconds(1));
   const bench::Memory idle = bot.memory();
+  if (slack_latency.count() > 0) {
+    world.emulator().inject_fault("chat.postMessage",
+                                  bridgebot::emulator::Fault::slow(slack_latency),
+                                  static_cast<int>(messages));
+  }
 
   bench::PlatformClient client(bot.port(), static_cast<std::size_t>(connections));
   // Bodies are built before the clock starts: the client's own JSON work is not the bot's.
@@ -101,8 +112,9 @@ int run(bench::Options& options) {
   client.get("/v1/messages/tp-" + std::to_string(messages - 1), &last);
 
   const double accepted = static_cast<double>(figures.accepted);
-  std::printf("load: %d connections, %ld messages, %d workspaces x %d users\n", connections,
-              messages, teams, users);
+  std::printf(
+      "load: %d connections, %ld messages, %d workspaces x %d users, Slack latency %lld ms\n",
+      connections, messages, teams, users, static_cast<long long>(slack_latency.count()));
   std::printf("accepted (202): %ld in %.2f s = %.0f msg/s; other answers: %ld\n",
               figures.accepted.load(), accept_seconds, accepted / accept_seconds,
               figures.other.load());
