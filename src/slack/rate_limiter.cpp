@@ -38,11 +38,27 @@ RateLimiter::Bucket& RateLimiter::bucket(const BucketId& id, const BucketLimit& 
   return buckets_.try_emplace(id, Bucket{limit, {}}).first->second;
 }
 
+void RateLimiter::sweep_idle_locked() {
+  if (buckets_.size() < sweep_at_size_) return;
+  const auto now = clock_.now();
+  std::erase_if(buckets_, [now](const auto& entry) {
+    const Bucket& b = entry.second;
+    return b.tat <= now && b.blocked_until <= now;
+  });
+  sweep_at_size_ = std::max(kFirstSweepSize, 2 * buckets_.size());
+}
+
+std::size_t RateLimiter::bucket_count() {
+  std::lock_guard lock(mutex_);
+  return buckets_.size();
+}
+
 Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration max_wait) {
   const Tier tier = method_info(key.method).tier;
   const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
 
   std::lock_guard lock(mutex_);
+  sweep_idle_locked();  // before taking pointers into the map
   std::vector<Bucket*> spent;
   spent.push_back(&bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}},
                           limit_for(tier)));
@@ -71,6 +87,7 @@ void RateLimiter::block(const RateLimitKey& key, core::Clock::Duration retry_aft
   const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
 
   std::lock_guard lock(mutex_);
+  sweep_idle_locked();
   Bucket& b =
       bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}}, limit_for(tier));
   // Setting tat past the pause by the burst tolerance makes the first slot exactly
@@ -84,9 +101,9 @@ core::Clock::Duration RateLimiter::blocked_for(const RateLimitKey& key) {
   const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
 
   std::lock_guard lock(mutex_);
-  const Bucket& b =
-      bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}}, limit_for(tier));
-  return std::max(b.blocked_until - clock_.now(), core::Clock::Duration::zero());
+  auto found = buckets_.find({key.team_id, key.method, per_channel ? key.channel : std::string{}});
+  if (found == buckets_.end()) return core::Clock::Duration::zero();  // never told, or swept idle
+  return std::max(found->second.blocked_until - clock_.now(), core::Clock::Duration::zero());
 }
 
 }  // namespace bridgebot::slack

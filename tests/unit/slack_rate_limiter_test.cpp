@@ -147,3 +147,41 @@ TEST_CASE("a refused reservation reserves nothing", "[slack][rate_limiter]") {
   clock.advance(3s);
   CHECK(limiter.reserve(key, 1s).granted);
 }
+
+TEST_CASE("buckets of channels gone quiet are dropped, so memory follows current traffic",
+          "[slack][rate_limiter]") {
+  FakeClock clock;
+  RateLimiter limiter(clock);
+  // One DM channel per recipient, as a relay to many people makes: 10,000 buckets at once.
+  for (int i = 0; i < 10'000; ++i) {
+    REQUIRE(limiter.reserve({"T1", "chat.postMessage", "D" + std::to_string(i)}).granted);
+  }
+  CHECK(limiter.bucket_count() > 10'000);  // every channel, plus the workspace's own budget
+
+  // Long after: new recipients only. The old channels' schedules are all in the past.
+  clock.advance(std::chrono::hours(1));
+  for (int i = 0; i < 10'000; ++i) {
+    REQUIRE(limiter.reserve({"T1", "chat.postMessage", "E" + std::to_string(i)}).granted);
+    clock.advance(1ms);
+  }
+  // Without the sweep: 20,002 (both generations of channels).
+  CHECK(limiter.bucket_count() < 15'000);
+}
+
+TEST_CASE("a bucket inside a Retry-After window or with slots ahead is never dropped",
+          "[slack][rate_limiter]") {
+  FakeClock clock;
+  RateLimiter limiter(clock);
+  const RateLimitKey blocked{"T1", "chat.postMessage", "C-blocked"};
+  const RateLimitKey busy{"T1", "users.list", ""};
+  limiter.block(blocked, 120s);
+  waits(limiter, busy, 10);  // 3 at once, then one every 3 s: the next free slot is at +24 s
+  clock.advance(10s);
+  // Enough other buckets to trigger sweeps, all of them idle by the next one.
+  for (int i = 0; i < 5'000; ++i) {
+    REQUIRE(limiter.reserve({"T" + std::to_string(i), "auth.test", ""}).granted);
+    clock.advance(1ms);
+  }
+  CHECK(limiter.blocked_for(blocked) == 120s - 10s - 5s);
+  CHECK(limiter.reserve(busy).wait == 24s - 15s);  // a dropped bucket would say 0
+}

@@ -82,6 +82,10 @@ class RateLimiter {
   // it to call inside the window Slack asked for.
   core::Clock::Duration blocked_for(const RateLimitKey& key);
 
+  // Buckets held now: those with a schedule still ahead of the clock, plus idle ones not yet
+  // swept (at most about as many again). For tests and metrics.
+  std::size_t bucket_count();
+
  private:
   struct Bucket {
     BucketLimit limit;
@@ -94,11 +98,20 @@ class RateLimiter {
 
   Bucket& bucket(const BucketId& id, const BucketLimit& limit);
   BucketLimit limit_for(Tier tier) const;
+  // Drops every bucket that is idle (its next slot and any Retry-After window already past):
+  // such a bucket decides exactly as a new one would. Does nothing until the map has doubled
+  // since the last sweep, so its cost per call stays constant. Call with mutex_ held, before
+  // taking references into the map.
+  void sweep_idle_locked();
 
   const core::Clock& clock_;
   const RateLimiterOptions options_;
   std::mutex mutex_;
-  std::map<BucketId, Bucket> buckets_;  // grows with (team, method/channel) pairs seen
+  // One per (team, method or channel) with a schedule ahead; DM channels alone would otherwise
+  // add one per recipient ever messaged, for the life of the process.
+  std::map<BucketId, Bucket> buckets_;
+  std::size_t sweep_at_size_ = kFirstSweepSize;
+  static constexpr std::size_t kFirstSweepSize = 1024;
 };
 
 }  // namespace bridgebot::slack
