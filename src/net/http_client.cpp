@@ -8,15 +8,13 @@
 
 #include "beast_common.h"
 #include "bridgebot/net/http.h"
+#include "client_messages.h"
 #include "tls_context.h"
 
 namespace bridgebot::net {
 namespace {
 
 using namespace detail;
-
-// Larger bodies are refused (io_error) rather than buffered without bound.
-constexpr std::uint64_t kMaxResponseBodyBytes = 64ull * 1024 * 1024;
 
 // One keep-alive connection. Not thread-safe: used by one send() at a time, or parked in the pool.
 // Member order matters: the io_context must outlive the streams bound to it.
@@ -57,37 +55,6 @@ struct Exchange {
   // pooled connection this means the peer had closed it while it sat idle.
   bool failed_before_response = false;
 };
-
-http::request<http::string_body> to_beast_request(const ClientRequest& request, const Url& url) {
-  http::request<http::string_body> message;
-  const http::verb verb = http::string_to_verb(request.method);
-  if (verb == http::verb::unknown) {
-    message.method_string(request.method);
-  } else {
-    message.method(verb);
-  }
-  message.target(url.target);
-  message.version(11);
-  if (!request.headers.has("Host")) {
-    message.set(http::field::host, host_header(url.host, url.port, url.secure()));
-  }
-  if (!request.headers.has("User-Agent")) message.set(http::field::user_agent, "bridgebot");
-  for (const auto& [name, value] : request.headers.all()) message.insert(name, value);
-  message.body() = request.body;
-  message.keep_alive(true);
-  message.prepare_payload();
-  return message;
-}
-
-HttpResponse from_beast_response(http::response<http::string_body>&& message) {
-  HttpResponse response;
-  response.status = static_cast<int>(message.result_int());
-  for (const auto& field : message) {
-    response.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  response.body = std::move(message.body());
-  return response;
-}
 
 class BeastHttpClient final : public HttpClient {
  public:

@@ -75,6 +75,8 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds request_timeout{15'000};  // per request: write plus read
   std::size_t max_idle_per_host = 8;                  // keep-alive pool size per host
+  // AsyncHttpClient: connections open at once per host (busy or idle); more requests queue.
+  std::size_t max_connections_per_host = 64;
 };
 
 struct ClientRequest {

@@ -1,0 +1,39 @@
+// The asynchronous HTTP(S) client. Free of Boost, like http.h; the Beast implementation lives in
+// src/net and is created with make_async_http_client().
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "bridgebot/core/result.h"
+#include "bridgebot/net/http.h"
+
+namespace bridgebot::net {
+
+// Asynchronous HTTP(S) client: per host (scheme://host:port) up to
+// ClientOptions::max_connections_per_host keep-alive connections, each carrying one request at a
+// time; requests beyond that wait in a FIFO per host. Runs on its own I/O thread.
+//
+// The wait queue has no bound but memory: callers bound how much they keep in flight. A request's
+// timeout (request.timeout or ClientOptions::request_timeout) covers writing it and reading the
+// answer once it has a connection; opening a connection has connect_timeout; time spent waiting in
+// the queue counts against neither, but every request ahead of it is bounded by them. Idle
+// connections beyond ClientOptions::max_idle_per_host are closed. A pooled connection found dead
+// before any byte of the answer is replaced and the request sent once more; never after a byte of
+// the answer or after a timeout, so a request is never sent twice when the server may have acted.
+class AsyncHttpClient {
+ public:
+  using Done = std::function<void(Result<HttpResponse>)>;
+  // Completes every request still pending with the error "cancelled" (transient), then joins the
+  // I/O thread. Must not run inside a `done` of this client (it would join its own thread).
+  virtual ~AsyncHttpClient() = default;
+  // Thread-safe, never blocks. `done` runs exactly once, on the client's I/O thread, never inside
+  // send() itself. Same error codes and timeouts as HttpClient::send (http.h), plus "cancelled".
+  // `done` must not block for long (it holds up every connection of the client) and should not
+  // throw (an exception it throws is dropped). It may call send() again.
+  virtual void send(ClientRequest request, Done done) = 0;
+};
+
+std::unique_ptr<AsyncHttpClient> make_async_http_client(const ClientOptions& options);
+
+}  // namespace bridgebot::net

@@ -1,0 +1,350 @@
+// make_async_http_client(): HTTP(S) over Beast with a keep-alive pool per host. One I/O thread
+// runs every connection and owns all the state below, so nothing here takes a lock: send() only
+// posts to that thread.
+//
+// A request goes start() -> its host's FIFO -> dispatch() onto an idle connection, or onto a new
+// one (resolve -> connect -> TLS handshake) while the host is under its connection limit ->
+// exchange() (write, read) -> finished() parks the connection for the next request, or failed()
+// drops it. Each asynchronous step's handler holds the connection by shared_ptr; a connection
+// whose `call` is gone was abandoned (shutdown) and its late handlers just return.
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <deque>
+#include <map>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "beast_common.h"
+#include "bridgebot/net/async_http.h"
+#include "client_messages.h"
+#include "tls_context.h"
+
+namespace bridgebot::net {
+namespace {
+
+using namespace detail;
+
+// One request, from send() until its `done` has run.
+struct Call {
+  http::request<http::string_body> message;
+  std::chrono::milliseconds timeout{0};
+  AsyncHttpClient::Done done;
+};
+
+struct Host;
+
+// One keep-alive connection to a host. Carries one call at a time.
+struct Connection {
+  Connection(asio::io_context& io, Host& owner) : resolver(io), host(owner) {}
+
+  tcp::resolver resolver;
+  std::optional<PlainStream> plain;  // one of plain and tls, once resolved
+  std::optional<TlsStream> tls;
+  beast::flat_buffer buffer;
+  std::optional<http::response_parser<http::string_body>> parser;
+  std::unique_ptr<Call> call;  // null while idle, and once abandoned
+  Host& host;
+  std::size_t answered = 0;  // responses read so far: more than none means it came from the pool
+
+  beast::tcp_stream& transport() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // Calls `operation` with the outermost stream (TLS or plain).
+  template <class Operation>
+  void with_stream(Operation&& operation) {
+    if (tls) {
+      operation(*tls);
+    } else {
+      operation(*plain);
+    }
+  }
+
+  // Cancels whatever is in progress; the handlers then run with an error.
+  void close() {
+    resolver.cancel();
+    if (plain || tls) transport().close();
+  }
+};
+
+struct Host {
+  Url url;            // scheme, host and port; the target is per request
+  std::string where;  // host:port, for messages
+  std::vector<std::shared_ptr<Connection>> idle;  // most recently used last
+  std::set<std::shared_ptr<Connection>> busy;     // resolving, connecting or exchanging
+  std::deque<std::unique_ptr<Call>> waiting;      // FIFO of calls without a connection
+
+  std::size_t open() const { return idle.size() + busy.size(); }
+};
+
+Error cancelled() {
+  return make_error("cancelled", "the HTTP client shut down before the request completed", true);
+}
+
+// Runs `done` once. An exception it throws must not unwind through our handlers.
+void complete(Call& call, Result<HttpResponse> result) {
+  auto done = std::move(call.done);
+  try {
+    done(std::move(result));
+  } catch (...) {
+  }
+}
+
+class BeastAsyncHttpClient final : public AsyncHttpClient {
+ public:
+  explicit BeastAsyncHttpClient(const ClientOptions& options)
+      : options_(options),
+        tls_context_(make_client_tls_context(options.tls)),
+        work_(io_.get_executor()),
+        thread_([this] { io_.run(); }) {}
+
+  ~BeastAsyncHttpClient() override {
+    asio::post(io_, [this] { shut_down(); });
+    work_.reset();
+    thread_.join();
+  }
+
+  void send(ClientRequest request, Done done) override {
+    asio::post(io_, [this, request = std::move(request), done = std::move(done)]() mutable {
+      start(request, std::move(done));
+    });
+  }
+
+ private:
+  void start(const ClientRequest& request, Done done) {
+    auto call = std::make_unique<Call>();
+    call->done = std::move(done);
+    if (stopping_) return complete(*call, cancelled());
+    auto url = parse_url(request.url);
+    if (!url) return complete(*call, url.error());
+    if (url->scheme != "http" && url->scheme != "https") {
+      return complete(
+          *call, make_error("invalid_url", "an HTTP request needs an http:// or https:// URL"));
+    }
+    if (!url->secure() && !options_.tls.allow_plaintext) {
+      return complete(
+          *call, make_error("plaintext_refused", "refusing plain http:// to " + url->host +
+                                                     " (use https, or allow_plaintext for a local "
+                                                     "emulator)"));
+    }
+    try {
+      call->message = to_beast_request(request, *url);
+    } catch (const std::exception& e) {  // Beast refuses oversized fields by throwing
+      return complete(*call,
+                      make_error("io_error", std::string("cannot build the request: ") + e.what()));
+    }
+    call->timeout = request.timeout.count() > 0 ? request.timeout : options_.request_timeout;
+    Host& host = host_of(*url);
+    host.waiting.push_back(std::move(call));
+    dispatch(host);
+  }
+
+  Host& host_of(const Url& url) {
+    const std::string port = std::to_string(url.port);
+    auto& host = hosts_[url.scheme + "://" + url.host + ":" + port];
+    if (!host) {
+      host = std::make_unique<Host>();
+      host->url = url;
+      host->where = url.host + ":" + port;
+    }
+    return *host;
+  }
+
+  // Hands waiting calls to idle connections, then to new ones while the host is under its limit.
+  void dispatch(Host& host) {
+    const std::size_t limit = std::max<std::size_t>(options_.max_connections_per_host, 1);
+    while (!host.waiting.empty()) {
+      if (!host.idle.empty()) {
+        auto connection = std::move(host.idle.back());
+        host.idle.pop_back();
+        host.busy.insert(connection);
+        connection->call = take_first(host.waiting);
+        exchange(connection);
+      } else if (host.open() < limit) {
+        open_connection(host, take_first(host.waiting));
+      } else {
+        return;
+      }
+    }
+  }
+
+  static std::unique_ptr<Call> take_first(std::deque<std::unique_ptr<Call>>& calls) {
+    auto call = std::move(calls.front());
+    calls.pop_front();
+    return call;
+  }
+
+  void open_connection(Host& host, std::unique_ptr<Call> call) {
+    if (host.url.secure() && !tls_context_) return complete(*call, tls_context_.error());
+    auto connection = std::make_shared<Connection>(io_, host);
+    connection->call = std::move(call);
+    host.busy.insert(connection);
+    connection->resolver.async_resolve(
+        host.url.host, std::to_string(host.url.port),
+        [this, connection](error_code ec, const tcp::resolver::results_type& endpoints) {
+          on_resolved(connection, ec, endpoints);
+        });
+  }
+
+  void on_resolved(const std::shared_ptr<Connection>& connection, error_code ec,
+                   const tcp::resolver::results_type& endpoints) {
+    if (!connection->call) return;
+    const Host& host = connection->host;
+    if (ec) {
+      return failed(
+          connection,
+          make_error("dns_failed", "cannot resolve " + host.url.host + ": " + ec.message(), true));
+    }
+    if (host.url.secure()) {
+      connection->tls.emplace(io_, **tls_context_);
+    } else {
+      connection->plain.emplace(io_);
+    }
+    connection->transport().expires_after(options_.connect_timeout);
+    connection->transport().async_connect(
+        endpoints,
+        [this, connection](error_code error, const auto&) { on_connected(connection, error); });
+  }
+
+  void on_connected(const std::shared_ptr<Connection>& connection, error_code ec) {
+    if (!connection->call) return;
+    const std::string& where = connection->host.where;
+    if (ec == beast::error::timeout) {
+      return failed(connection,
+                    make_error("timeout", "connecting to " + where + " timed out", true));
+    }
+    if (ec) {
+      return failed(
+          connection,
+          make_error("connect_failed", "cannot connect to " + where + ": " + ec.message(), true));
+    }
+    set_no_delay(connection->transport().socket());
+    if (!connection->tls) return exchange(connection);
+
+    if (auto prepared = prepare_client_tls(*connection->tls, connection->host.url.host);
+        !prepared) {
+      return failed(connection, prepared.error());
+    }
+    connection->transport().expires_after(options_.connect_timeout);
+    connection->tls->async_handshake(
+        ssl::stream_base::client,
+        [this, connection](error_code error) { on_handshake(connection, error); });
+  }
+
+  void on_handshake(const std::shared_ptr<Connection>& connection, error_code ec) {
+    if (!connection->call) return;
+    const std::string& where = connection->host.where;
+    if (ec == beast::error::timeout) {
+      return failed(connection,
+                    make_error("timeout", "TLS handshake with " + where + " timed out", true));
+    }
+    if (ec) {
+      return failed(connection,
+                    make_error("tls_failed", "TLS with " + where + " failed: " + ec.message()));
+    }
+    exchange(connection);
+  }
+
+  // Writes the connection's call and reads the answer, all within the call's timeout.
+  void exchange(const std::shared_ptr<Connection>& connection) {
+    connection->transport().expires_after(connection->call->timeout);
+    connection->with_stream([&](auto& stream) {
+      http::async_write(
+          stream, connection->call->message,
+          [this, connection](error_code ec, std::size_t) { on_written(connection, ec); });
+    });
+  }
+
+  void on_written(const std::shared_ptr<Connection>& connection, error_code ec) {
+    if (!connection->call) return;
+    if (ec) {
+      return failed(connection, transfer_error(ec, "sending the request"),
+                    ec != beast::error::timeout);
+    }
+    auto& parser = connection->parser.emplace();
+    parser.body_limit(kMaxResponseBodyBytes);
+    if (connection->call->message.method() == http::verb::head) parser.skip(true);
+    connection->with_stream([&](auto& stream) {
+      http::async_read(
+          stream, connection->buffer, parser,
+          [this, connection](error_code error, std::size_t) { on_read(connection, error); });
+    });
+  }
+
+  void on_read(const std::shared_ptr<Connection>& connection, error_code ec) {
+    if (!connection->call) return;
+    if (ec) {
+      return failed(connection, transfer_error(ec, "reading the response"),
+                    ec != beast::error::timeout && !connection->parser->got_some());
+    }
+    connection->transport().expires_never();
+    const bool reusable = connection->parser->get().keep_alive() && connection->buffer.size() == 0;
+    HttpResponse response = from_beast_response(connection->parser->release());
+    connection->parser.reset();
+    ++connection->answered;
+    auto call = std::move(connection->call);
+    finished(connection, reusable);
+    complete(*call, std::move(response));
+  }
+
+  // The connection's call has its answer: keep the connection for the next one, or close it.
+  void finished(const std::shared_ptr<Connection>& connection, bool reusable) {
+    Host& host = connection->host;
+    host.busy.erase(connection);
+    if (reusable) host.idle.push_back(connection);
+    dispatch(host);
+    if (host.idle.size() > options_.max_idle_per_host) {
+      host.idle.erase(host.idle.begin());  // the longest idle goes first
+    }
+  }
+
+  // Drops the connection. A pooled connection that died before any byte of the answer (the server
+  // closed it while it sat idle) gets its call sent once more, on a new connection.
+  void failed(const std::shared_ptr<Connection>& connection, Error error,
+              bool before_answer = false) {
+    auto call = std::move(connection->call);
+    Host& host = connection->host;
+    host.busy.erase(connection);
+    connection->close();
+    if (before_answer && connection->answered > 0) {
+      open_connection(host, std::move(call));
+    } else {
+      complete(*call, std::move(error));
+    }
+    dispatch(host);
+  }
+
+  // Runs on the I/O thread, posted by the destructor after every send() made before it.
+  void shut_down() {
+    stopping_ = true;
+    for (auto& [key, host] : hosts_) {
+      auto waiting = std::move(host->waiting);
+      auto busy = std::move(host->busy);
+      host->idle.clear();
+      for (auto& call : waiting) complete(*call, cancelled());
+      for (const auto& connection : busy) {
+        auto call = std::move(connection->call);
+        connection->close();
+        complete(*call, cancelled());
+      }
+    }
+  }
+
+  const ClientOptions options_;
+  const Result<std::shared_ptr<ssl::context>> tls_context_;
+  // Declared before everything bound to it, so that it is destroyed after them.
+  asio::io_context io_;
+  std::map<std::string, std::unique_ptr<Host>> hosts_;  // by scheme://host:port, never shrinks
+  bool stopping_ = false;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;  // last: starts once everything above is built
+};
+
+}  // namespace
+
+std::unique_ptr<AsyncHttpClient> make_async_http_client(const ClientOptions& options) {
+  return std::make_unique<BeastAsyncHttpClient>(options);
+}
+
+}  // namespace bridgebot::net
