@@ -176,11 +176,12 @@ std::string dispatcher_metrics(const bridge::DispatcherMetrics& m) {
 }
 
 // Read right before each of the dispatcher's Slack calls, which may have waited (rate limits)
-// since the item was claimed: a Disconnect answered meanwhile must stop it.
+// since the item was claimed: a Disconnect answered meanwhile must stop it. The stamp only: no
+// tokens read or decrypted.
 Status still_installed(store::Store& store, std::string_view team_id) {
-  auto installation = store.get_installation(team_id);
-  if (!installation.ok()) return installation.error();
-  if (installation->has_value() && (*installation)->state == store::InstallationState::active) {
+  auto stamp = store.installation_stamp(team_id);
+  if (!stamp.ok()) return stamp.error();
+  if (stamp->has_value() && (*stamp)->state == store::InstallationState::active) {
     return Status::success();
   }
   return make_error("team_disconnected", "the workspace was disconnected: nothing is sent");

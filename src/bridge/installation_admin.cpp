@@ -129,6 +129,7 @@ Result<DisconnectOutcome> InstallationService::disconnect(std::string_view team_
   }
   auto purged = store_.purge_team(team_id, clock_.unix_seconds());
   if (!purged.ok()) return purged.error();
+  cache_.forget(team_id);  // the token is dead: not even a copy stays
   outcome.purged = *purged;
   spdlog::info(
       "disconnected workspace {}: {} links ({} user tokens, {} revoked) and {} queued items "

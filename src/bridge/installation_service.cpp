@@ -161,9 +161,18 @@ Result<store::Installation> InstallationService::install_oauth(const slack::OAut
 }
 
 Result<ActiveInstallation> InstallationService::active(std::string_view team_id) {
+  auto stamp = store_.installation_stamp(team_id);
+  if (!stamp.ok()) return stamp.error();
+  if (!stamp->has_value() || (*stamp)->state != store::InstallationState::active) {
+    cache_.forget(team_id);
+    return unknown_team(team_id);
+  }
+  if (auto cached = cache_.find(team_id, (*stamp)->generation)) return std::move(*cached);
+
   auto record = store_.get_installation(team_id);
   if (!record.ok()) return record.error();
   if (!record->has_value() || (*record)->state != store::InstallationState::active) {
+    cache_.forget(team_id);
     return unknown_team(team_id);
   }
   const store::Installation& inst = **record;
@@ -182,6 +191,8 @@ Result<ActiveInstallation> InstallationService::active(std::string_view team_id)
     if (!url.ok()) return url.error();
     out.incoming_webhook_url = *url;
   }
+  // Under the generation of the row just read: a change since the stamp is not missed.
+  cache_.keep(out, inst.generation);
   return out;
 }
 

@@ -243,6 +243,11 @@ ALTER TABLE sources ADD CONSTRAINT sources_kind_check
   CHECK (kind IN ('message', 'notification', 'reply'));
 CREATE INDEX deliveries_by_dm ON deliveries (channel, ts);
 )sql"},
+    // Rows written before hold 0 until their next write; a reader caching decrypted tokens
+    // compares generations instead of reading the tokens again (installation_stamp).
+    {6, 5, "installation generations", R"sql(
+ALTER TABLE installations ADD COLUMN generation {int64} NOT NULL DEFAULT 0;
+)sql"},
 };
 
 std::string substituted(std::string_view text, const Dialect& dialect) {

@@ -101,8 +101,9 @@ Result<PurgeCounts> SqlStore::purge_team(std::string_view team_id, UnixSeconds n
     // so nothing lands after the deletes below.
     auto revoked = s.exec(
         "UPDATE installations SET state = 'revoked', bot_token = NULL, refresh_token = NULL, "
-        "token_expires_at = NULL, webhook_url = NULL, updated_at = $2 WHERE team_id = $1",
-        Params().text(team_id).integer(now));
+        "token_expires_at = NULL, webhook_url = NULL, updated_at = $2, generation = $3 "
+        "WHERE team_id = $1",
+        Params().text(team_id).integer(now).integer(new_generation()));
     if (!revoked) return revoked.error();
     counts.installation_revoked = *revoked > 0;
     for (const auto& [statement, count] : kPurgeDeletes) {

@@ -53,6 +53,7 @@ class SqlStore final : public Store {
 
   Status put_installation(const Installation& installation) override;
   Result<std::optional<Installation>> get_installation(std::string_view team_id) override;
+  Result<std::optional<InstallationStamp>> installation_stamp(std::string_view team_id) override;
   Result<std::vector<Installation>> list_installations() override;
   Result<bool> delete_installation(std::string_view team_id) override;
 

@@ -14,7 +14,7 @@ constexpr std::string_view kInstallationColumns =
     "team_id, enterprise_id, domain, team_name, bot_user_id, bot_id, app_id, scopes, bot_token, "
     "refresh_token, token_expires_at, has_webhook, webhook_channel, webhook_channel_id, "
     "webhook_configuration_url, webhook_url, notification_channel, sender_identity, state, "
-    "installed_at, updated_at";
+    "installed_at, updated_at, generation";
 constexpr std::string_view kLinkColumns =
     "team_id, platform_user_id, slack_user_id, email, linked_at, has_user_token, user_token, "
     "user_refresh_token, user_token_expires_at";
@@ -40,6 +40,7 @@ Installation installation_from_row(const Row& row) {
   in.state = parse_installation_state(row.text(18)).value_or(InstallationState::revoked);
   in.installed_at = row.integer(19);
   in.updated_at = row.integer(20);
+  in.generation = row.integer(21);
   return in;
 }
 
@@ -89,7 +90,7 @@ Status SqlStore::put_installation(const Installation& in) {
   if (in.team_id.empty()) return make_error("invalid_argument", "an installation needs a team_id");
   static const std::string kUpsert = "INSERT INTO installations (" +
                                      std::string(kInstallationColumns) + ") VALUES (" +
-                                     placeholders(21) + ") ON CONFLICT (team_id) DO UPDATE SET " +
+                                     placeholders(22) + ") ON CONFLICT (team_id) DO UPDATE SET " +
                                      set_excluded(kInstallationColumns, 1);
   const IncomingWebhook webhook = in.incoming_webhook.value_or(IncomingWebhook{});
   auto stored = change(kUpsert, Params()
@@ -113,7 +114,8 @@ Status SqlStore::put_installation(const Installation& in) {
                                     .integer(std::int64_t{in.sender_identity})
                                     .text(to_string(in.state))
                                     .integer(in.installed_at)
-                                    .integer(in.updated_at));
+                                    .integer(in.updated_at)
+                                    .integer(new_generation()));
   if (!stored) return stored.error();
   return Status::success();
 }
@@ -122,6 +124,16 @@ Result<std::optional<Installation>> SqlStore::get_installation(std::string_view 
   static const std::string kSelect =
       "SELECT " + std::string(kInstallationColumns) + " FROM installations WHERE team_id = $1";
   return select_one(kSelect, Params().text(team_id), installation_from_row);
+}
+
+Result<std::optional<InstallationStamp>> SqlStore::installation_stamp(std::string_view team_id) {
+  return select_one(
+      "SELECT state, generation FROM installations WHERE team_id = $1", Params().text(team_id),
+      [](const Row& row) {
+        return InstallationStamp{
+            parse_installation_state(row.text(0)).value_or(InstallationState::revoked),
+            row.integer(1)};
+      });
 }
 
 Result<std::vector<Installation>> SqlStore::list_installations() {

@@ -1,7 +1,10 @@
 #include "store_rules.h"
 
+#include <cstring>
 #include <sstream>
 #include <string>
+
+#include "bridgebot/core/crypto.h"
 
 namespace bridgebot::store {
 namespace {
@@ -71,6 +74,14 @@ Error team_not_installed(std::string_view team_id) {
   return make_error("conflict",
                     "workspace " + std::string(team_id) +
                         " is not installed (or was disconnected): nothing is kept for it");
+}
+
+std::int64_t new_generation() {
+  const std::string bytes = core::random_bytes(sizeof(std::uint64_t));
+  std::uint64_t value = 0;
+  std::memcpy(&value, bytes.data(), sizeof value);
+  // Positive, so it reads as itself in a SQL shell; never 0, the value rows migrated in hold.
+  return static_cast<std::int64_t>(value >> 1) | 1;
 }
 
 }  // namespace bridgebot::store

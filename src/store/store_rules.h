@@ -23,6 +23,10 @@ void summarise_items(SourceStatus& status,
 // The error of a write refused because `team_id` has no active installation.
 Error team_not_installed(std::string_view team_id);
 
+// A fresh installation generation (Installation::generation). Random rather than counted, so a
+// row deleted and written again never repeats one a reader may still hold.
+std::int64_t new_generation();
+
 // Scopes are stored as one space-separated column.
 std::string join_scopes(const std::vector<std::string>& scopes);
 std::vector<std::string> split_scopes(const std::string& joined);

@@ -2,6 +2,7 @@
 // or a lost PostgreSQL connection would: for tests of what the bridge does when a write fails.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 
@@ -27,6 +28,8 @@ class FailingStore final : public Store {
     std::lock_guard lock(mutex_);
     fail_leases_ = count;
   }
+  // How many whole installation rows were read (get_installation) so far.
+  int installation_reads() const { return installation_reads_.load(); }
 
   Result<AcceptResult> accept(const AcceptRequest& request) override {
     return inner_->accept(request);
@@ -72,7 +75,12 @@ class FailingStore final : public Store {
   }
 
   Result<std::optional<Installation>> get_installation(std::string_view team_id) override {
+    ++installation_reads_;
     return inner_->get_installation(team_id);
+  }
+
+  Result<std::optional<InstallationStamp>> installation_stamp(std::string_view team_id) override {
+    return inner_->installation_stamp(team_id);
   }
 
   Result<std::vector<Installation>> list_installations() override {
@@ -235,6 +243,7 @@ class FailingStore final : public Store {
   int fail_completes_ = 0;
   int fail_reschedules_ = 0;
   int fail_leases_ = 0;
+  std::atomic<int> installation_reads_{0};
 };
 
 }  // namespace bridgebot::store

@@ -98,6 +98,15 @@ bridgebot::Status migrate(Connection& connection, const Migrations& migrations) 
                                         "the test file");
 }
 
+// The migrations of `all` up to `version`: a file as that bridgebot left it.
+Migrations up_to(const Migrations& all, int version) {
+  Migrations out;
+  for (const auto& migration : all) {
+    if (migration.version <= version) out.push_back(migration);
+  }
+  return out;
+}
+
 int version_of(Connection& connection) {
   auto version = bridgebot::store::sql::schema_version(connection);
   REQUIRE(version.ok());
@@ -156,7 +165,7 @@ TEST_CASE("The replies migration rebuilds sources without losing the outbox hang
   const Migrations all = sql::store_migrations(sqlite::kDialect);
   auto db = Connection::open(file, std::chrono::seconds(1));
   REQUIRE(db.ok());
-  REQUIRE(migrate(**db, Migrations(all.begin(), all.end() - 1)).ok());  // before the replies one
+  REQUIRE(migrate(**db, up_to(all, 4)).ok());  // before the replies one
   REQUIRE(
       (*db)
           ->exec_script("INSERT INTO sources VALUES ('message', 'msg-1', 'T1', 'queued', '', 1);"
@@ -181,4 +190,39 @@ TEST_CASE("The replies migration rebuilds sources without losing the outbox hang
   REQUIRE((*db)->exec_script("DELETE FROM sources WHERE source_id = 'msg-1'").ok());
   CHECK(count("SELECT COUNT(*) FROM outbox") == 0);
   CHECK(count("SELECT COUNT(*) FROM deliveries") == 0);
+}
+
+TEST_CASE("Installations from before generations are kept and get one at their next write",
+          "[store][installations]") {
+  using namespace migrations_test;
+  TempDir dir;
+  auto file = (dir.path / "before_generations.db").string();
+  {
+    auto db = Connection::open(file, std::chrono::seconds(1));
+    REQUIRE(db.ok());
+    REQUIRE(migrate(**db, up_to(sql::store_migrations(sqlite::kDialect), 5)).ok());
+    REQUIRE((*db)
+                ->exec_script(
+                    "INSERT INTO installations VALUES ('T1', '', 'acme', 'Acme', 'UBOT', 'B1', "
+                    "'A1', 'chat:write', x'01', NULL, NULL, 0, '', '', '', NULL, '', 1, 'active', "
+                    "1, 2)")
+                .ok());
+  }
+  auto store = open_sqlite_store(file);
+  REQUIRE(store.ok());
+  auto kept = (*store)->get_installation("T1");
+  REQUIRE(kept.ok());
+  REQUIRE(kept->has_value());
+  CHECK((*kept)->domain == "acme");
+  CHECK((*kept)->generation == 0);
+  auto stamp = (*store)->installation_stamp("T1");
+  REQUIRE(stamp.ok());
+  REQUIRE(stamp->has_value());
+  CHECK((*stamp)->state == InstallationState::active);
+  CHECK((*stamp)->generation == 0);
+
+  REQUIRE((*store)->put_installation(**kept).ok());
+  auto written = (*store)->installation_stamp("T1");
+  REQUIRE(written.ok());
+  CHECK((*written)->generation != 0);
 }

@@ -110,6 +110,44 @@ TEST_CASE("Installations are replaced, listed in team order and deleted", "[stor
   CHECK_FALSE(f.store->get_installation("T2")->has_value());
 }
 
+TEST_CASE("Every write of an installation gives it a new generation, which its stamp reads",
+          "[store][records][installations]") {
+  StoreFixture f;
+  CHECK_FALSE(f.store->installation_stamp("T1")->has_value());
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  REQUIRE(f.store->put_installation(installation("T2")).ok());
+  auto stamp = [&](const char* team) {
+    auto read = f.store->installation_stamp(team);
+    REQUIRE(read.ok());
+    REQUIRE(read->has_value());
+    return **read;
+  };
+  const InstallationStamp installed = stamp("T1");
+  CHECK(installed.state == InstallationState::active);
+  CHECK(installed.generation == (*f.store->get_installation("T1"))->generation);
+  CHECK(installed.generation != stamp("T2").generation);
+
+  // The same row written again (an edit, a refreshed or re-sealed token) is a new generation.
+  const InstallationStamp t2 = stamp("T2");
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  const InstallationStamp edited = stamp("T1");
+  CHECK(edited.generation != installed.generation);
+  CHECK(stamp("T2").generation == t2.generation);
+
+  REQUIRE(f.store->purge_team("T1", 99).ok());
+  const InstallationStamp purged = stamp("T1");
+  CHECK(purged.state == InstallationState::revoked);
+  CHECK(purged.generation != edited.generation);
+
+  // Deleted and written again: still never a generation a reader held before.
+  REQUIRE(*f.store->delete_installation("T1"));
+  CHECK_FALSE(f.store->installation_stamp("T1")->has_value());
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  const InstallationStamp again = stamp("T1");
+  CHECK(again.generation != installed.generation);
+  CHECK(again.generation != edited.generation);
+}
+
 TEST_CASE("Links are found by platform user and by Slack user", "[store][records]") {
   StoreFixture f;
   REQUIRE(f.store->put_installation(installation("T1")).ok());

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "bridgebot/bridge/connection_test.h"
+#include "bridgebot/bridge/installation_cache.h"
 #include "bridgebot/bridge/installations.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/secret_box.h"
@@ -93,6 +94,8 @@ class InstallationService final : public InstallationDirectory {
   // was installed before keeps its notification_channel and sender_identity.
   Result<store::Installation> install_oauth(const slack::OAuthAccess& access);
 
+  // Reads the row's stamp; the row itself and its tokens only when it changed since the last
+  // call (InstallationCache): exact across processes sharing the store.
   Result<ActiveInstallation> active(std::string_view team_id) override;
   Result<ActiveInstallation> refresh_expired(std::string_view team_id,
                                              std::string_view expired_token) override;
@@ -168,6 +171,7 @@ class InstallationService final : public InstallationDirectory {
   const core::Clock& clock_;
   InstallationServiceOptions options_;
   std::string lease_owner_;  // unique per instance: leases are per (process, service)
+  InstallationCache cache_;
 };
 
 }  // namespace bridgebot::bridge

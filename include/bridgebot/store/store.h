@@ -103,9 +103,12 @@ class Store {
 
   // ---- installations ----
 
-  // Inserts or replaces the installation with this team_id.
+  // Inserts or replaces the installation with this team_id, under a new generation.
   virtual Status put_installation(const Installation& installation) = 0;
   virtual Result<std::optional<Installation>> get_installation(std::string_view team_id) = 0;
+  // The state and generation of the team's installation (nullopt: no row), read from the primary
+  // key without the rest of the row: checked before each Slack call of the delivery.
+  virtual Result<std::optional<InstallationStamp>> installation_stamp(std::string_view team_id) = 0;
   // Every installation, active and revoked, ordered by team_id.
   virtual Result<std::vector<Installation>> list_installations() = 0;
   // Returns false when there was none.

@@ -68,6 +68,15 @@ struct Installation {
   InstallationState state = InstallationState::active;
   UnixSeconds installed_at = 0;
   UnixSeconds updated_at = 0;
+  // Read only: every write of the row (put_installation, purge_team) gives it a new generation,
+  // so a copy read with generation g is current while installation_stamp still says g.
+  std::int64_t generation = 0;
+};
+
+// What installation_stamp reads of a row: no tokens, so it costs no decryption.
+struct InstallationStamp {
+  InstallationState state = InstallationState::active;
+  std::int64_t generation = 0;
 };
 
 // ---- links (platform user <-> Slack user) ----
