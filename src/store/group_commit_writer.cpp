@@ -85,17 +85,40 @@ Status GroupCommitWriter::use_sync(Sync sync) {
   return set;
 }
 
+Status GroupCommitWriter::run_group(const std::vector<Pending*>& group, bool isolated,
+                                    bool& failed) {
+  failed = false;
+  if (Status begun = run_cached(*connection_, "BEGIN IMMEDIATE"); !begun.ok()) return begun;
+  for (Pending* pending : group) {
+    if (isolated) {
+      Status broken;
+      if (!run_in_savepoint(*pending, broken)) return broken;
+      continue;
+    }
+    pending->result = (*pending->operation)(*connection_);
+    if (!pending->result.ok()) {
+      failed = true;  // what it wrote cannot be undone alone: the caller starts over
+      return Status::success();
+    }
+  }
+  return Status::success();
+}
+
 void GroupCommitWriter::commit_group(const std::vector<Pending*>& group) {
   operations_ += group.size();
   const bool any_full = std::any_of(group.begin(), group.end(), [](const Pending* pending) {
     return pending->sync == Sync::full;
   });
   Status broken = use_sync(any_full ? Sync::full : Sync::deferred);
-  if (broken.ok()) broken = run_cached(*connection_, "BEGIN IMMEDIATE");
-  if (broken.ok()) {
-    for (Pending* pending : group) {
-      if (!run_in_savepoint(*pending, broken)) break;
-    }
+  // First without savepoints: with one per operation SQLite copies every page an operation
+  // changes that the group changed before into its statement journal. Operations rarely fail;
+  // when one does, the group runs again with each operation in its own savepoint, so that the
+  // failing one is undone alone (operations may run more than once: sql::Database::write).
+  bool failed = false;
+  if (broken.ok()) broken = run_group(group, false, failed);
+  if (broken.ok() && failed) {
+    (void)connection_->exec_script("ROLLBACK");
+    broken = run_group(group, true, failed);
   }
   if (broken.ok()) broken = run_cached(*connection_, "COMMIT");
   if (broken.ok()) {

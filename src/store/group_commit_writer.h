@@ -3,9 +3,10 @@
 // fsync, then wakes each caller with its own result. Under load, one commit serves many callers,
 // which is what makes a durable accept fast with synchronous=FULL.
 //
-// Each operation runs inside its own SAVEPOINT, so a failing operation is rolled back alone and
-// the rest of its group still commits. When the COMMIT itself fails, every caller of that group
-// gets the error and nothing of the group is stored.
+// A failing operation is rolled back alone and the rest of its group still commits: the group is
+// first run without savepoints and, when an operation fails, run again with each operation in
+// its own SAVEPOINT. When the COMMIT itself fails, every caller of that group gets the error and
+// nothing of the group is stored.
 //
 // Thread safety: write() may be called from any number of threads. The connection is used only
 // by the writer thread once the writer exists.
@@ -61,6 +62,10 @@ class GroupCommitWriter {
 
   void run();
   void commit_group(const std::vector<Pending*>& group);
+  // Opens the group's transaction and runs its operations; `isolated`: each in a savepoint.
+  // Not isolated, it stops at the first failing operation and sets `failed`, leaving the
+  // transaction for the caller to roll back. A non-ok Status: the transaction is broken.
+  Status run_group(const std::vector<Pending*>& group, bool isolated, bool& failed);
   // Runs one operation within a savepoint. false: the transaction itself is broken.
   bool run_in_savepoint(Pending& pending, Status& broken);
   // Sets PRAGMA synchronous for the next group (outside any transaction) when it changes.

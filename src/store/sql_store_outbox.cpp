@@ -119,6 +119,11 @@ Error not_in_flight(Session& s, ItemId item_id) {
   return make_error("conflict", "outbox item " + id + " is " + *status + ", not in_flight");
 }
 
+// Whether `error` is not_in_flight's refusal, given before anything was written.
+bool refused_unwritten(const Error& error) {
+  return error.code == "conflict" || error.code == "not_found";
+}
+
 Error not_final(ItemStatus outcome) {
   return make_error("invalid_argument",
                     "complete needs a final status, not " + std::string(to_string(outcome)));
@@ -161,6 +166,41 @@ Status reschedule_in(Session& s, ItemId item_id, std::string_view claimed_by,
           .text(claimed_by));
   if (!requeued) return requeued.error();
   if (*requeued == 0) return not_in_flight(s, item_id);
+  return Status::success();
+}
+
+// Records `outcomes`, each result in `results`. `isolated`: each in its own savepoint, so that
+// one that fails is undone alone (PostgreSQL would otherwise refuse the rest of the transaction)
+// and the others still commit. Not isolated, the first that fails after writing sets
+// `one_failed` and fails the whole write (a refused one wrote nothing: it is left as it is).
+Status record_outcomes_in(Session& s, std::string_view claimed_by,
+                          const std::vector<Outcome>& outcomes, bool isolated,
+                          std::vector<Status>& results, bool& one_failed) {
+  results.assign(outcomes.size(), Status::success());  // the work may run again (PostgreSQL)
+  one_failed = false;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    const Outcome& o = outcomes[i];
+    if (o.status != ItemStatus::queued && !is_final(o.status)) {
+      results[i] = not_final(o.status);
+      continue;
+    }
+    if (isolated) {
+      if (auto begun = s.exec("SAVEPOINT outcome"); !begun) return begun.error();
+    }
+    results[i] =
+        o.status == ItemStatus::queued
+            ? reschedule_in(s, o.item_id, claimed_by, o.next_attempt_at, o.reason, o.attempts)
+            : complete_in(s, o.item_id, claimed_by, o.status, o.reason, o.deliveries);
+    if (!isolated) {
+      if (results[i].ok() || refused_unwritten(results[i].error())) continue;
+      one_failed = true;
+      return results[i];
+    }
+    if (!results[i].ok()) {
+      if (auto undone = s.exec("ROLLBACK TO SAVEPOINT outcome"); !undone) return undone.error();
+    }
+    if (auto released = s.exec("RELEASE SAVEPOINT outcome"); !released) return released.error();
+  }
   return Status::success();
 }
 
@@ -293,29 +333,20 @@ Status SqlStore::reschedule(ItemId item_id, std::string_view claimed_by,
 
 std::vector<Status> SqlStore::record_outcomes(std::string_view claimed_by,
                                               const std::vector<Outcome>& outcomes) {
+  // An outcome fails after writing only when the database does (I/O, a full disk), and a
+  // savepoint per outcome costs SQLite a copy of every page the batch changed before it (the
+  // statement journal): they are written without first, and again each in its own savepoint
+  // when one failed so.
   std::vector<Status> results;
-  Status written = db_->write([&](Session& s) -> Status {
-    results.assign(outcomes.size(), Status::success());  // the work may run again (PostgreSQL)
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
-      const Outcome& o = outcomes[i];
-      if (o.status != ItemStatus::queued && !is_final(o.status)) {
-        results[i] = not_final(o.status);
-        continue;
-      }
-      // Each outcome in its own savepoint: one that fails is undone alone (PostgreSQL would
-      // otherwise refuse the rest of the transaction) and the others still commit.
-      if (auto begun = s.exec("SAVEPOINT outcome"); !begun) return begun.error();
-      results[i] =
-          o.status == ItemStatus::queued
-              ? reschedule_in(s, o.item_id, claimed_by, o.next_attempt_at, o.reason, o.attempts)
-              : complete_in(s, o.item_id, claimed_by, o.status, o.reason, o.deliveries);
-      if (!results[i].ok()) {
-        if (auto undone = s.exec("ROLLBACK TO SAVEPOINT outcome"); !undone) return undone.error();
-      }
-      if (auto released = s.exec("RELEASE SAVEPOINT outcome"); !released) return released.error();
-    }
-    return Status::success();
+  bool one_failed = false;
+  Status written = db_->write([&](Session& s) {
+    return record_outcomes_in(s, claimed_by, outcomes, false, results, one_failed);
   });
+  if (!written.ok() && one_failed) {
+    written = db_->write([&](Session& s) {
+      return record_outcomes_in(s, claimed_by, outcomes, true, results, one_failed);
+    });
+  }
   if (!written.ok()) results.assign(outcomes.size(), written);
   return results;
 }

@@ -124,3 +124,63 @@ TEST_CASE("A group of only unsynced writes (claims) commits without the fsync of
   CHECK(synchronous_during(sqlite::Sync::deferred) == kNormal);
   CHECK(synchronous_during(sqlite::Sync::full) == kFull);  // durable writes sync again
 }
+
+TEST_CASE("An operation that fails after writing is undone alone; the rest of its group commits",
+          "[store][group_commit]") {
+  TempDir dir;
+  const std::string file = (dir.path / "bridge.db").string();
+  auto connection = sqlite::Connection::open(file, std::chrono::seconds(1));
+  REQUIRE(connection.ok());
+  REQUIRE((*connection)->exec_script("CREATE TABLE notes (text TEXT NOT NULL)").ok());
+  sqlite::GroupCommitWriter writer(std::move(*connection), 64);
+  auto insert = [](sql::Session& session, const std::string& text) -> Status {
+    auto added = session.exec("INSERT INTO notes (text) VALUES ($1)", sql::Params().text(text));
+    return added ? Status::success() : Status(added.error());
+  };
+
+  // The first write holds the writer until every other caller has queued, so that they share
+  // the next group: good notes, and one caller that writes its note, then fails.
+  constexpr int kCallers = 8;
+  std::atomic<int> calling{0};
+  std::thread holder([&] {
+    (void)writer.write(
+        [&](sql::Session&) -> Status {
+          while (calling < kCallers) std::this_thread::yield();
+          std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let them queue
+          return Status::success();
+        },
+        sqlite::Sync::full);
+  });
+  std::vector<Status> results(kCallers);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < kCallers; ++i) {
+    callers.emplace_back([&, i] {
+      const bool fails = i == kCallers / 2;
+      ++calling;
+      results[static_cast<std::size_t>(i)] = writer.write(
+          [&](sql::Session& session) -> Status {
+            Status written = insert(session, (fails ? "bad-" : "good-") + std::to_string(i));
+            if (!written.ok() || !fails) return written;
+            return bridgebot::make_error("conflict", "refused after writing");
+          },
+          sqlite::Sync::full);
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  holder.join();
+  INFO("transactions: " << writer.transactions());
+  REQUIRE(writer.transactions() < kCallers + 1);  // some callers shared a group
+
+  for (int i = 0; i < kCallers; ++i) {
+    CHECK(results[static_cast<std::size_t>(i)].ok() == (i != kCallers / 2));
+  }
+  auto reader = sqlite::Connection::open(file, std::chrono::seconds(1));
+  REQUIRE(reader.ok());
+  std::vector<std::string> notes;
+  REQUIRE((*reader)
+              ->exec("SELECT text FROM notes ORDER BY text", {},
+                     [&](const sql::Row& row) { notes.push_back(row.text(0)); })
+              .ok());
+  CHECK(notes == std::vector<std::string>{"good-0", "good-1", "good-2", "good-3", "good-5",
+                                          "good-6", "good-7"});
+}
