@@ -88,8 +88,10 @@ struct ClientRequest {
   std::chrono::milliseconds timeout{0};
 };
 
-// Blocking HTTP(S) client with a keep-alive pool. Thread-safe: call send() from any number of
-// threads; each call uses its own pooled connection. Errors (code, transient=true unless noted):
+// Blocking HTTP(S) client with a keep-alive pool: AsyncHttpClient (async_http.h) and a wait for
+// its answer, so pooling, limits and timeouts are the same. Thread-safe: call send() from any
+// number of threads; beyond max_connections_per_host calls to one host wait their turn, in order.
+// Each client runs its own I/O thread. Errors (code, transient=true unless noted):
 //   invalid_url (permanent), plaintext_refused (permanent), dns_failed, connect_failed,
 //   tls_failed (certificate or handshake; permanent), timeout, connection_closed, io_error.
 class HttpClient {
