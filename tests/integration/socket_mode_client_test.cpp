@@ -121,6 +121,8 @@ TEST_CASE("an unacked envelope is redelivered and handled once", "[socket_mode][
   rig.slack().stall_one();
   auto id = rig.slack().send_event("T0001", user_change_event(1));
   REQUIRE(eventually([&] { return rig.handler.times_handled("event:" + id) == 1; }));
+  // The ack leaves after the handler returns: wait for the emulator to have it.
+  CHECK(eventually([&] { return rig.slack().in_flight() == 0; }));
   auto events = rig.slack().events();
   REQUIRE(events.size() == 1);
   CHECK(events[0].deliveries.size() >= 2);
