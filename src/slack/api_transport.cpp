@@ -9,7 +9,9 @@
 
 #include "bridgebot/core/json.h"
 #include "bridgebot/slack/errors.h"
+#include "http_exchange.h"
 #include "json_fields.h"
+#include "pacer.h"
 
 namespace bridgebot::slack {
 namespace {
@@ -43,19 +45,6 @@ Error network_error(Error error, std::string_view what, std::string_view secret)
   return error;
 }
 
-// Our own pacing refused to wait that long: shaped like Slack's rate-limit error so callers
-// handle both alike.
-Error paced_out(const RateLimitKey& key, core::Clock::Duration wait) {
-  auto ms = std::chrono::ceil<milliseconds>(wait);
-  Error e =
-      make_error("ratelimited",
-                 "bridgebot paces " + key.method + " to stay within Slack's limits: next slot in " +
-                     std::to_string((ms.count() + 999) / 1000) + " s",
-                 true);
-  e.retry_after = ms;
-  return e;
-}
-
 double default_jitter() {
   thread_local std::mt19937_64 engine{std::random_device{}()};
   return std::uniform_real_distribution<double>(0.0, 1.0)(engine);
@@ -65,71 +54,106 @@ double default_jitter() {
 
 ApiTransport::ApiTransport(net::HttpClient& http, std::string base_url, const core::Clock& clock,
                            RateLimiter& limiter, RetryPolicy policy, WebApi::SleepFunction sleep,
-                           WebApi::JitterSource jitter, WebApi::TeamGate gate)
+                           WebApi::JitterSource jitter, WebApi::TeamGate gate,
+                           net::AsyncHttpClient* async_http)
     : http_(http),
       base_url_(std::move(base_url)),
       clock_(clock),
       limiter_(limiter),
       policy_(std::move(policy)),
+      injected_sleep_(static_cast<bool>(sleep)),
       sleep_(sleep ? std::move(sleep) : WebApi::SleepFunction([](core::Clock::Duration d) {
         std::this_thread::sleep_for(d);
       })),
       jitter_(jitter ? std::move(jitter) : WebApi::JitterSource(default_jitter)),
-      gate_(std::move(gate)) {}
+      gate_(std::move(gate)),
+      async_http_(async_http) {}
+
+std::optional<Error> ApiTransport::closed_gate(const RateLimitKey& key) const {
+  if (!gate_ || key.team_id.empty()) return std::nullopt;
+  if (Status open = gate_(key.team_id); !open.ok()) return open.error();
+  return std::nullopt;
+}
 
 template <typename T, typename Send>
 Result<T> ApiTransport::paced(const RateLimitKey& key, Send&& send) {
-  // Every pause of this call (limiter slots, Retry-After, backoff) comes out of one budget.
-  const auto deadline = clock_.now() + policy_.max_wait;
-  auto budget = [&] { return std::max(deadline - clock_.now(), core::Clock::Duration::zero()); };
-  int backoff_retries = 0;
-  for (int attempt = 1;; ++attempt) {
-    // A Retry-After told to another call of this scope while we waited for our slot voids the
-    // slot: Slack's window outranks it, and a fresh slot after the window keeps the calls that
-    // were waiting spaced out instead of all going at the window's end.
-    for (;;) {
-      Reservation slot = limiter_.reserve(key, budget());
-      if (!slot.granted) return paced_out(key, slot.wait);
-      if (slot.wait > core::Clock::Duration::zero()) sleep_(slot.wait);
-      if (limiter_.blocked_for(key) == core::Clock::Duration::zero()) break;
+  Pacer pacer(key, limiter_, clock_, policy_, jitter_);
+  for (Pacer::Step step = pacer.start();;) {
+    switch (step.kind) {
+      case Pacer::Step::Kind::wait:
+        sleep_(step.wait);
+        step = pacer.waited();
+        break;
+      case Pacer::Step::Kind::give_up:
+        return std::move(*step.error);
+      case Pacer::Step::Kind::send: {
+        if (auto closed = closed_gate(key)) return std::move(*closed);
+        Result<T> result = send();
+        if (result.ok()) return result;
+        step = pacer.failed(result.error());
+        break;
+      }
     }
-    if (gate_ && !key.team_id.empty()) {
-      if (Status open = gate_(key.team_id); !open.ok()) return open.error();
-    }
+  }
+}
 
-    Result<T> result = send();
-    if (result.ok()) return result;
-    const Error& error = result.error();
-    const RetryKind kind = retry_kind(key.method, error);
-    if (kind == RetryKind::after_limit) {
-      // The limiter now holds back this scope; the next reserve() waits out Retry-After exactly.
-      limiter_.block(key, error.retry_after.value_or(std::chrono::seconds(60)));
-    }
-    if (kind == RetryKind::none || attempt >= policy_.max_attempts) return result;
-    if (kind == RetryKind::after_limit) {
-      if (!error.retry_after || *error.retry_after > budget()) return result;
+template <typename T, typename Send>
+core::Task<Result<T>> ApiTransport::paced_async(RateLimitKey key, Send send) {
+  // Plain ifs, no switch: GCC 12 mishandles coroutine locals under case labels.
+  Pacer pacer(key, limiter_, clock_, policy_, jitter_);
+  Pacer::Step step = pacer.start();
+  for (;;) {
+    if (step.kind == Pacer::Step::Kind::give_up) co_return std::move(*step.error);
+    if (step.kind == Pacer::Step::Kind::wait) {
+      const bool elapsed = co_await pause(step.wait);
+      if (!elapsed) {
+        co_return make_error("cancelled", key.method + " was not sent: delivery is stopping", true);
+      }
+      step = pacer.waited();
       continue;
     }
-    auto delay = backoff_delay(policy_.backoff, backoff_retries++, jitter_());
-    if (delay > budget()) return result;
-    sleep_(delay);
+    if (auto closed = closed_gate(key)) co_return std::move(*closed);
+    Result<T> result = co_await send();
+    if (result.ok()) co_return result;
+    step = pacer.failed(result.error());
   }
+}
+
+core::Task<bool> ApiTransport::pause(core::Clock::Duration delay) {
+  // An injected sleep (tests on a FakeClock) serves both ways of calling.
+  if (injected_sleep_) {
+    sleep_(delay);
+    co_return true;
+  }
+  co_return co_await core::sleep_for(delay);
 }
 
 Result<ApiAnswer> ApiTransport::call(const ApiCall& call) {
   return paced<ApiAnswer>({call.team_id, call.method, call.channel},
-                          [&] { return send_once(call); });
+                          [&] { return api_answer(call, http_.send(api_request(call))); });
 }
 
-Result<ApiAnswer> ApiTransport::send_once(const ApiCall& call) {
+core::Task<Result<ApiAnswer>> ApiTransport::call_async(ApiCall call) {
+  // Named, then moved: GCC 12 destroys a braced temporary passed to a coroutine twice.
+  RateLimitKey key{call.team_id, call.method, call.channel};
+  auto send = [this, &call]() -> core::Task<Result<ApiAnswer>> {
+    co_return api_answer(call, co_await exchange(*async_http_, api_request(call)));
+  };
+  co_return co_await paced_async<ApiAnswer>(std::move(key), std::move(send));
+}
+
+net::ClientRequest ApiTransport::api_request(const ApiCall& call) const {
   net::ClientRequest request;
   request.method = "POST";
   request.url = base_url_ + call.method;
   request.headers.set("Authorization", call.authorization);
   request.headers.set("Content-Type", call.content_type);
   request.body = call.body;
+  return request;
+}
 
-  auto sent = http_.send(request);
+Result<ApiAnswer> ApiTransport::api_answer(const ApiCall& call,
+                                           Result<net::HttpResponse> sent) const {
   if (!sent.ok()) {
     const auto& auth = call.authorization;
     return network_error(sent.error(), call.method, auth.substr(auth.find(' ') + 1));
@@ -164,7 +188,7 @@ Status ApiTransport::post_webhook(std::string_view url, std::string_view json_bo
   // One bucket per webhook URL, the URL standing in for the channel it posts to.
   RateLimitKey key{{}, std::string(kIncomingWebhook), std::string(url)};
   Result<bool> posted = paced<bool>(key, [&]() -> Result<bool> {
-    Status status = send_webhook_once(url, json_body);
+    Status status = webhook_answer(url, http_.send(webhook_request(url, json_body)));
     if (!status.ok()) return status.error();
     return true;
   });
@@ -172,14 +196,29 @@ Status ApiTransport::post_webhook(std::string_view url, std::string_view json_bo
   return Status::success();
 }
 
-Status ApiTransport::send_webhook_once(std::string_view url, std::string_view json_body) {
+core::Task<Status> ApiTransport::post_webhook_async(std::string url, std::string json_body) {
+  RateLimitKey key{{}, std::string(kIncomingWebhook), url};
+  auto send = [this, &url, &json_body]() -> core::Task<Result<bool>> {
+    Status status =
+        webhook_answer(url, co_await exchange(*async_http_, webhook_request(url, json_body)));
+    if (!status.ok()) co_return status.error();
+    co_return true;
+  };
+  Result<bool> posted = co_await paced_async<bool>(std::move(key), std::move(send));
+  if (!posted.ok()) co_return posted.error();
+  co_return Status::success();
+}
+
+net::ClientRequest ApiTransport::webhook_request(std::string_view url, std::string_view json_body) {
   net::ClientRequest request;
   request.method = "POST";
   request.url = std::string(url);
   request.headers.set("Content-Type", "application/json; charset=utf-8");
   request.body = std::string(json_body);
+  return request;
+}
 
-  auto sent = http_.send(request);
+Status ApiTransport::webhook_answer(std::string_view url, Result<net::HttpResponse> sent) {
   if (!sent.ok()) {
     // The URL is the webhook's credential: keep it, and its path alone, out of the message.
     Error error = network_error(sent.error(), "incoming webhook post", url);

@@ -1,12 +1,16 @@
 // The wire side of WebApi: pacing through the RateLimiter, one HTTP exchange, mapping the answer
-// to an Error, and the retry loop. Private to src/slack. Thread-safe (no per-call state).
+// to an Error, and the retry loop (pacer.h), each both blocking and as a coroutine over
+// net::AsyncHttpClient. Private to src/slack. Thread-safe (no per-call state).
 #pragma once
 
 #include <rapidjson/document.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "bridgebot/core/task.h"
+#include "bridgebot/net/async_http.h"
 #include "bridgebot/slack/web_api.h"
 
 namespace bridgebot::slack {
@@ -30,26 +34,45 @@ class ApiTransport {
  public:
   ApiTransport(net::HttpClient& http, std::string base_url, const core::Clock& clock,
                RateLimiter& limiter, RetryPolicy policy, WebApi::SleepFunction sleep,
-               WebApi::JitterSource jitter, WebApi::TeamGate gate);
+               WebApi::JitterSource jitter, WebApi::TeamGate gate,
+               net::AsyncHttpClient* async_http);
 
   Result<ApiAnswer> call(const ApiCall& call);
   Status post_webhook(std::string_view url, std::string_view json_body);
 
+  // The same, as coroutines that hold no thread while they wait (pacing, Retry-After, backoff,
+  // Slack's answer). Run them on a core::Executor thread: they resume there. A pause cut short by
+  // Executor::cancel_timers() ends the call unsent with the transient error "cancelled".
+  // Only with an AsyncHttpClient (has_async()).
+  core::Task<Result<ApiAnswer>> call_async(ApiCall call);
+  core::Task<Status> post_webhook_async(std::string url, std::string json_body);
+  bool has_async() const { return async_http_ != nullptr; }
+
  private:
-  Result<ApiAnswer> send_once(const ApiCall& call);
-  Status send_webhook_once(std::string_view url, std::string_view json_body);
-  // Reserves a slot for `key`, sends with `send`, and repeats as retry_kind() allows.
+  net::ClientRequest api_request(const ApiCall& call) const;
+  Result<ApiAnswer> api_answer(const ApiCall& call, Result<net::HttpResponse> sent) const;
+  static net::ClientRequest webhook_request(std::string_view url, std::string_view json_body);
+  static Status webhook_answer(std::string_view url, Result<net::HttpResponse> sent);
+  // The gate's refusal right before a send for key's team, if any.
+  std::optional<Error> closed_gate(const RateLimitKey& key) const;
+  // Reserves a slot for `key`, sends with `send`, and repeats as the Pacer says.
   template <typename T, typename Send>
   Result<T> paced(const RateLimitKey& key, Send&& send);
+  template <typename T, typename Send>
+  core::Task<Result<T>> paced_async(RateLimitKey key, Send send);
+  // Waits `delay` without a thread; false when cancelled.
+  core::Task<bool> pause(core::Clock::Duration delay);
 
   net::HttpClient& http_;
   const std::string base_url_;
   const core::Clock& clock_;
   RateLimiter& limiter_;
   const RetryPolicy policy_;
+  const bool injected_sleep_;  // before sleep_, which takes the injected one over
   const WebApi::SleepFunction sleep_;
   const WebApi::JitterSource jitter_;
   const WebApi::TeamGate gate_;
+  net::AsyncHttpClient* const async_http_;  // null: no async calls
 };
 
 }  // namespace bridgebot::slack

@@ -88,6 +88,38 @@ Result<PostedMessage> posted_of(const Result<ApiAnswer>& answer) {
   return posted;
 }
 
+Result<ApiCall> post_message_call(const TeamToken& auth, const PostMessageRequest& m) {
+  // Deliberately never link_names or parse=full: relayed text must not turn into mentions.
+  JsonBody body;
+  body.string("channel", m.channel).string("text", m.text);
+  if (!m.blocks_json.empty()) {
+    if (Status s = body.embedded("blocks", m.blocks_json, rapidjson::kArrayType); !s.ok()) {
+      return s.error();
+    }
+  }
+  if (!m.thread_ts.empty()) body.string("thread_ts", m.thread_ts);
+  if (!m.username.empty()) body.string("username", m.username);
+  if (!m.icon_url.empty()) body.string("icon_url", m.icon_url);
+  if (m.unfurl_links) body.boolean("unfurl_links", *m.unfurl_links);
+  if (m.unfurl_media) body.boolean("unfurl_media", *m.unfurl_media);
+  ApiCall call = json_call("chat.postMessage", auth, body.finish());
+  call.channel = m.channel;
+  return call;
+}
+
+ApiCall open_call(const TeamToken& auth, std::string_view user_ids) {
+  return form_call("conversations.open", auth, {{"users", std::string(user_ids)}});
+}
+
+Result<std::string> channel_of(const Result<ApiAnswer>& answer) {
+  if (!answer.ok()) return answer.error();
+  std::string id = json::string_field(json::object_field(answer->json, "channel"), "id");
+  if (id.empty()) {
+    return make_error("invalid_response", "conversations.open answered without `channel.id`");
+  }
+  return id;
+}
+
 // "chat:write, users:read" -> {"chat:write", "users:read"}
 std::vector<std::string> split_scopes(std::string_view text) {
   std::vector<std::string> scopes;
@@ -135,10 +167,10 @@ OAuthAccess parse_oauth_access(const rapidjson::Value& json) {
 
 WebApi::WebApi(net::HttpClient& http, std::string api_base_url, const core::Clock& clock,
                RateLimiter& limiter, RetryPolicy policy, SleepFunction sleep, JitterSource jitter,
-               TeamGate gate)
+               TeamGate gate, net::AsyncHttpClient* async_http)
     : transport_(std::make_unique<ApiTransport>(http, std::move(api_base_url), clock, limiter,
                                                 std::move(policy), std::move(sleep),
-                                                std::move(jitter), std::move(gate))) {}
+                                                std::move(jitter), std::move(gate), async_http)) {}
 
 WebApi::~WebApi() = default;
 
@@ -196,22 +228,17 @@ Result<UsersPage> WebApi::users_list(const TeamToken& auth, std::string_view cur
 
 Result<PostedMessage> WebApi::chat_post_message(const TeamToken& auth,
                                                 const PostMessageRequest& m) {
-  // Deliberately never link_names or parse=full: relayed text must not turn into mentions.
-  JsonBody body;
-  body.string("channel", m.channel).string("text", m.text);
-  if (!m.blocks_json.empty()) {
-    if (Status s = body.embedded("blocks", m.blocks_json, rapidjson::kArrayType); !s.ok()) {
-      return s.error();
-    }
-  }
-  if (!m.thread_ts.empty()) body.string("thread_ts", m.thread_ts);
-  if (!m.username.empty()) body.string("username", m.username);
-  if (!m.icon_url.empty()) body.string("icon_url", m.icon_url);
-  if (m.unfurl_links) body.boolean("unfurl_links", *m.unfurl_links);
-  if (m.unfurl_media) body.boolean("unfurl_media", *m.unfurl_media);
-  ApiCall call = json_call("chat.postMessage", auth, body.finish());
-  call.channel = m.channel;
-  return posted_of(transport_->call(call));
+  auto call = post_message_call(auth, m);
+  if (!call.ok()) return call.error();
+  return posted_of(transport_->call(*call));
+}
+
+core::Task<Result<PostedMessage>> WebApi::chat_post_message_async(TeamToken auth,
+                                                                  PostMessageRequest message) {
+  if (!transport_->has_async()) co_return chat_post_message(auth, message);
+  auto call = post_message_call(auth, message);
+  if (!call.ok()) co_return call.error();
+  co_return posted_of(co_await transport_->call_async(std::move(*call)));
 }
 
 Result<PostedMessage> WebApi::chat_update(const TeamToken& auth, const UpdateMessageRequest& m) {
@@ -226,13 +253,14 @@ Result<PostedMessage> WebApi::chat_update(const TeamToken& auth, const UpdateMes
 }
 
 Result<std::string> WebApi::conversations_open(const TeamToken& auth, std::string_view user_ids) {
-  auto answer =
-      transport_->call(form_call("conversations.open", auth, {{"users", std::string(user_ids)}}));
-  if (!answer.ok()) return answer.error();
-  std::string id = json::string_field(json::object_field(answer->json, "channel"), "id");
-  if (id.empty())
-    return make_error("invalid_response", "conversations.open answered without `channel.id`");
-  return id;
+  return channel_of(transport_->call(open_call(auth, user_ids)));
+}
+
+core::Task<Result<std::string>> WebApi::conversations_open_async(TeamToken auth,
+                                                                 std::string user_ids) {
+  if (!transport_->has_async()) co_return conversations_open(auth, user_ids);
+  ApiCall call = open_call(auth, user_ids);
+  co_return channel_of(co_await transport_->call_async(std::move(call)));
 }
 
 Status WebApi::views_publish(const TeamToken& auth, std::string_view user_id,
@@ -284,6 +312,11 @@ Result<std::string> WebApi::apps_connections_open(std::string_view app_token) {
 
 Status WebApi::post_incoming_webhook(std::string_view url, std::string_view json_body) {
   return transport_->post_webhook(url, json_body);
+}
+
+core::Task<Status> WebApi::post_incoming_webhook_async(std::string url, std::string json_body) {
+  if (!transport_->has_async()) co_return post_incoming_webhook(url, json_body);
+  co_return co_await transport_->post_webhook_async(std::move(url), std::move(json_body));
 }
 
 }  // namespace bridgebot::slack

@@ -5,6 +5,9 @@
 // A Task owns its coroutine frame: destroying a Task that was never started destroys the frame
 // (and its parameters) without running it. Coroutine parameters live in the frame, so take them
 // by value: a reference parameter may dangle once the caller's full expression has ended.
+// GCC 12 miscompiles two coroutine patterns (seen under asan): a braced or other temporary passed
+// as a by-value coroutine argument (it is destroyed twice: name it and pass the name), and
+// co_await inside a condition (`if (x && co_await y)`: await into a local first).
 // An exception escaping a task is rethrown to its awaiter; one escaping a detached task ends the
 // process (bridgebot reports failures as Result values, so this is a bug, not a condition).
 #pragma once

@@ -2,8 +2,11 @@
 // emulator; upper layers take a SlackApi& so their tests can substitute a fake.
 //
 // Every call blocks until Slack answered (after any pacing and retries) and is thread-safe: run
-// calls on worker threads, never on an event loop. Errors follow errors.h: Slack's code, an
-// actionable message, `transient` when a later repeat may succeed, `retry_after` for rate limits.
+// calls on worker threads, never on an event loop. What delivery sends also has an `_async`
+// variant: a coroutine (core/task.h) for a core::Executor thread that holds no thread while it
+// waits (pacing, Retry-After, Slack's answer) where the implementation allows it. Errors follow
+// errors.h: Slack's code, an actionable message, `transient` when a later repeat may succeed,
+// `retry_after` for rate limits.
 #pragma once
 
 #include <string>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "bridgebot/core/result.h"
+#include "bridgebot/core/task.h"
 #include "bridgebot/slack/web_api_types.h"
 
 namespace bridgebot::slack {
@@ -54,6 +58,20 @@ class SlackApi {
   // Posts a JSON message ({"text":…, "blocks":…}) to an incoming webhook. is_dead_webhook()
   // tells the errors after which the webhook never works again.
   virtual Status post_incoming_webhook(std::string_view url, std::string_view json_body) = 0;
+
+  // The same as the blocking methods above, as coroutines. These defaults call the blocking
+  // methods (test fakes); WebApi overrides them with calls that hold no thread while waiting.
+  virtual core::Task<Result<PostedMessage>> chat_post_message_async(TeamToken auth,
+                                                                    PostMessageRequest message) {
+    co_return chat_post_message(auth, message);
+  }
+  virtual core::Task<Result<std::string>> conversations_open_async(TeamToken auth,
+                                                                   std::string user_ids) {
+    co_return conversations_open(auth, user_ids);
+  }
+  virtual core::Task<Status> post_incoming_webhook_async(std::string url, std::string json_body) {
+    co_return post_incoming_webhook(url, json_body);
+  }
 };
 
 // Walks users.list page by page until next_cursor is empty; `page_size` 100-200 is what Slack

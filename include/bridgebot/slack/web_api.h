@@ -7,6 +7,9 @@
 // A wait that would overrun RetryPolicy::max_wait is not slept through: the call fails with the
 // (transient) error it has, rate limits with retry_after set, so the caller can reschedule.
 //
+// The `_async` calls (slack_api.h) do the same over a net::AsyncHttpClient when one is given:
+// pauses are executor timers (core/executor.h), so many calls wait at once on a few threads.
+//
 // Thread-safe: holds no per-call state; HttpClient and RateLimiter are thread-safe, and so must
 // be the injected sleep and jitter functions. Tokens, secrets, codes and webhook URLs never
 // appear in returned errors.
@@ -19,6 +22,7 @@
 #include <string_view>
 
 #include "bridgebot/core/clock.h"
+#include "bridgebot/net/async_http.h"
 #include "bridgebot/net/http.h"
 #include "bridgebot/slack/backoff.h"
 #include "bridgebot/slack/rate_limiter.h"
@@ -46,11 +50,12 @@ class WebApi final : public SlackApi {
   using TeamGate = std::function<Status(std::string_view team_id)>;
 
   // `api_base_url` ends with a slash: "https://slack.com/api/" or "http://127.0.0.1:PORT/api/".
-  // `http`, `clock` and `limiter` must outlive the WebApi. Default sleep: this thread sleeps;
-  // default jitter: a per-thread random engine.
+  // `http`, `clock`, `limiter` and `async_http` must outlive the WebApi. Default sleep: this
+  // thread sleeps (an injected one, for tests, also stands in for the async calls' timers);
+  // default jitter: a per-thread random engine. Without `async_http` the `_async` calls block.
   WebApi(net::HttpClient& http, std::string api_base_url, const core::Clock& clock,
          RateLimiter& limiter, RetryPolicy policy = {}, SleepFunction sleep = {},
-         JitterSource jitter = {}, TeamGate gate = {});
+         JitterSource jitter = {}, TeamGate gate = {}, net::AsyncHttpClient* async_http = nullptr);
   ~WebApi() override;
   WebApi(const WebApi&) = delete;
   WebApi& operator=(const WebApi&) = delete;
@@ -70,6 +75,11 @@ class WebApi final : public SlackApi {
   Result<OAuthAccess> oauth_v2_access(const OAuthClient& client, const OAuthGrant& grant) override;
   Result<std::string> apps_connections_open(std::string_view app_token) override;
   Status post_incoming_webhook(std::string_view url, std::string_view json_body) override;
+  core::Task<Result<PostedMessage>> chat_post_message_async(TeamToken auth,
+                                                            PostMessageRequest message) override;
+  core::Task<Result<std::string>> conversations_open_async(TeamToken auth,
+                                                           std::string user_ids) override;
+  core::Task<Status> post_incoming_webhook_async(std::string url, std::string json_body) override;
 
  private:
   std::unique_ptr<ApiTransport> transport_;  // pacing, sending, retrying, error mapping

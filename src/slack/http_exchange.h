@@ -1,0 +1,45 @@
+// `co_await exchange(client, request)`: one request over net::AsyncHttpClient from a coroutine
+// running on a core::Executor. The client answers on its I/O thread; the coroutine resumes on the
+// executor it was suspended from, so nothing after the await (parsing, store reads) runs on the
+// I/O thread. Private to src/slack.
+#pragma once
+
+#include <cassert>
+#include <coroutine>
+#include <optional>
+#include <utility>
+
+#include "bridgebot/core/executor.h"
+#include "bridgebot/net/async_http.h"
+
+namespace bridgebot::slack {
+
+class HttpExchange {
+ public:
+  HttpExchange(net::AsyncHttpClient& client, net::ClientRequest request)
+      : client_(client), request_(std::move(request)) {}
+
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> coroutine) {
+    core::Executor* executor = core::Executor::current();
+    assert(executor != nullptr && "an HTTP exchange is awaited on an executor thread");
+    // After send() this awaiter may already be resumed and gone: touch no member past it.
+    client_.send(std::move(request_),
+                 [this, coroutine, executor](Result<net::HttpResponse> response) {
+                   answer_.emplace(std::move(response));
+                   executor->post([coroutine] { coroutine.resume(); });
+                 });
+  }
+  Result<net::HttpResponse> await_resume() { return std::move(*answer_); }
+
+ private:
+  net::AsyncHttpClient& client_;
+  net::ClientRequest request_;
+  std::optional<Result<net::HttpResponse>> answer_;
+};
+
+inline HttpExchange exchange(net::AsyncHttpClient& client, net::ClientRequest request) {
+  return HttpExchange(client, std::move(request));
+}
+
+}  // namespace bridgebot::slack
