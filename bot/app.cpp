@@ -28,6 +28,7 @@
 #include "bridgebot/core/json.h"
 #include "bridgebot/core/secret_box.h"
 #include "bridgebot/core/thread_pool.h"
+#include "bridgebot/net/async_http.h"
 #include "bridgebot/net/http_server.h"
 #include "bridgebot/slack/rate_limiter.h"
 #include "bridgebot/slack/socket_mode.h"
@@ -94,6 +95,8 @@ struct App::Parts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<core::SecretBox> box;
   std::unique_ptr<net::HttpClient> http;
+  // The dispatcher's Slack calls: many in flight on one I/O thread (outlives the dispatcher).
+  std::unique_ptr<net::AsyncHttpClient> delivery_http;
   std::unique_ptr<slack::RateLimiter> limiter;
   std::unique_ptr<slack::WebApi> slack;
   // The dispatcher's: sends nothing for a workspace disconnected since the item was claimed.
@@ -253,11 +256,15 @@ Status App::start() {
                                                     config_.platform.signing_secret, clock);
     dispatch_options.replies = p.replies.get();
   }
-  // Workers make the Slack calls and never wait for a commit: claims come in batches and
-  // outcomes are recorded in batches behind them (tests/bench/bench_relay_throughput).
-  dispatch_options.workers = 8;
+  // Deliveries are coroutines on the dispatcher's 2 threads, up to 512 waiting for Slack at
+  // once, and never wait for a commit: claims come in batches and outcomes are recorded in
+  // batches behind them (tests/bench/bench_relay_throughput).
   dispatch_options.claim_batch = 256;
   dispatch_options.recorders = 2;
+  net::ClientOptions delivery_http_options = http_options;
+  delivery_http_options.max_connections_per_host = 128;
+  delivery_http_options.max_idle_per_host = 128;  // a burst's connections stay for the next
+  p.delivery_http = net::make_async_http_client(delivery_http_options);
   p.delivery_slack = std::make_unique<slack::WebApi>(
       *p.http, config_.slack.api_base_url, clock, *p.limiter, slack::RetryPolicy{},
       slack::WebApi::SleepFunction{}, slack::WebApi::JitterSource{},
@@ -269,7 +276,8 @@ Status App::start() {
                             "this process no longer delivers for the workspace: not sent", true);
         }
         return still_installed(*p.store, team_id);
-      });
+      },
+      p.delivery_http.get());
   p.dispatcher = std::make_unique<bridge::Dispatcher>(*p.store, *p.delivery_slack, *p.installations,
                                                       *p.directory, clock, dispatch_options);
   p.acceptor = std::make_unique<bridge::Acceptor>(*p.store, *p.installations, config_, clock,

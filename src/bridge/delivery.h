@@ -3,7 +3,10 @@
 // Each function either finishes the item (a Completion: delivered, undeliverable, ignored or
 // failed, with a reason and where it landed) or returns the Error that stopped it; the
 // dispatcher decides from that Error whether to refresh a token, retry later or give up.
-// Called on dispatcher worker threads; everything in DeliveryContext is thread-safe.
+// Each is a coroutine run on the dispatcher's executor: the Slack calls are awaited (no thread
+// waits for Slack), store and directory reads are made in place. The arguments are references
+// into the awaiting coroutine's frame, which outlives the await. Everything in DeliveryContext
+// is thread-safe.
 #pragma once
 
 #include <string>
@@ -15,6 +18,7 @@
 #include "bridgebot/bridge/platform_replies.h"
 #include "bridgebot/core/config.h"
 #include "bridgebot/core/result.h"
+#include "bridgebot/core/task.h"
 #include "bridgebot/slack/slack_api.h"
 #include "bridgebot/store/store.h"
 
@@ -40,19 +44,23 @@ struct Completion {
 Completion finished(store::ItemStatus status, std::string reason);
 
 // role "recipient": the DM to the mentioned user (cases a, c, d of platform-api.md).
-Result<Completion> deliver_recipient(DeliveryContext& context, const store::OutboxItem& item,
-                                     const ActiveInstallation& installation);
+core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
+                                                 const store::OutboxItem& item,
+                                                 const ActiveInstallation& installation);
 
 // role "sender_copy": the linked sender's copy, once the recipient's DM was delivered (case b).
-Result<Completion> deliver_sender_copy(DeliveryContext& context, const store::OutboxItem& item,
-                                       const ActiveInstallation& installation);
+core::Task<Result<Completion>> deliver_sender_copy(DeliveryContext& context,
+                                                   const store::OutboxItem& item,
+                                                   const ActiveInstallation& installation);
 
 // role "destination": one notification to one route destination.
-Result<Completion> deliver_notification(DeliveryContext& context, const store::OutboxItem& item,
-                                        const ActiveInstallation& installation);
+core::Task<Result<Completion>> deliver_notification(DeliveryContext& context,
+                                                    const store::OutboxItem& item,
+                                                    const ActiveInstallation& installation);
 
 // role "platform_reply": a Slack reply to the platform's reply webhook.
-Result<Completion> deliver_platform_reply(DeliveryContext& context, const store::OutboxItem& item,
-                                          const ActiveInstallation& installation);
+core::Task<Result<Completion>> deliver_platform_reply(DeliveryContext& context,
+                                                      const store::OutboxItem& item,
+                                                      const ActiveInstallation& installation);
 
 }  // namespace bridgebot::bridge

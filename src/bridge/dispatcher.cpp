@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 
 #include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/core/crypto.h"
@@ -14,8 +15,9 @@ namespace {
 
 using store::ItemStatus;
 
-using DeliverFunction = Result<Completion> (*)(DeliveryContext&, const store::OutboxItem&,
-                                               const ActiveInstallation&);
+using DeliverFunction = core::Task<Result<Completion>> (*)(DeliveryContext&,
+                                                           const store::OutboxItem&,
+                                                           const ActiveInstallation&);
 
 // One row per outbox role (see outbox_payloads.h).
 struct RoleHandler {
@@ -30,12 +32,21 @@ constexpr RoleHandler kRoleHandlers[] = {
     {kRolePlatformReply, deliver_platform_reply},
 };
 
-Result<Completion> deliver(DeliveryContext& context, const store::OutboxItem& item,
-                           const ActiveInstallation& installation) {
-  for (const auto& handler : kRoleHandlers) {
-    if (handler.role == item.role) return handler.deliver(context, item, installation);
+core::Task<Result<Completion>> deliver(DeliveryContext& context, const store::OutboxItem& item,
+                                       const ActiveInstallation& installation) {
+  DeliverFunction handler = nullptr;
+  for (const auto& row : kRoleHandlers) {
+    if (row.role == item.role) handler = row.deliver;
   }
-  return finished(ItemStatus::failed, "unknown_role");
+  if (handler == nullptr) co_return finished(ItemStatus::failed, "unknown_role");
+  co_return co_await handler(context, item, installation);
+}
+
+// The attempt ended before anything was posted, for a reason that is not the item's: the
+// dispatcher is stopping (a pacing wait cut short, or the gate closed) or the partition's lease
+// is no longer fresh. The item goes back as it was.
+bool not_sent_by_us(const Error& error) {
+  return error.code == "cancelled" || error.code == "partition_lost";
 }
 
 DispatcherOptions with_lease_owner(DispatcherOptions options) {
@@ -86,6 +97,7 @@ Dispatcher::Dispatcher(store::Store& store, slack::SlackApi& slack,
                    [this] { notify(); },
                    {}}),
       random_(std::random_device{}()),
+      executor_(std::make_unique<core::Executor>(options_.workers)),
       recorder_(std::make_unique<OutcomeRecorder>(
           store, options_.lease_owner, options_.store_retry, [this] { return next_jitter(); },
           [this](const std::vector<PendingOutcome>& recorded,
@@ -100,32 +112,34 @@ void Dispatcher::start() {
   recorder_->start(options_.recorders);
   std::lock_guard lock(mutex_);
   claimer_ = std::thread([this] { claim_loop(); });
-  for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    workers_.emplace_back([this] { work(); });
-  }
-  spdlog::info("dispatcher: {} workers started as {}", workers_.size(), options_.lease_owner);
+  spdlog::info("dispatcher: {} threads, up to {} items in flight, started as {}",
+               std::max(1, options_.workers), max_in_flight(), options_.lease_owner);
 }
 
 void Dispatcher::stop() {
   std::thread claimer;
-  std::vector<std::thread> workers;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     claimer.swap(claimer_);
-    workers.swap(workers_);
   }
   wake_.notify_all();
-  items_ready_.notify_all();
   if (claimer.joinable()) claimer.join();
-  for (auto& worker : workers) worker.join();
-  // Hand back what was claimed but not started, as it was.
+  // Pacing waits end now: those items were not sent and go back as they were. Items not
+  // started yet see stopping_ and go back too.
+  executor_->cancel_timers();
   std::deque<store::OutboxItem> unstarted;
   {
     std::lock_guard lock(mutex_);
     unstarted.swap(claimed_);
   }
   for (const auto& item : unstarted) recorder_->add(hand_back(item));
+  {
+    // An item in the middle of a Slack call finishes and its outcome is recorded.
+    std::unique_lock lock(mutex_);
+    idle_.wait(lock, [this] { return running_ == 0; });
+  }
+  executor_->shutdown();
   recorder_->stop();
   partitions_.stop();  // after the outcomes: a partition goes only once its items are recorded
 }
@@ -180,33 +194,42 @@ std::size_t Dispatcher::claim_into_queue(std::size_t limit) {
   const std::size_t count = claimed->size();
   if (count == 0) return 0;
   note_claimed(*claimed);
-  {
-    std::lock_guard lock(mutex_);
-    unrecorded_ += count;
-    for (auto& item : *claimed) claimed_.push_back(std::move(item));
-  }
-  items_ready_.notify_all();
+  std::lock_guard lock(mutex_);
+  unrecorded_ += count;
+  for (auto& item : *claimed) claimed_.push_back(std::move(item));
+  start_waiting_locked();
   return count;
 }
 
-void Dispatcher::work() {
-  for (;;) {
-    store::OutboxItem item;
-    bool running_low = false;
-    {
-      std::unique_lock lock(mutex_);
-      items_ready_.wait(lock, [this] { return stopping_ || !claimed_.empty(); });
-      if (stopping_) return;
-      item = std::move(claimed_.front());
-      claimed_.pop_front();
-      // The claimer tops the queue up when it falls to half a batch, and again when it is empty.
-      const auto half = static_cast<std::size_t>(std::max(1, options_.claim_batch)) / 2;
-      running_low = (claimed_.size() == half || claimed_.empty()) && claim_room_locked() > 0;
-      if (running_low) ++wake_generation_;
-    }
-    if (running_low) wake_.notify_all();
-    recorder_->add(attempt_or_hand_back(item));
+std::size_t Dispatcher::max_in_flight() const {
+  return static_cast<std::size_t>(std::max(1, options_.max_in_flight));
+}
+
+void Dispatcher::start_waiting_locked() {
+  while (running_ < max_in_flight() && !claimed_.empty() && !stopping_) {
+    ++running_;
+    executor_->post([this, item = std::move(claimed_.front())]() mutable {
+      core::start_detached(attempt_or_hand_back(std::move(item)),
+                           [this](PendingOutcome outcome) { item_done(std::move(outcome)); });
+    });
+    claimed_.pop_front();
   }
+}
+
+void Dispatcher::item_done(PendingOutcome outcome) {
+  recorder_->add(std::move(outcome));
+  bool running_low = false;
+  {
+    std::lock_guard lock(mutex_);
+    --running_;
+    start_waiting_locked();
+    // The claimer tops the queue up when it falls to half a batch, and again when it is empty.
+    const auto half = static_cast<std::size_t>(std::max(1, options_.claim_batch)) / 2;
+    running_low = (claimed_.size() == half || claimed_.empty()) && claim_room_locked() > 0;
+    if (running_low) ++wake_generation_;
+    if (running_ == 0) idle_.notify_all();
+  }
+  if (running_low) wake_.notify_all();
 }
 
 int Dispatcher::run_once() {
@@ -226,7 +249,13 @@ int Dispatcher::run_once() {
   }
   std::size_t done = 0;
   for (; done < claimed->size() && !stopping_; ++done) {
-    recorder_->add(attempt_or_hand_back((*claimed)[done]));
+    // One at a time, on the executor (the Slack calls resume there), waiting for each.
+    std::promise<PendingOutcome> outcome;
+    executor_->post([&] {
+      core::start_detached(attempt_or_hand_back((*claimed)[done]),
+                           [&](PendingOutcome o) { outcome.set_value(std::move(o)); });
+    });
+    recorder_->add(outcome.get_future().get());
   }
   // Stopping: hand back what was claimed but not started, as it was.
   for (std::size_t i = done; i < claimed->size(); ++i) recorder_->add(hand_back((*claimed)[i]));
@@ -241,6 +270,7 @@ void Dispatcher::note_claimed(const std::vector<store::OutboxItem>& items) {
 }
 
 bool Dispatcher::may_send(std::string_view team_id) const {
+  if (stopping_) return false;  // what has not gone out yet goes back
   int partition = -1;
   {
     std::lock_guard lock(teams_mutex_);
@@ -251,31 +281,32 @@ bool Dispatcher::may_send(std::string_view team_id) const {
   return partitions_.may_deliver(partition);
 }
 
-PendingOutcome Dispatcher::attempt_or_hand_back(const store::OutboxItem& item) {
-  // A partition whose lease is no longer fresh may be another process's by now.
-  if (!partitions_.may_deliver(item.partition)) return hand_back(item);
-  return attempt(item);
+core::Task<PendingOutcome> Dispatcher::attempt_or_hand_back(store::OutboxItem item) {
+  // Not started before stop(); or its partition's lease is no longer fresh: it may be another
+  // process's by now.
+  if (stopping_ || !partitions_.may_deliver(item.partition)) co_return hand_back(item);
+  co_return co_await attempt(item);
 }
 
-PendingOutcome Dispatcher::attempt(const store::OutboxItem& item) {
+core::Task<PendingOutcome> Dispatcher::attempt(const store::OutboxItem& item) {
   auto installation = installations_.active(item.team_id);
   if (!installation.ok()) {
     if (installation.error().code == "unknown_team") {
-      return finish(item, finished(ItemStatus::failed, "unknown_team"));
+      co_return finish(item, finished(ItemStatus::failed, "unknown_team"));
     }
-    return retry_or_fail(item, installation.error());
+    co_return retry_or_fail(item, installation.error());
   }
 
   DeliveryContext context{store_,         slack_,          installations_, directory_,
                           options_.relay, options_.routes, dm_channels_,   options_.replies};
-  auto attempt = deliver(context, item, *installation);
+  auto attempt = co_await deliver(context, item, *installation);
   if (!attempt.ok() && attempt.error().code == "token_expired") {
     // Once per attempt. A token that is expired again right after the refresh was rotated by
     // another process meanwhile: a later attempt reads the stored token, so it is retried with
     // the backoff instead of failing the message.
     auto refreshed = installations_.refresh_expired(item.team_id, installation->bot_token);
     if (refreshed.ok()) {
-      attempt = deliver(context, item, *refreshed);
+      attempt = co_await deliver(context, item, *refreshed);
       if (!attempt.ok() && attempt.error().code == "token_expired") {
         Error again = attempt.error();
         again.transient = true;
@@ -285,8 +316,9 @@ PendingOutcome Dispatcher::attempt(const store::OutboxItem& item) {
       attempt = refreshed.error();
     }
   }
-  if (attempt.ok()) return finish(item, *attempt);
-  return retry_or_fail(item, attempt.error());
+  if (attempt.ok()) co_return finish(item, *attempt);
+  if (not_sent_by_us(attempt.error())) co_return hand_back(item);
+  co_return retry_or_fail(item, attempt.error());
 }
 
 PendingOutcome Dispatcher::finish(const store::OutboxItem& item, const Completion& completion) {

@@ -56,34 +56,37 @@ std::string webhook_body(const SlackMessage& message) {
 
 }  // namespace
 
-Result<Completion> deliver_notification(DeliveryContext& context, const store::OutboxItem& item,
-                                        const ActiveInstallation& installation) {
+core::Task<Result<Completion>> deliver_notification(DeliveryContext& context,
+                                                    const store::OutboxItem& item,
+                                                    const ActiveInstallation& installation) {
   auto notification = decode_notification_payload(item.payload_json);
-  if (!notification.ok()) return finished(ItemStatus::failed, "invalid_payload");
+  if (!notification.ok()) co_return finished(ItemStatus::failed, "invalid_payload");
   const std::string& team = installation.team_id;
   const std::string& key = item.destination;
 
   auto target = resolve_target(context, installation, key);
   if (!target) {
-    return finished(ItemStatus::failed,
-                    key == "default" ? "no_default_destination" : "unknown_destination");
+    co_return finished(ItemStatus::failed,
+                       key == "default" ? "no_default_destination" : "unknown_destination");
   }
   const SlackMessage message = build_notification(*notification);
 
   if (!target->webhook_url.empty()) {
-    auto posted = context.slack.post_incoming_webhook(target->webhook_url, webhook_body(message));
-    if (!posted.ok()) return posted.error();
+    std::string body = webhook_body(message);
+    auto posted =
+        co_await context.slack.post_incoming_webhook_async(target->webhook_url, std::move(body));
+    if (!posted.ok()) co_return posted.error();
     // A webhook answers no channel or ts; the destination key says which one it was.
     Completion done;
     done.deliveries.push_back({kRoleDestination, "", key, ""});
-    return done;
+    co_return done;
   }
 
   const std::string& thread_key = notification->thread_key;
   std::optional<store::ThreadAnchor> anchor;
   if (!thread_key.empty()) {
     auto found = context.store.get_thread_anchor(team, key, thread_key);
-    if (!found.ok()) return found.error();
+    if (!found.ok()) co_return found.error();
     anchor = std::move(*found);
   }
 
@@ -92,8 +95,9 @@ Result<Completion> deliver_notification(DeliveryContext& context, const store::O
   request.thread_ts = anchor ? anchor->ts : "";
   request.text = message.text;
   request.blocks_json = message.blocks_json;
-  auto posted = context.slack.chat_post_message({team, installation.bot_token}, request);
-  if (!posted.ok()) return posted.error();
+  const slack::TeamToken auth{team, installation.bot_token};
+  auto posted = co_await context.slack.chat_post_message_async(auth, request);
+  if (!posted.ok()) co_return posted.error();
 
   if (!thread_key.empty() && !anchor) {
     auto stored =
@@ -109,7 +113,7 @@ Result<Completion> deliver_notification(DeliveryContext& context, const store::O
   }
   Completion done;
   done.deliveries.push_back({kRoleDestination, "", posted->channel, posted->ts});
-  return done;
+  co_return done;
 }
 
 }  // namespace bridgebot::bridge

@@ -42,37 +42,40 @@ Completion delivered(const char* role, const std::string& slack_user,
 // context.dm_channels (`remembered` tells whether it came from there); without it the user id
 // itself, which Slack delivers to the user's DM with the app (or with Slackbot, depending on the
 // app's settings): both are DMs the user sees.
-Result<std::string> bot_dm_channel(DeliveryContext& context, const ActiveInstallation& installation,
-                                   const std::string& slack_user_id, bool& remembered) {
+core::Task<Result<std::string>> bot_dm_channel(DeliveryContext& context,
+                                               const ActiveInstallation& installation,
+                                               const std::string& slack_user_id, bool& remembered) {
   remembered = false;
-  if (!installation.has_scope("im:write")) return slack_user_id;
+  if (!installation.has_scope("im:write")) co_return slack_user_id;
   if (auto known = context.dm_channels.find(installation.team_id, slack_user_id)) {
     remembered = true;
-    return *known;
+    co_return *known;
   }
-  auto opened = context.slack.conversations_open(bot_token(installation), slack_user_id);
+  const slack::TeamToken auth = bot_token(installation);
+  auto opened = co_await context.slack.conversations_open_async(auth, slack_user_id);
   if (opened.ok()) context.dm_channels.remember(installation.team_id, slack_user_id, *opened);
-  return opened;
+  co_return opened;
 }
 
 bool conversation_gone(const std::string& code) {
   return code == "channel_not_found" || code == "is_archived";
 }
 
-Result<slack::PostedMessage> post_as_bot(DeliveryContext& context,
-                                         const ActiveInstallation& installation,
-                                         const std::string& slack_user_id,
-                                         const SlackMessage& message) {
+core::Task<Result<slack::PostedMessage>> post_as_bot(DeliveryContext& context,
+                                                     const ActiveInstallation& installation,
+                                                     const std::string& slack_user_id,
+                                                     const SlackMessage& message) {
   bool remembered = false;
-  auto channel = bot_dm_channel(context, installation, slack_user_id, remembered);
-  if (!channel.ok()) return channel.error();
-  auto posted = context.slack.chat_post_message(bot_token(installation),
-                                                post_request(std::move(*channel), message));
-  if (posted.ok() || !remembered || !conversation_gone(posted.error().code)) return posted;
+  auto channel = co_await bot_dm_channel(context, installation, slack_user_id, remembered);
+  if (!channel.ok()) co_return channel.error();
+  const slack::TeamToken auth = bot_token(installation);
+  slack::PostMessageRequest request = post_request(std::move(*channel), message);
+  auto posted = co_await context.slack.chat_post_message_async(auth, std::move(request));
+  if (posted.ok() || !remembered || !conversation_gone(posted.error().code)) co_return posted;
   // The remembered conversation was deleted or archived since: forget it and open a fresh one
   // (once: the next call finds nothing remembered).
   context.dm_channels.forget(installation.team_id, slack_user_id);
-  return post_as_bot(context, installation, slack_user_id, message);
+  co_return co_await post_as_bot(context, installation, slack_user_id, message);
 }
 
 }  // namespace
@@ -84,33 +87,36 @@ Completion finished(ItemStatus status, std::string reason) {
   return done;
 }
 
-Result<Completion> deliver_recipient(DeliveryContext& context, const store::OutboxItem& item,
-                                     const ActiveInstallation& installation) {
+core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
+                                                 const store::OutboxItem& item,
+                                                 const ActiveInstallation& installation) {
   auto payload = decode_message_payload(item.payload_json);
-  if (!payload.ok()) return finished(ItemStatus::failed, "invalid_payload");
+  if (!payload.ok()) co_return finished(ItemStatus::failed, "invalid_payload");
   const PlatformMessage& message = payload->message;
   const std::string& team = installation.team_id;
 
   auto recipient = context.directory.resolve(team, payload->recipient.id, payload->recipient.email);
-  if (!recipient.ok()) return recipient.error();
+  if (!recipient.ok()) co_return recipient.error();
   if (!recipient->has_value()) {
-    return finished(ItemStatus::undeliverable, "recipient_not_in_slack");
+    co_return finished(ItemStatus::undeliverable, "recipient_not_in_slack");
   }
   if (context.relay.require_recipient_link && !(*recipient)->link) {
-    return finished(ItemStatus::undeliverable, "recipient_not_linked");
+    co_return finished(ItemStatus::undeliverable, "recipient_not_linked");
   }
   const std::string recipient_user = (*recipient)->slack_user_id;
 
   if (!message.sender.external) {
     // (d) Connected sender: their own token posts into their DM with the recipient.
     auto user_token = context.installations.connected_user_token(team, message.sender.id);
-    if (!user_token.ok()) return user_token.error();
+    if (!user_token.ok()) co_return user_token.error();
     if (user_token->has_value()) {
-      auto posted = context.slack.chat_post_message(
-          {team, **user_token}, post_request(recipient_user, build_connected_sender_post(message)));
-      if (posted.ok()) return delivered(kRoleRecipient, recipient_user, *posted);
+      const slack::TeamToken auth{team, **user_token};
+      slack::PostMessageRequest request =
+          post_request(recipient_user, build_connected_sender_post(message));
+      auto posted = co_await context.slack.chat_post_message_async(auth, std::move(request));
+      if (posted.ok()) co_return delivered(kRoleRecipient, recipient_user, *posted);
       // A dead user token must not cost the recipient the message: the bot sends it instead.
-      if (!slack::is_auth_dead(posted.error().code)) return posted.error();
+      if (!slack::is_auth_dead(posted.error().code)) co_return posted.error();
       spdlog::warn(
           "relay: the user token of platform user {} in team {} failed ({}): the bot "
           "posts instead",
@@ -119,43 +125,45 @@ Result<Completion> deliver_recipient(DeliveryContext& context, const store::Outb
 
     // (a) Sender linked by email: the bot posts, naming the sender as their Slack user.
     auto sender_link = context.store.get_link(team, message.sender.id);
-    if (!sender_link.ok()) return sender_link.error();
+    if (!sender_link.ok()) co_return sender_link.error();
     if (sender_link->has_value()) {
       const bool show_identity =
           installation.sender_identity && installation.has_scope("chat:write.customize");
-      auto posted = post_as_bot(
-          context, installation, recipient_user,
-          build_linked_sender_dm(message, (*sender_link)->slack_user_id, show_identity));
-      if (!posted.ok()) return posted.error();
-      return delivered(kRoleRecipient, recipient_user, *posted);
+      const SlackMessage dm =
+          build_linked_sender_dm(message, (*sender_link)->slack_user_id, show_identity);
+      auto posted = co_await post_as_bot(context, installation, recipient_user, dm);
+      if (!posted.ok()) co_return posted.error();
+      co_return delivered(kRoleRecipient, recipient_user, *posted);
     }
   }
 
   // (c) Unlinked, not in Slack, or external: the bot names the sender in plain text.
-  auto posted = post_as_bot(context, installation, recipient_user, build_fallback_dm(message));
-  if (!posted.ok()) return posted.error();
-  return delivered(kRoleRecipient, recipient_user, *posted);
+  const SlackMessage fallback = build_fallback_dm(message);
+  auto posted = co_await post_as_bot(context, installation, recipient_user, fallback);
+  if (!posted.ok()) co_return posted.error();
+  co_return delivered(kRoleRecipient, recipient_user, *posted);
 }
 
-Result<Completion> deliver_sender_copy(DeliveryContext& context, const store::OutboxItem& item,
-                                       const ActiveInstallation& installation) {
+core::Task<Result<Completion>> deliver_sender_copy(DeliveryContext& context,
+                                                   const store::OutboxItem& item,
+                                                   const ActiveInstallation& installation) {
   auto payload = decode_message_payload(item.payload_json);
-  if (!payload.ok()) return finished(ItemStatus::failed, "invalid_payload");
+  if (!payload.ok()) co_return finished(ItemStatus::failed, "invalid_payload");
   const PlatformMessage& message = payload->message;
   const std::string& team = installation.team_id;
 
-  if (message.sender.external) return finished(ItemStatus::ignored, "sender_external");
+  if (message.sender.external) co_return finished(ItemStatus::ignored, "sender_external");
   auto user_token = context.installations.connected_user_token(team, message.sender.id);
-  if (!user_token.ok()) return user_token.error();
+  if (!user_token.ok()) co_return user_token.error();
   // A connected sender's message is already in their own DM with the recipient.
-  if (user_token->has_value()) return finished(ItemStatus::ignored, "sender_connected");
+  if (user_token->has_value()) co_return finished(ItemStatus::ignored, "sender_connected");
   auto sender_link = context.store.get_link(team, message.sender.id);
-  if (!sender_link.ok()) return sender_link.error();
-  if (!sender_link->has_value()) return finished(ItemStatus::ignored, "sender_not_linked");
+  if (!sender_link.ok()) co_return sender_link.error();
+  if (!sender_link->has_value()) co_return finished(ItemStatus::ignored, "sender_not_linked");
 
   // The ordering key guarantees the recipient item is final by now.
   auto source = context.store.source_status(store::SourceKind::message, item.source_id);
-  if (!source.ok()) return source.error();
+  if (!source.ok()) co_return source.error();
   const store::Delivery* to_recipient = nullptr;
   if (source->has_value()) {
     const auto& deliveries = (*source)->deliveries;
@@ -163,13 +171,13 @@ Result<Completion> deliver_sender_copy(DeliveryContext& context, const store::Ou
                            [](const store::Delivery& d) { return d.role == kRoleRecipient; });
     if (it != deliveries.end()) to_recipient = &*it;
   }
-  if (to_recipient == nullptr) return finished(ItemStatus::ignored, "recipient_not_delivered");
+  if (to_recipient == nullptr) co_return finished(ItemStatus::ignored, "recipient_not_delivered");
 
   const std::string sender_user = (*sender_link)->slack_user_id;
-  auto posted = post_as_bot(context, installation, sender_user,
-                            build_sender_copy(message, to_recipient->slack_user));
-  if (!posted.ok()) return posted.error();
-  return delivered(kRoleSenderCopy, sender_user, *posted);
+  const SlackMessage copy = build_sender_copy(message, to_recipient->slack_user);
+  auto posted = co_await post_as_bot(context, installation, sender_user, copy);
+  if (!posted.ok()) co_return posted.error();
+  co_return delivered(kRoleSenderCopy, sender_user, *posted);
 }
 
 }  // namespace bridgebot::bridge

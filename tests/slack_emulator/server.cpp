@@ -1,5 +1,8 @@
 #include "slack_emulator/server.h"
 
+#include <algorithm>
+#include <mutex>
+
 #include "bridgebot/net/http_server.h"
 #include "delayed_responses.h"
 #include "responses.h"
@@ -38,6 +41,12 @@ class EmulatorServer::Impl {
 
   SocketModeServer& socket_mode() { return socket_mode_; }
 
+  // Most requests being answered at once so far (a scripted delay keeps one open).
+  int peak_concurrent() const {
+    std::lock_guard lock(concurrency_mutex_);
+    return peak_concurrent_;
+  }
+
   std::uint16_t port() const { return server_.port(); }
   Emulator& emulator() { return emulator_; }
   bool tls() const { return tls_; }
@@ -51,7 +60,18 @@ class EmulatorServer::Impl {
     return server;
   }
 
-  void serve(net::HttpRequest request, net::Responder respond) {
+  void serve(net::HttpRequest request, net::Responder inner) {
+    {
+      std::lock_guard lock(concurrency_mutex_);
+      peak_concurrent_ = std::max(peak_concurrent_, ++concurrent_);
+    }
+    net::Responder respond = [this, inner = std::move(inner)](net::HttpResponse response) {
+      {
+        std::lock_guard lock(concurrency_mutex_);
+        --concurrent_;
+      }
+      inner(std::move(response));
+    };
     Answer answer = emulator_.answer(request);
     if (answer.drop_connection) {
       // net::HttpServer cannot close a connection without answering yet: say so loudly
@@ -70,6 +90,9 @@ class EmulatorServer::Impl {
 
   Emulator& emulator_;
   bool tls_;
+  mutable std::mutex concurrency_mutex_;
+  int concurrent_ = 0;
+  int peak_concurrent_ = 0;
   DelayedResponses delayed_;      // declared before server_: outlives the handler that uses it
   SocketModeServer socket_mode_;  // likewise, for the WebSocket acceptor
   net::HttpServer server_;
@@ -90,6 +113,10 @@ Status EmulatorServer::start() {
 
 void EmulatorServer::stop() {
   impl_->stop();
+}
+
+int EmulatorServer::peak_concurrent_requests() const {
+  return impl_->peak_concurrent();
 }
 
 std::uint16_t EmulatorServer::port() const {

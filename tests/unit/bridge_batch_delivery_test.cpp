@@ -167,3 +167,30 @@ TEST_CASE("with big batches and many workers each recipient gets their messages 
     }
   }
 }
+
+TEST_CASE("a recipient held back by pacing holds no thread: others' messages go out meanwhile",
+          "[bridge][dispatcher][threads]") {
+  BridgeFixture f;
+  f.options.workers = 1;  // one thread for every delivery
+  link_people(f, 11);
+  std::vector<std::string> held;
+  for (int n = 0; n < 10; ++n) {
+    held.push_back("held-" + std::to_string(n));
+    f.slack.paced_channels.insert("U" + std::to_string(n));
+    f.accept(message_to(n, held.back()), false);
+  }
+  f.accept(message_to(10, "free"), false);
+
+  f.dispatch().start();
+  const bool delivered = wait_until([&] { return all_delivered(f, {"free"}); }, 10s);
+  CHECK(delivered);
+  CHECK(f.slack.posts().size() == 1);
+
+  // Stopping cuts the pacing waits short: those items were not sent and go back as they were.
+  f.dispatch().stop();
+  CHECK(f.slack.posts().size() == 1);
+  auto again = f.store->claim_due(f.clock.unix_seconds(), 100, "next-start", store::kAllPartitions);
+  REQUIRE(again.ok());
+  CHECK(again->size() == held.size());
+  for (const auto& item : *again) CHECK(item.attempts == 0);
+}

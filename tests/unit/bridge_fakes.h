@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/bridge/routes.h"
 #include "bridgebot/core/clock.h"
+#include "bridgebot/core/executor.h"
 #include "bridgebot/slack/errors.h"
 #include "bridgebot/slack/slack_api.h"
 #include "bridgebot/store/sqlite_store.h"
@@ -88,6 +90,11 @@ class FakeSlackApi final : public slack::SlackApi {
   // Runs at the start of every chat.postMessage, outside the fake's lock (e.g. to hold a worker
   // in the middle of its Slack call). Set it before the dispatcher starts.
   std::function<void()> before_post;
+
+  // chat.postMessage to these channels waits an hour without holding a thread (an executor
+  // timer), as a call paced by the rate limiter does; cut short (the dispatcher stops) it fails
+  // unsent with "cancelled". Set it before the dispatcher starts.
+  std::set<std::string> paced_channels;
 
   // ---- what happened ----
   std::vector<Post> posts() const {
@@ -161,6 +168,14 @@ class FakeSlackApi final : public slack::SlackApi {
     std::string channel = message.channel;
     if (!channel.empty() && channel[0] == 'U') channel = "D" + channel.substr(1);
     return slack::PostedMessage{channel, "1700000000." + std::to_string(100000 + posts_.size())};
+  }
+  core::Task<Result<slack::PostedMessage>> chat_post_message_async(
+      slack::TeamToken auth, slack::PostMessageRequest message) override {
+    if (paced_channels.count(message.channel) > 0) {
+      const bool elapsed = co_await core::sleep_for(std::chrono::hours(1));
+      if (!elapsed) co_return make_error("cancelled", "a paced call cut short", true);
+    }
+    co_return chat_post_message(auth, message);
   }
   Result<slack::PostedMessage> chat_update(const slack::TeamToken&,
                                            const slack::UpdateMessageRequest&) override {

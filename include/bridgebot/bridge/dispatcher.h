@@ -1,16 +1,19 @@
 // Dispatcher: turns accepted outbox items into Slack messages.
 //
-// Three stages, so that no thread waits for a commit per item:
+// Three stages, so that no thread waits for a commit per item, nor for Slack:
 //   - one claimer thread claims due items in batches (claim_batch per transaction) under this
 //     dispatcher's lease owner id into an in-memory queue, topping it up when it runs low;
-//   - worker threads take items from that queue and deliver them (relay DMs, sender copies,
-//     notifications, platform replies): the Slack calls;
+//   - each item's delivery (relay DMs, sender copies, notifications, platform replies) is a
+//     coroutine on a small executor (`workers` threads, core/executor.h): up to max_in_flight
+//     run at once, and one that waits (for Slack's answer, a pacing slot, a Retry-After) holds
+//     no thread, so a workspace held back by Slack's limits does not hold back the others;
+//     store and directory reads run in place on the executor threads;
 //   - recorder threads write the outcomes (complete or reschedule) in batches, one transaction
-//     each (src/bridge/outcome_recorder.h), while the workers go on.
+//     each (src/bridge/outcome_recorder.h), while deliveries go on.
 // Per-recipient and per-thread order comes from the items' ordering keys: the store never hands
 // out an item while an earlier one with its key is queued or in flight, and an item stays in
-// flight until its outcome is recorded, however many items a claim returns. Workers wake at once
-// on notify() and otherwise poll every poll_interval.
+// flight until its outcome is recorded, however many items a claim returns. The claimer wakes at
+// once on notify() and otherwise polls every poll_interval.
 //
 // Recording an outcome is repeated with backoff while the store fails, so a busy or full store
 // delays the item's recipient but does not strand them; what is still unrecorded when the
@@ -29,9 +32,10 @@
 // id (an item re-queued by a process that took the partition over is not recorded from here).
 //
 // Lifetime and threads: start() once, stop() (or the destructor) joins the threads and hands the
-// partitions over; an item in the middle of a Slack call finishes and its outcome is recorded,
-// items claimed but not started go back to the queue as they were, and anything left in_flight
-// by a crash is re-queued by whichever process takes its partition over next.
+// partitions over; an item in the middle of a Slack call finishes and its outcome is recorded
+// (nothing new is sent for it: may_send() turns false), items claimed but not started, or waiting
+// out a pacing wait or Retry-After (cut short), go back to the queue as they were, and anything
+// left in_flight by a crash is re-queued by whichever process takes its partition over next.
 // notify() and metrics() may be called from any thread, including event loop threads (they
 // never block on I/O). The referenced objects must outlive the Dispatcher.
 #pragma once
@@ -59,6 +63,8 @@
 #include "bridgebot/bridge/platform_replies.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/config.h"
+#include "bridgebot/core/executor.h"
+#include "bridgebot/core/task.h"
 #include "bridgebot/slack/backoff.h"
 #include "bridgebot/slack/slack_api.h"
 #include "bridgebot/store/store.h"
@@ -66,8 +72,11 @@
 namespace bridgebot::bridge {
 
 struct DispatcherOptions {
-  int workers = 2;  // threads making the Slack calls, one call in flight each
-  // Most items claimed in one transaction, and about the most kept waiting for a worker.
+  int workers = 2;  // executor threads running the deliveries (the 2-core target: 2)
+  // Most deliveries under way at once (each awaiting Slack, a pacing slot or a store read). The
+  // claim cap bounds it too: at most 4 x claim_batch items are claimed and not yet recorded.
+  int max_in_flight = 512;
+  // Most items claimed in one transaction, and about the most kept waiting to start.
   int claim_batch = 64;
   // Threads recording outcomes; each writes its share of what is waiting as one transaction, so
   // a store that writes a batch item by item still has several writes to fold into one commit.
@@ -117,23 +126,25 @@ class Dispatcher {
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
-  // Starts the claimer, worker and recorder threads.
+  // Starts the claimer and recorder threads (the executor runs from construction).
   void start();
   // Joins the threads (see the header comment for in-flight items). Idempotent.
   void stop();
-  // New work was accepted: wake the workers now instead of at the next poll.
+  // New work was accepted: wake the claimer now instead of at the next poll.
   void notify();
 
   // Claims one batch of due items from the partitions this process holds, delivers it and
-  // records the outcomes on the calling thread; returns how many items were processed. For
-  // tests and one-shot tools; not needed when the workers run.
+  // records the outcomes, one item at a time, waiting on the calling thread; returns how many
+  // items were processed. For tests and one-shot tools; not needed after start().
   int run_once();
 
   DispatcherMetrics metrics() const;
 
   // Whether a Slack call for `team_id` may go out now: false once the partition of the team's
-  // items claimed here is no longer fresh in this process (renewal late, or taken over). For the
-  // Slack client's check right before each send, since a rate-limit wait can outlast the hold.
+  // items claimed here is no longer fresh in this process (renewal late, or taken over), and for
+  // every team once stop() began. For the Slack client's check right before each send, since a
+  // rate-limit wait can outlast the hold. A send refused with the error code "partition_lost"
+  // hands the item back as it was.
   bool may_send(std::string_view team_id) const;
 
  private:
@@ -142,8 +153,12 @@ class Dispatcher {
   };
 
   void claim_loop();
-  void work();
-  // How many items the claimer should claim now (0: enough wait for a worker, or too many are
+  std::size_t max_in_flight() const;
+  // Starts claimed items on the executor while fewer than max_in_flight run. Call with mutex_.
+  void start_waiting_locked();
+  // An item's delivery coroutine ended: record its outcome, start the next.
+  void item_done(PendingOutcome outcome);
+  // How many items the claimer should claim now (0: enough wait to start, or too many are
   // unrecorded). Call with mutex_ held.
   std::size_t claim_room_locked() const;
   // Claims up to `limit` items into the queue; returns how many.
@@ -151,9 +166,9 @@ class Dispatcher {
   // Counts claimed items against their partitions and remembers their teams' partitions.
   void note_claimed(const std::vector<store::OutboxItem>& items);
   // One attempt at one item (the Slack calls, then what to record), or the item handed back
-  // when its partition's lease is no longer fresh.
-  PendingOutcome attempt_or_hand_back(const store::OutboxItem& item);
-  PendingOutcome attempt(const store::OutboxItem& item);
+  // when its partition's lease is no longer fresh or the dispatcher is stopping.
+  core::Task<PendingOutcome> attempt_or_hand_back(store::OutboxItem item);
+  core::Task<PendingOutcome> attempt(const store::OutboxItem& item);
   PendingOutcome finish(const store::OutboxItem& item, const Completion& completion);
   PendingOutcome retry_or_fail(const store::OutboxItem& item, const Error& error);
   // A batch of outcomes was recorded, or is no longer ours to record: counters, logs, room to
@@ -177,15 +192,16 @@ class Dispatcher {
 
   // Set under mutex_ (so no waiting thread misses it), read without it between items.
   std::atomic<bool> stopping_{false};
-  std::mutex mutex_;                     // guards the fields below
-  std::condition_variable wake_;         // the claimer waits: new work, room, or a notify()
-  std::condition_variable items_ready_;  // workers wait: claimed_ non-empty, or stopping
+  std::mutex mutex_;              // guards the fields below
+  std::condition_variable wake_;  // the claimer waits: new work, room, or a notify()
+  std::condition_variable idle_;  // stop() waits: running_ fell to 0
   std::uint64_t wake_generation_ = 0;
-  std::deque<store::OutboxItem> claimed_;  // claimed, waiting for a worker
+  std::deque<store::OutboxItem> claimed_;  // claimed, waiting to start
+  std::size_t running_ = 0;                // started on the executor, outcome not yet added
   std::size_t unrecorded_ = 0;             // claimed and not yet settled
   std::thread claimer_;
-  std::vector<std::thread> workers_;
   std::mt19937_64 random_;
+  std::unique_ptr<core::Executor> executor_;  // runs the delivery coroutines
   // Last: its threads call back into the members above, so it goes first.
   std::unique_ptr<OutcomeRecorder> recorder_;
 };

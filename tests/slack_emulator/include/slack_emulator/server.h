@@ -34,6 +34,8 @@ class EmulatorServer {
   void stop();
 
   std::uint16_t port() const;
+  // The most requests it was answering at once so far (a client's calls in flight together).
+  int peak_concurrent_requests() const;
   // "http://127.0.0.1:PORT/" (https with TLS). Valid after start().
   std::string base_url() const;
   // What a Slack client uses as its api_base_url: base_url() + "api/".

@@ -1,0 +1,116 @@
+// Deliveries wait for Slack without holding a thread: a workspace told to wait (429 +
+// Retry-After) does not hold back another, and with Slack answering slowly many posts are in
+// flight at once, all against the real bot and the emulator.
+#include <catch2/catch.hpp>
+
+#include "support/cli_fixture.h"
+#include "support/wait_until.h"
+
+using namespace bridgebot::test;
+using namespace std::chrono_literals;
+namespace emu = bridgebot::emulator;
+
+namespace {
+
+const Person kVisitor{"v-conc", "visitor@outside.example", "Visitor", true};
+
+// Installs each workspace (the config installs one bot token per start) and waits until the
+// last start swept every directory, so recipients come from the cache.
+void start_with_workspaces(Bridge& bridge, const std::vector<std::string>& teams) {
+  bridge.settings.require_recipient_link = false;
+  const std::size_t sweeps_before = bridge.emulator.calls_of("users.list").size();
+  for (std::size_t t = 0; t < teams.size(); ++t) {
+    bridge.settings.bot_token = "xoxb-conc-" + teams[t];
+    bridge.settings.workspace_domain = "conc" + teams[t];
+    bridge.start_bot();
+    if (t + 1 < teams.size()) REQUIRE(bridge.stop_bot().code == 0);
+  }
+  REQUIRE(wait_until(
+      [&] { return bridge.emulator.calls_of("users.list").size() >= sweeps_before + teams.size(); },
+      60s));
+}
+
+std::vector<Person> add_workspace(Bridge& bridge, const std::string& team, int users) {
+  return add_bot_workspace(bridge.emulator, team, "conc" + team, "xoxb-conc-" + team, users);
+}
+
+std::size_t posts_in(const emu::Emulator& emulator, const std::string& team) {
+  std::size_t count = 0;
+  for (const auto& call : emulator.calls_of("chat.postMessage")) {
+    count += call.team_id == team && call.http_status == 200;
+  }
+  return count;
+}
+
+}  // namespace
+
+TEST_CASE("a workspace told to wait by Slack does not hold back messages to another",
+          "[cli][delivery][concurrency]") {
+  Bridge bridge;
+  constexpr int kHot = 8;  // as many as the bot once had worker threads
+  const auto hot = add_workspace(bridge, "T2001", kHot);
+  const auto cold = add_workspace(bridge, "T2002", 1);
+  start_with_workspaces(bridge, {"T2001", "T2002"});
+
+  // Every post to the first workspace is told to wait 10 s (one per recipient's channel).
+  bridge.emulator.inject_fault("chat.postMessage", emu::Fault::ratelimited(10s), kHot);
+  std::vector<std::string> hot_ids;
+  for (int i = 0; i < kHot; ++i) {
+    hot_ids.push_back("hot-" + std::to_string(i));
+    REQUIRE(
+        bridge.api
+            ->post("/v1/messages",
+                   message_body(hot_ids.back(), kVisitor,
+                                {user_mention(hot[static_cast<std::size_t>(i)])}, "hot", "T2001"))
+            .status == 202);
+  }
+  REQUIRE(wait_until([&] { return bridge.emulator.pending_faults() == 0; }, 30s));
+
+  // While those wait out their Retry-After, a message to the other workspace goes out.
+  REQUIRE(bridge.api
+              ->post("/v1/messages",
+                     message_body("cold-0", kVisitor, {user_mention(cold[0])}, "cold", "T2002"))
+              .status == 202);
+  REQUIRE(wait_until([&] { return posts_in(bridge.emulator, "T2002") == 1; }, 60s));
+  INFO(bridge.bot->output_tail());
+  CHECK(posts_in(bridge.emulator, "T2001") == 0);  // the waiting ones had not gone again yet
+
+  // And the waiting ones arrive after their Retry-After, not inside it.
+  for (const auto& id : hot_ids) {
+    const std::string state = bridge.wait_final(id, false, 60s);
+    INFO(id << ": " << state);
+    CHECK(json_string(state, "status") == "delivered");
+  }
+  const auto violations = bridge.emulator.rate_limit_violations();
+  for (const auto& v : violations) UNSCOPED_INFO("violation in " << v.scope);
+  CHECK(violations.empty());
+}
+
+TEST_CASE("with Slack answering slowly, many posts are in flight at once",
+          "[cli][delivery][concurrency]") {
+  Bridge bridge;
+  constexpr int kPosts = 20;  // the workspace-wide burst: the bot's pacing lets all go at once
+  const auto people = add_workspace(bridge, "T2003", kPosts);
+  start_with_workspaces(bridge, {"T2003"});
+
+  bridge.emulator.inject_fault("chat.postMessage", emu::Fault::slow(1500ms), kPosts);
+  std::vector<std::string> ids;
+  for (int i = 0; i < kPosts; ++i) {
+    ids.push_back("slow-" + std::to_string(i));
+    REQUIRE(
+        bridge.api
+            ->post("/v1/messages", message_body(ids.back(), kVisitor,
+                                                {user_mention(people[static_cast<std::size_t>(i)])},
+                                                "slow", "T2003"))
+            .status == 202);
+  }
+  for (const auto& id : ids) {
+    const std::string state = bridge.wait_final(id, false, 60s);
+    INFO(id << ": " << state);
+    CHECK(json_string(state, "status") == "delivered");
+  }
+  // Blocking workers, one call each, would never have more than their number (8) open.
+  const int peak = bridge.server.peak_concurrent_requests();
+  INFO("peak concurrent requests: " << peak);
+  CHECK(peak > 8);
+}
