@@ -279,6 +279,28 @@ TEST_CASE("After Disconnect answered, a delivery that was waiting for Slack post
   CHECK(bridge.emulator.calls_of("chat.postMessage").size() == posts_at_disconnect);
 }
 
+TEST_CASE("After Disconnect answered, a notification waiting to post to a webhook posts nothing",
+          "[cli][hostile][disconnect]") {
+  Bridge bridge;  // route "alerts" goes to an incoming webhook
+  bridge.start_bot();
+  // The first post is told to wait 3 s: the delivery waits out the Retry-After, then posts again.
+  bridge.emulator.inject_fault(emu::kWebhookMethod, emu::Fault::ratelimited(3s));
+  REQUIRE(bridge.api
+              ->post("/v1/notifications",
+                     notification_body("alert-late", "alerts", "Disk full", "on db-1"))
+              .status == 202);
+  REQUIRE(wait_until([&] { return !bridge.emulator.calls_of(emu::kWebhookMethod).empty(); }, 10s,
+                     10ms));
+
+  const auto gone = bridge.admin("DELETE", "/v1/installations/T0001");
+  REQUIRE(gone.status == 204);
+  const auto posts_at_disconnect = bridge.emulator.calls_of(emu::kWebhookMethod).size();
+  std::this_thread::sleep_for(7s);
+
+  INFO(bridge.bot->output_tail());
+  CHECK(bridge.emulator.calls_of(emu::kWebhookMethod).size() == posts_at_disconnect);
+}
+
 TEST_CASE("Guessing the admin token at the console's sign-in is shut out after five tries",
           "[cli][hostile][admin]") {
   Bridge bridge;
