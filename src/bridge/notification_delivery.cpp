@@ -73,8 +73,8 @@ core::Task<Result<Completion>> deliver_notification(DeliveryContext& context,
 
   if (!target->webhook_url.empty()) {
     std::string body = webhook_body(message);
-    auto posted =
-        co_await context.slack.post_incoming_webhook_async(target->webhook_url, std::move(body));
+    auto posted = co_await context.slack.post_incoming_webhook_async(team, target->webhook_url,
+                                                                     std::move(body));
     if (!posted.ok()) co_return posted.error();
     // A webhook answers no channel or ts; the destination key says which one it was.
     Completion done;

@@ -184,9 +184,11 @@ Result<ApiAnswer> ApiTransport::api_answer(const ApiCall& call,
   return map_api_failure(failure);
 }
 
-Status ApiTransport::post_webhook(std::string_view url, std::string_view json_body) {
-  // One bucket per webhook URL, the URL standing in for the channel it posts to.
-  RateLimitKey key{{}, std::string(kIncomingWebhook), std::string(url)};
+Status ApiTransport::post_webhook(std::string_view team_id, std::string_view url,
+                                  std::string_view json_body) {
+  // One bucket per webhook URL, the URL standing in for the channel it posts to. The team lets
+  // the gate stop a post for a workspace disconnected while the post waited for its slot.
+  RateLimitKey key{std::string(team_id), std::string(kIncomingWebhook), std::string(url)};
   Result<bool> posted = paced<bool>(key, [&]() -> Result<bool> {
     Status status = webhook_answer(url, http_.send(webhook_request(url, json_body)));
     if (!status.ok()) return status.error();
@@ -196,8 +198,9 @@ Status ApiTransport::post_webhook(std::string_view url, std::string_view json_bo
   return Status::success();
 }
 
-core::Task<Status> ApiTransport::post_webhook_async(std::string url, std::string json_body) {
-  RateLimitKey key{{}, std::string(kIncomingWebhook), url};
+core::Task<Status> ApiTransport::post_webhook_async(std::string team_id, std::string url,
+                                                    std::string json_body) {
+  RateLimitKey key{std::move(team_id), std::string(kIncomingWebhook), url};
   auto send = [this, &url, &json_body]() -> core::Task<Result<bool>> {
     Status status =
         webhook_answer(url, co_await exchange(*async_http_, webhook_request(url, json_body)));

@@ -38,14 +38,16 @@ class ApiTransport {
                net::AsyncHttpClient* async_http);
 
   Result<ApiAnswer> call(const ApiCall& call);
-  Status post_webhook(std::string_view url, std::string_view json_body);
+  // `team_id`: the workspace the post is for (the gate checks it); empty for none.
+  Status post_webhook(std::string_view team_id, std::string_view url, std::string_view json_body);
 
   // The same, as coroutines that hold no thread while they wait (pacing, Retry-After, backoff,
   // Slack's answer). Run them on a core::Executor thread: they resume there. A pause cut short by
   // Executor::cancel_timers() ends the call unsent with the transient error "cancelled".
   // Only with an AsyncHttpClient (has_async()).
   core::Task<Result<ApiAnswer>> call_async(ApiCall call);
-  core::Task<Status> post_webhook_async(std::string url, std::string json_body);
+  core::Task<Status> post_webhook_async(std::string team_id, std::string url,
+                                        std::string json_body);
   bool has_async() const { return async_http_ != nullptr; }
 
  private:

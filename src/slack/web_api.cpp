@@ -310,13 +310,16 @@ Result<std::string> WebApi::apps_connections_open(std::string_view app_token) {
   return url;
 }
 
-Status WebApi::post_incoming_webhook(std::string_view url, std::string_view json_body) {
-  return transport_->post_webhook(url, json_body);
+Status WebApi::post_incoming_webhook(std::string_view team_id, std::string_view url,
+                                     std::string_view json_body) {
+  return transport_->post_webhook(team_id, url, json_body);
 }
 
-core::Task<Status> WebApi::post_incoming_webhook_async(std::string url, std::string json_body) {
-  if (!transport_->has_async()) co_return post_incoming_webhook(url, json_body);
-  co_return co_await transport_->post_webhook_async(std::move(url), std::move(json_body));
+core::Task<Status> WebApi::post_incoming_webhook_async(std::string team_id, std::string url,
+                                                       std::string json_body) {
+  if (!transport_->has_async()) co_return post_incoming_webhook(team_id, url, json_body);
+  co_return co_await transport_->post_webhook_async(std::move(team_id), std::move(url),
+                                                    std::move(json_body));
 }
 
 }  // namespace bridgebot::slack

@@ -119,9 +119,11 @@ TEST_CASE("posting, updating, DMs, views and revocation", "[integration][webapi]
 
 TEST_CASE("incoming webhooks answer ok, and dead ones say so", "[integration][webapi]") {
   Fixture f;
-  CHECK(f.api->post_incoming_webhook(f.server.webhook_url(f.demo.webhook_id), R"({"text":"hi"})")
-            .ok());
-  auto dead = f.api->post_incoming_webhook(f.server.webhook_url("nope"), R"({"text":"hi"})");
+  CHECK(
+      f.api
+          ->post_incoming_webhook("T1", f.server.webhook_url(f.demo.webhook_id), R"({"text":"hi"})")
+          .ok());
+  auto dead = f.api->post_incoming_webhook("T1", f.server.webhook_url("nope"), R"({"text":"hi"})");
   REQUIRE_FALSE(dead.ok());
   CHECK(slack::is_dead_webhook(dead.error()));
 }

@@ -202,7 +202,8 @@ class FakeSlackApi final : public slack::SlackApi {
   Result<std::string> apps_connections_open(std::string_view) override {
     return make_error("not_scripted");
   }
-  Status post_incoming_webhook(std::string_view url, std::string_view json_body) override {
+  Status post_incoming_webhook(std::string_view, std::string_view url,
+                               std::string_view json_body) override {
     std::lock_guard lock(mutex_);
     if (!webhook_failures_.empty()) {
       Error e = webhook_failures_.front();

@@ -111,7 +111,7 @@ class FakeSlack final : public slack::SlackApi {
   Result<std::string> apps_connections_open(std::string_view) override {
     return make_error("not_used");
   }
-  Status post_incoming_webhook(std::string_view, std::string_view) override {
+  Status post_incoming_webhook(std::string_view, std::string_view, std::string_view) override {
     return make_error("not_used");
   }
 

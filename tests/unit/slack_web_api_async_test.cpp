@@ -129,9 +129,9 @@ TEST_CASE("a pacing wait cut short at shutdown ends the call unsent, as cancelle
   h.http.answer(200, "ok");
   const std::string url = "https://hooks.slack.test/services/T1/B1/secret";
 
-  auto first = h.run<Status>([&] { return h.api.post_incoming_webhook_async(url, "{}"); });
+  auto first = h.run<Status>([&] { return h.api.post_incoming_webhook_async("T1", url, "{}"); });
   REQUIRE(first.get().ok());
-  auto second = h.run<Status>([&] { return h.api.post_incoming_webhook_async(url, "{}"); });
+  auto second = h.run<Status>([&] { return h.api.post_incoming_webhook_async("T1", url, "{}"); });
   CHECK(second.wait_for(50ms) == std::future_status::timeout);  // waiting for its slot
   h.executor.cancel_timers();
 

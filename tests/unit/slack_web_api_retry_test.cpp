@@ -224,7 +224,7 @@ TEST_CASE("webhook network errors never echo the webhook URL", "[slack][webhook]
   h.http.fail("connect_failed", true,
               "cannot connect for POST /services/T1/B1/secretpath (" + url + ")");
 
-  auto status = h.api.post_incoming_webhook(url, "{}");
+  auto status = h.api.post_incoming_webhook("T1", url, "{}");
 
   REQUIRE_FALSE(status.ok());
   CHECK(status.error().code == "connect_failed");
@@ -236,13 +236,13 @@ TEST_CASE("a webhook 429 is retried after Retry-After, a webhook 500 is not", "[
   const std::string url = "https://hooks.slack.test/services/T1/B1/x";
   h.http.answer(429, "rate limited", {{"Retry-After", "3"}});
   h.http.answer(200, "ok");
-  CHECK(h.api.post_incoming_webhook(url, "{}").ok());
+  CHECK(h.api.post_incoming_webhook("T1", url, "{}").ok());
   auto sent = h.http.sent();
   REQUIRE(sent.size() == 2);
   CHECK(sent[1].at - sent[0].at == 3s);
 
   h.http.answer(500, "rollup_error");
-  auto failed = h.api.post_incoming_webhook(url, "{}");
+  auto failed = h.api.post_incoming_webhook("T1", url, "{}");
   REQUIRE_FALSE(failed.ok());
   CHECK(failed.error().transient);
   CHECK_FALSE(bridgebot::slack::is_dead_webhook(failed.error()));

@@ -430,7 +430,7 @@ TEST_CASE("incoming webhook posts the JSON body to the URL with no Authorization
   Harness h;
   h.http.answer(200, "ok");
 
-  auto status = h.api.post_incoming_webhook("https://hooks.slack.test/services/T1/B1/xyz",
+  auto status = h.api.post_incoming_webhook("T1", "https://hooks.slack.test/services/T1/B1/xyz",
                                             R"({"text":"hi"})");
 
   REQUIRE(status.ok());
@@ -445,7 +445,8 @@ TEST_CASE("incoming webhook 410 channel_is_archived marks the webhook dead", "[s
   Harness h;
   h.http.answer(410, "channel_is_archived");
 
-  auto status = h.api.post_incoming_webhook("https://hooks.slack.test/services/T1/B1/xyz", "{}");
+  auto status =
+      h.api.post_incoming_webhook("T1", "https://hooks.slack.test/services/T1/B1/xyz", "{}");
 
   REQUIRE_FALSE(status.ok());
   CHECK(status.error().code == "channel_is_archived");

@@ -55,9 +55,12 @@ class SlackApi {
   // A fresh Socket Mode URL (wss://…) for the app-level token (xapp-…). Ask before every connect.
   virtual Result<std::string> apps_connections_open(std::string_view app_token) = 0;
 
-  // Posts a JSON message ({"text":…, "blocks":…}) to an incoming webhook. is_dead_webhook()
-  // tells the errors after which the webhook never works again.
-  virtual Status post_incoming_webhook(std::string_view url, std::string_view json_body) = 0;
+  // Posts a JSON message ({"text":…, "blocks":…}) to an incoming webhook on behalf of workspace
+  // `team_id` (empty: none), which the Disconnect check right before the post looks at, as for
+  // the calls with a token. is_dead_webhook() tells the errors after which the webhook never
+  // works again.
+  virtual Status post_incoming_webhook(std::string_view team_id, std::string_view url,
+                                       std::string_view json_body) = 0;
 
   // The same as the blocking methods above, as coroutines. These defaults call the blocking
   // methods (test fakes); WebApi overrides them with calls that hold no thread while waiting.
@@ -69,8 +72,9 @@ class SlackApi {
                                                                    std::string user_ids) {
     co_return conversations_open(auth, user_ids);
   }
-  virtual core::Task<Status> post_incoming_webhook_async(std::string url, std::string json_body) {
-    co_return post_incoming_webhook(url, json_body);
+  virtual core::Task<Status> post_incoming_webhook_async(std::string team_id, std::string url,
+                                                         std::string json_body) {
+    co_return post_incoming_webhook(team_id, url, json_body);
   }
 };
 

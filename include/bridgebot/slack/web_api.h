@@ -74,12 +74,14 @@ class WebApi final : public SlackApi {
                        std::string_view view_json) override;
   Result<OAuthAccess> oauth_v2_access(const OAuthClient& client, const OAuthGrant& grant) override;
   Result<std::string> apps_connections_open(std::string_view app_token) override;
-  Status post_incoming_webhook(std::string_view url, std::string_view json_body) override;
+  Status post_incoming_webhook(std::string_view team_id, std::string_view url,
+                               std::string_view json_body) override;
   core::Task<Result<PostedMessage>> chat_post_message_async(TeamToken auth,
                                                             PostMessageRequest message) override;
   core::Task<Result<std::string>> conversations_open_async(TeamToken auth,
                                                            std::string user_ids) override;
-  core::Task<Status> post_incoming_webhook_async(std::string url, std::string json_body) override;
+  core::Task<Status> post_incoming_webhook_async(std::string team_id, std::string url,
+                                                 std::string json_body) override;
 
  private:
   std::unique_ptr<ApiTransport> transport_;  // pacing, sending, retrying, error mapping
