@@ -10,6 +10,9 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// How often a call whose scope is busy (another call's answer is awaited) looks again.
+constexpr milliseconds kScopeBusyRetry{5};
+
 // Our own pacing refused to wait that long: shaped like Slack's rate-limit error so callers
 // handle both alike.
 Error paced_out(const RateLimitKey& key, core::Clock::Duration wait) {
@@ -34,12 +37,21 @@ Pacer::Pacer(RateLimitKey key, RateLimiter& limiter, const core::Clock& clock,
       jitter_(jitter),
       deadline_(clock.now() + policy.max_wait) {}
 
+Pacer::~Pacer() {
+  release_scope();
+}
+
+void Pacer::release_scope() {
+  if (holds_scope_) limiter_.end_send(key_);
+  holds_scope_ = false;
+}
+
 Pacer::Step Pacer::start() {
   return reserve();
 }
 
 Pacer::Step Pacer::waited() {
-  return phase_ == Phase::slot ? after_slot() : reserve();
+  return phase_ == Phase::backoff ? reserve() : after_slot();
 }
 
 Pacer::Step Pacer::failed(const Error& error) {
@@ -48,6 +60,7 @@ Pacer::Step Pacer::failed(const Error& error) {
     // The limiter now holds back this scope; the next reserve() waits out Retry-After exactly.
     limiter_.block(key_, error.retry_after.value_or(std::chrono::seconds(60)));
   }
+  release_scope();  // after block(): the scope's next call sees the window
   if (kind == RetryKind::none || attempt_ >= policy_.max_attempts) return give_up(error);
   ++attempt_;
   if (kind == RetryKind::after_limit) {
@@ -73,6 +86,11 @@ Pacer::Step Pacer::after_slot() {
   // slot: Slack's window outranks it, and a fresh slot after the window keeps the calls that
   // were waiting spaced out instead of all going at the window's end.
   if (limiter_.blocked_for(key_) != core::Clock::Duration::zero()) return reserve();
+  if (!limiter_.try_begin_send(key_)) {
+    phase_ = Phase::scope;  // keeps the slot: looks again once the other call's answer is in
+    return wait_for(kScopeBusyRetry);
+  }
+  holds_scope_ = true;
   return {};
 }
 

@@ -9,6 +9,10 @@
 //     give_up: the call ends with step.error.
 //   }
 //
+// A send step holds the call's rate-limit scope (RateLimiter::try_begin_send) until failed() or
+// the Pacer's end: one call of a scope on the wire at a time, so a 429 is known before the
+// scope's next call leaves. While another call holds it, the Pacer waits in short steps.
+//
 // Every pause of a call (limiter slots, Retry-After, backoff) comes out of one budget,
 // RetryPolicy::max_wait; a pause that would overrun it is not taken. A 429 blocks the limited
 // scope in the RateLimiter, so the next reservation waits out Retry-After exactly, and a slot
@@ -36,6 +40,11 @@ class Pacer {
 
   Pacer(RateLimitKey key, RateLimiter& limiter, const core::Clock& clock, const RetryPolicy& policy,
         const WebApi::JitterSource& jitter);
+  // Gives the scope back if a send step still holds it (the call ended: sent, or refused by
+  // the gate).
+  ~Pacer();
+  Pacer(const Pacer&) = delete;
+  Pacer& operator=(const Pacer&) = delete;
 
   Step start();
   // The wait of the last Step has passed.
@@ -46,10 +55,11 @@ class Pacer {
   const RateLimitKey& key() const { return key_; }
 
  private:
-  enum class Phase { slot, backoff };
+  enum class Phase { slot, scope, backoff };
 
   Step reserve();
   Step after_slot();
+  void release_scope();
   core::Clock::Duration budget() const;
   static Step wait_for(core::Clock::Duration wait);
   static Step give_up(Error error);
@@ -63,6 +73,7 @@ class Pacer {
   Phase phase_ = Phase::slot;  // what the current wait is for
   int attempt_ = 1;            // sends so far, this one included
   int backoff_retries_ = 0;
+  bool holds_scope_ = false;  // between a send step and its outcome
 };
 
 }  // namespace bridgebot::slack

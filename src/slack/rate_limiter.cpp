@@ -43,7 +43,7 @@ void RateLimiter::sweep_idle_locked() {
   const auto now = clock_.now();
   std::erase_if(buckets_, [now](const auto& entry) {
     const Bucket& b = entry.second;
-    return b.tat <= now && b.blocked_until <= now;
+    return b.tat <= now && b.blocked_until <= now && !b.sending;
   });
   sweep_at_size_ = std::max(kFirstSweepSize, 2 * buckets_.size());
 }
@@ -82,14 +82,31 @@ Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration 
   return {true, wait};
 }
 
-void RateLimiter::block(const RateLimitKey& key, core::Clock::Duration retry_after) {
+RateLimiter::Bucket& RateLimiter::scope_bucket(const RateLimitKey& key) {
   const Tier tier = method_info(key.method).tier;
   const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
+  return bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}},
+                limit_for(tier));
+}
 
+bool RateLimiter::try_begin_send(const RateLimitKey& key) {
   std::lock_guard lock(mutex_);
   sweep_idle_locked();
-  Bucket& b =
-      bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}}, limit_for(tier));
+  Bucket& b = scope_bucket(key);
+  if (b.sending) return false;
+  b.sending = true;
+  return true;
+}
+
+void RateLimiter::end_send(const RateLimitKey& key) {
+  std::lock_guard lock(mutex_);
+  scope_bucket(key).sending = false;
+}
+
+void RateLimiter::block(const RateLimitKey& key, core::Clock::Duration retry_after) {
+  std::lock_guard lock(mutex_);
+  sweep_idle_locked();
+  Bucket& b = scope_bucket(key);
   // Setting tat past the pause by the burst tolerance makes the first slot exactly
   // now + retry_after and leaves no burst credit for right after it.
   b.tat = std::max(b.tat, clock_.now() + retry_after + tolerance(b.limit));

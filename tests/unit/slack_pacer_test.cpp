@@ -87,3 +87,39 @@ TEST_CASE("sends stop at max_attempts with the last error", "[slack][pacer]") {
   REQUIRE(step.kind == Kind::give_up);
   CHECK(step.error->code == "rate_limited");
 }
+
+TEST_CASE("a call does not leave while another of its channel awaits an answer that may be a 429",
+          "[slack][pacer]") {
+  Rig rig;
+  auto first = rig.pacer();
+  REQUIRE(first.start().kind == Kind::send);  // on the wire now
+
+  // A second post to the same channel has a slot (the burst) but must not go yet.
+  auto second = rig.pacer();
+  auto step = second.start();
+  REQUIRE(step.kind == Kind::wait);
+  rig.clock.advance(step.wait);
+  CHECK(second.waited().kind == Kind::wait);  // still waiting for the first one's answer
+
+  // The answer is a 429: the second post now waits out the whole window.
+  const auto told_at = rig.clock.now();
+  REQUIRE(first.failed(told_to_wait(5s)).kind == Kind::wait);
+  step = rig.settle(second, second.waited());
+  REQUIRE(step.kind == Kind::send);
+  CHECK(rig.clock.now() - told_at >= 5s);
+
+  // Another channel was never held back.
+  rig.key.channel = "C2";
+  auto elsewhere = rig.pacer();
+  CHECK(elsewhere.start().kind == Kind::send);
+}
+
+TEST_CASE("a call that ends gives its channel back to the next", "[slack][pacer]") {
+  Rig rig;
+  {
+    auto sent = rig.pacer();
+    REQUIRE(sent.start().kind == Kind::send);
+  }  // answered 200: the call is over
+  auto next = rig.pacer();
+  CHECK(next.start().kind == Kind::send);
+}

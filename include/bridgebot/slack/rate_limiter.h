@@ -82,6 +82,15 @@ class RateLimiter {
   // it to call inside the window Slack asked for.
   core::Clock::Duration blocked_for(const RateLimitKey& key);
 
+  // At most one call of a scope (the scope block() holds back) is on the wire at a time, so a
+  // 429 is known here before the scope's next call leaves: a call sent while another's 429 is
+  // on its way back would land inside the window Slack just told. false: another call of the
+  // scope is still waiting for its answer; try again shortly. Per channel Slack allows about one
+  // post a second anyway, so this costs nothing but the burst's round trips.
+  bool try_begin_send(const RateLimitKey& key);
+  // The answer of the call begun with try_begin_send is in (and block()ed, when it was a 429).
+  void end_send(const RateLimitKey& key);
+
   // Buckets held now: those with a schedule still ahead of the clock, plus idle ones not yet
   // swept (at most about as many again). For tests and metrics.
   std::size_t bucket_count();
@@ -93,10 +102,13 @@ class RateLimiter {
     core::Clock::TimePoint tat{};
     // End of the latest Retry-After window Slack told for this bucket's scope.
     core::Clock::TimePoint blocked_until{};
+    bool sending = false;  // a call of this scope is on the wire (try_begin_send)
   };
   using BucketId = std::tuple<std::string, std::string, std::string>;  // team, method, channel
 
   Bucket& bucket(const BucketId& id, const BucketLimit& limit);
+  // The bucket of `key`'s own scope: its method's, or for chat.postMessage its channel's.
+  Bucket& scope_bucket(const RateLimitKey& key);
   BucketLimit limit_for(Tier tier) const;
   // Drops every bucket that is idle (its next slot and any Retry-After window already past):
   // such a bucket decides exactly as a new one would. Does nothing until the map has doubled
