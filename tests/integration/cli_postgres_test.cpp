@@ -80,7 +80,10 @@ struct ReplicaSet {
   std::vector<BotProcess*> replicas;
 
   // `postgres` false: the replicas share the first one's SQLite file (and its key file).
-  explicit ReplicaSet(std::size_t count, bool postgres = true) {
+  // `posts_per_minute`: each workspace's chat.postMessage pace (0: the default 300), slower for
+  // a test that needs messages still queued once the burst is in.
+  explicit ReplicaSet(std::size_t count, bool postgres = true, int posts_per_minute = 0) {
+    bridge.settings.post_message_per_workspace_per_minute = posts_per_minute;
     if (postgres) {
       bridge.settings.store_url = new_postgres_database();
       bridge.settings.encryption_key =
@@ -258,7 +261,9 @@ TEST_CASE(
     "a replica that hangs mid-burst stops delivering before its partitions are taken over, and "
     "sends nothing of theirs when it comes back",
     "[cli][postgres][slow]") {
-  ReplicaSet set(2);
+  // 60 posts a minute per workspace: the 40 of each take ~36 s, so many are still queued when
+  // the burst is in, however fast the bot and however slow the build (asan) posts them.
+  ReplicaSet set(2, true, 60);
   auto& survivor = *set.replicas[0];
   auto& hung = *set.replicas[1];
   std::atomic<int> refused{0};
