@@ -54,15 +54,11 @@ std::size_t RateLimiter::bucket_count() {
 }
 
 Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration max_wait) {
-  const Tier tier = method_info(key.method).tier;
-  const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
-
   std::lock_guard lock(mutex_);
   sweep_idle_locked();  // before taking pointers into the map
   std::vector<Bucket*> spent;
-  spent.push_back(&bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}},
-                          limit_for(tier)));
-  if (tier == Tier::post_message) {
+  spent.push_back(&scope_bucket(key));
+  if (method_info(key.method).tier == Tier::post_message) {
     spent.push_back(&bucket({key.team_id, key.method, {}}, options_.post_message_per_team));
   }
 
@@ -82,11 +78,14 @@ Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration 
   return {true, wait};
 }
 
-RateLimiter::Bucket& RateLimiter::scope_bucket(const RateLimitKey& key) {
+RateLimiter::BucketId RateLimiter::scope_id(const RateLimitKey& key) {
   const Tier tier = method_info(key.method).tier;
   const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
-  return bucket({key.team_id, key.method, per_channel ? key.channel : std::string{}},
-                limit_for(tier));
+  return {key.team_id, key.method, per_channel ? key.channel : std::string{}};
+}
+
+RateLimiter::Bucket& RateLimiter::scope_bucket(const RateLimitKey& key) {
+  return bucket(scope_id(key), limit_for(method_info(key.method).tier));
 }
 
 bool RateLimiter::try_begin_send(const RateLimitKey& key) {
@@ -114,11 +113,8 @@ void RateLimiter::block(const RateLimitKey& key, core::Clock::Duration retry_aft
 }
 
 core::Clock::Duration RateLimiter::blocked_for(const RateLimitKey& key) {
-  const Tier tier = method_info(key.method).tier;
-  const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
-
   std::lock_guard lock(mutex_);
-  auto found = buckets_.find({key.team_id, key.method, per_channel ? key.channel : std::string{}});
+  auto found = buckets_.find(scope_id(key));
   if (found == buckets_.end()) return core::Clock::Duration::zero();  // never told, or swept idle
   return std::max(found->second.blocked_until - clock_.now(), core::Clock::Duration::zero());
 }

@@ -107,7 +107,9 @@ class RateLimiter {
   using BucketId = std::tuple<std::string, std::string, std::string>;  // team, method, channel
 
   Bucket& bucket(const BucketId& id, const BucketLimit& limit);
-  // The bucket of `key`'s own scope: its method's, or for chat.postMessage its channel's.
+  // `key`'s own scope: its method, or for chat.postMessage and webhooks its channel (URL).
+  static BucketId scope_id(const RateLimitKey& key);
+  // The bucket of that scope.
   Bucket& scope_bucket(const RateLimitKey& key);
   BucketLimit limit_for(Tier tier) const;
   // Drops every bucket that is idle (its next slot and any Retry-After window already past):
