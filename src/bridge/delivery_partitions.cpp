@@ -8,6 +8,7 @@
 
 #include "bridgebot/bridge/delivery_lease.h"
 #include "bridgebot/bridge/partition_plan.h"
+#include "bridgebot/core/thread_name.h"
 
 namespace bridgebot::bridge {
 namespace {
@@ -86,6 +87,7 @@ void DeliveryPartitions::start() {
   std::lock_guard lock(mutex_);
   if (timer_.joinable() || stopping_) return;
   timer_ = std::thread([this] {
+    core::name_this_thread("partitions");
     while (true) {
       {
         std::unique_lock wait(mutex_);

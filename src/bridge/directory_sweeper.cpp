@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "bridgebot/core/thread_name.h"
+
 namespace bridgebot::bridge {
 
 DirectorySweeper::DirectorySweeper(Directory& directory, InstallationDirectory& installations)
@@ -16,7 +18,11 @@ DirectorySweeper::~DirectorySweeper() {
 void DirectorySweeper::start() {
   for (const auto& team : installations_.active_team_ids()) request(team);
   std::lock_guard lock(mutex_);
-  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+  if (!thread_.joinable())
+    thread_ = std::thread([this] {
+      core::name_this_thread("dir-sweeper");
+      run();
+    });
 }
 
 void DirectorySweeper::request(const std::string& team_id) {

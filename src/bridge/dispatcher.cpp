@@ -7,6 +7,7 @@
 
 #include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/core/crypto.h"
+#include "bridgebot/core/thread_name.h"
 #include "delivery.h"
 #include "outcome_recorder.h"
 
@@ -111,7 +112,10 @@ void Dispatcher::start() {
   partitions_.start();
   recorder_->start(options_.recorders);
   std::lock_guard lock(mutex_);
-  claimer_ = std::thread([this] { claim_loop(); });
+  claimer_ = std::thread([this] {
+    core::name_this_thread("claimer");
+    claim_loop();
+  });
   spdlog::info("dispatcher: {} threads, up to {} items in flight, started as {}",
                std::max(1, options_.workers), max_in_flight(), options_.lease_owner);
 }

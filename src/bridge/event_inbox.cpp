@@ -7,6 +7,7 @@
 #include <random>
 
 #include "bridgebot/core/json.h"
+#include "bridgebot/core/thread_name.h"
 
 namespace bridgebot::bridge {
 namespace {
@@ -50,7 +51,10 @@ EventInbox::~EventInbox() {
 }
 
 void EventInbox::start() {
-  worker_ = std::thread([this] { work(); });
+  worker_ = std::thread([this] {
+    core::name_this_thread("event-inbox");
+    work();
+  });
 }
 
 void EventInbox::stop() {

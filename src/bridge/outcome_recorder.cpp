@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "bridgebot/core/thread_name.h"
+
 namespace bridgebot::bridge {
 namespace {
 
@@ -42,7 +44,11 @@ OutcomeRecorder::~OutcomeRecorder() {
 
 void OutcomeRecorder::start(int lanes) {
   std::lock_guard lock(mutex_);
-  for (int i = 0; i < std::max(1, lanes); ++i) lanes_.emplace_back([this] { lane(false); });
+  for (int i = 0; i < std::max(1, lanes); ++i)
+    lanes_.emplace_back([this] {
+      core::name_this_thread("outcome-record");
+      lane(false);
+    });
 }
 
 void OutcomeRecorder::add(PendingOutcome outcome) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "bridgebot/core/thread_name.h"
+
 namespace bridgebot::core {
 namespace {
 
@@ -11,7 +13,11 @@ thread_local Executor* current_executor = nullptr;
 }  // namespace
 
 Executor::Executor(int threads) {
-  for (int i = 0; i < std::max(1, threads); ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < std::max(1, threads); ++i)
+    threads_.emplace_back([this] {
+      name_this_thread("executor");
+      run();
+    });
 }
 
 Executor::~Executor() {

@@ -1,9 +1,15 @@
 #include "bridgebot/core/thread_pool.h"
 
+#include "bridgebot/core/thread_name.h"
+
 namespace bridgebot::core {
 
 ThreadPool::ThreadPool(int threads, std::size_t max_queued) : max_queued_(max_queued) {
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (int i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
+      name_this_thread("worker");
+      run();
+    });
 }
 
 ThreadPool::~ThreadPool() {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "beast_common.h"
+#include "bridgebot/core/thread_name.h"
 #include "bridgebot/net/async_http.h"
 #include "client_messages.h"
 #include "tls_context.h"
@@ -97,7 +98,10 @@ class BeastAsyncHttpClient final : public AsyncHttpClient {
       : options_(options),
         tls_context_(make_client_tls_context(options.tls)),
         work_(io_.get_executor()),
-        thread_([this] { io_.run(); }) {}
+        thread_([this] {
+          core::name_this_thread("http-client");
+          io_.run();
+        }) {}
 
   ~BeastAsyncHttpClient() override {
     asio::post(io_, [this] { shut_down(); });

@@ -3,6 +3,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <thread>
 
+#include "bridgebot/core/thread_name.h"
+
 namespace bridgebot::net::detail {
 namespace {
 
@@ -14,6 +16,7 @@ struct ClientIoPool {
   ClientIoPool() : work(io.get_executor()) {
     for (int i = 0; i < kClientIoThreads; ++i) {
       std::thread([this] {
+        core::name_this_thread("websocket-io");
         is_client_io_thread = true;
         // A handler that throws must not take the pool down with it: log-free by design (net has
         // no logger), the connection concerned reports its own failure.

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "beast_common.h"
+#include "bridgebot/core/thread_name.h"
 #include "connection_registry.h"
 #include "tls_context.h"
 #include "websocket_session.h"
@@ -373,7 +374,11 @@ class HttpServer::Impl {
     running_ = true;
     accept_next();
     const int thread_count = std::max(options.threads, 1);
-    for (int i = 0; i < thread_count; ++i) threads_.emplace_back([this] { run_io(); });
+    for (int i = 0; i < thread_count; ++i)
+      threads_.emplace_back([this] {
+        core::name_this_thread("http-server");
+        run_io();
+      });
     return {};
   }
 

@@ -9,6 +9,7 @@
 #include <random>
 #include <thread>
 
+#include "bridgebot/core/thread_name.h"
 #include "bridgebot/slack/errors.h"
 #include "bridgebot/slack/socket_mode_backoff.h"
 #include "socket_mode_hub.h"
@@ -67,8 +68,16 @@ class SocketMode::Impl {
     if (started_) return make_error("invalid_state", "Socket Mode was already started");
     started_ = true;
     run_state_ = SocketModeState::connecting;
-    supervisor_ = std::thread([this] { supervise(); });
-    for (int i = 0; i < options_.recorders; ++i) recorders_.emplace_back([this] { record(); });
+    supervisor_ = std::thread([this] {
+      core::name_this_thread("socket-mode");
+      supervise();
+    });
+    for (int i = 0; i < options_.recorders; ++i) {
+      recorders_.emplace_back([this] {
+        core::name_this_thread("event-recorder");
+        record();
+      });
+    }
     return Status::success();
   }
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "bridgebot/core/thread_name.h"
+
 namespace bridgebot::store::sqlite {
 namespace {
 
@@ -16,7 +18,10 @@ Status run_cached(Connection& connection, std::string_view sql) {
 GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection, int max_group_size)
     : connection_(std::move(connection)),
       max_group_size_(static_cast<std::size_t>(max_group_size > 0 ? max_group_size : 1)),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        core::name_this_thread("store-writer");
+        run();
+      }) {}
 
 GroupCommitWriter::~GroupCommitWriter() {
   {
