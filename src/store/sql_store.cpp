@@ -63,8 +63,9 @@ SqlStore::SqlStore(std::unique_ptr<Database> db)
                        std::string(dialect_.share_lock)),
       insert_item_sql_(
           "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, status, "
-          "reason, attempts, next_attempt_at, ordering_key, claimed_by, created_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, 'queued', '', 0, $7, $8, '', $9)" +
+          "reason, attempts, next_attempt_at, ordering_key, claimed_by, created_at, "
+          "delivery_partition) VALUES ($1, $2, $3, $4, $5, $6, 'queued', '', 0, $7, $8, '', $9, "
+          "$10)" +
           std::string(dialect_.returning_item_id)),
       deliveries_of_source_sql_(
           "SELECT d.role, d.slack_user, d.channel, d.ts FROM deliveries AS d "

@@ -8,12 +8,11 @@
 namespace bridgebot::store::sql {
 namespace {
 
-// The delivery partition (0 .. kDeliveryPartitions - 1) of the outbox row whose team id is the
-// column `team_id`, from its last four characters: every item of a workspace (so of an ordering
-// key) is in one partition, and Slack's random team ids spread evenly. Computed, not stored, so
-// that rows written by any bridgebot version have one; never change it, since the processes on
-// one database must agree (tests/support/delivery_partition.h has it in C++ for tests).
-std::string partition_of(const Dialect& dialect, std::string_view team_id) {
+// The delivery partition of the outbox row whose team id is the column `team_id`: the column
+// delivery_partition, or for a row written before it existed (NULL) delivery_partition_of
+// (types.h) in SQL. Never change the rule: the processes on one database must agree.
+std::string partition_of(const Dialect& dialect, std::string_view team_id,
+                         std::string_view stored) {
   static_assert(kDeliveryPartitions == 16);
   const std::string column(team_id);
   const int weights[] = {1, 7, 11, 13};
@@ -23,19 +22,20 @@ std::string partition_of(const Dialect& dialect, std::string_view team_id) {
            std::string(dialect.char_code) + "(substr(" + column + ", length(" + column + ") - " +
            std::to_string(k) + ", 1)), 0)";
   }
-  return "((" + sum + ") % 16)";
+  return "coalesce(" + std::string(stored) + ", ((" + sum + ") % 16))";
 }
 
-// Whether the row's partition is in the PartitionMask parameter `mask` (e.g. "$4").
-std::string in_partitions(const Dialect& dialect, std::string_view team_id, std::string_view mask) {
-  return "((CAST(" + std::string(mask) + " AS BIGINT) >> " + partition_of(dialect, team_id) +
-         ") & 1) = 1";
+// Whether the row's partition is in the PartitionMask parameter `mask` (e.g. "$4"); `row` is the
+// table's alias with its dot, or empty.
+std::string in_partitions(const Dialect& dialect, const std::string& row, std::string_view mask) {
+  return "((CAST(" + std::string(mask) + " AS BIGINT) >> " +
+         partition_of(dialect, row + "team_id", row + "delivery_partition") + ") & 1) = 1";
 }
 
 std::string item_columns(const Dialect& dialect) {
   return "item_id, kind, source_id, team_id, role, destination, payload, status, reason, "
          "attempts, next_attempt_at, ordering_key, created_at, " +
-         partition_of(dialect, "team_id");
+         partition_of(dialect, "team_id", "delivery_partition");
 }
 
 // $1 team, $2 DM channel, $3 the thread's ts (kBridgedDmAt) or the reply's ts (kBridgedDmBefore:
@@ -211,7 +211,7 @@ Status record_outcomes_in(Session& s, std::string_view claimed_by,
 std::string claim_due_sql(const Dialect& dialect) {
   return "SELECT " + item_columns(dialect) +
          " FROM outbox AS o WHERE o.status = 'queued' AND o.next_attempt_at <= $1 AND " +
-         in_partitions(dialect, "o.team_id", "$3") +
+         in_partitions(dialect, "o.", "$3") +
          " AND (o.ordering_key = '' OR NOT EXISTS (SELECT 1 FROM outbox AS p "
          "WHERE p.ordering_key = o.ordering_key AND p.item_id < o.item_id "
          "AND p.status IN ('queued', 'in_flight'))) "
@@ -221,7 +221,7 @@ std::string claim_due_sql(const Dialect& dialect) {
 // $1 partitions, $2 the owner whose items stay.
 std::string recover_in_flight_sql(const Dialect& dialect) {
   return "UPDATE outbox SET status = 'queued', claimed_by = '' WHERE status = 'in_flight' AND " +
-         in_partitions(dialect, "team_id", "$1") + " AND claimed_by <> $2";
+         in_partitions(dialect, "", "$1") + " AND claimed_by <> $2";
 }
 
 Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
@@ -262,7 +262,8 @@ Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
                               .text(item.payload_json)
                               .integer(item.next_attempt_at)
                               .text(item.ordering_key)
-                              .integer(request.now),
+                              .integer(request.now)
+                              .integer(std::int64_t{delivery_partition_of(request.team_id)}),
                           [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
       if (!added) return added.error();
       if (!dialect_.inserted_item_id.empty()) {

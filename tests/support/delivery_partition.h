@@ -1,4 +1,4 @@
-// The store's delivery-partition rule (src/store/shared_sql.h, partition_of) again in C++, for
+// The store's delivery-partition rule (delivery_partition_of in bridgebot/store/types.h) again, for
 // tests and benches that need workspaces in chosen partitions; unit_store checks that the two
 // agree. For ASCII team ids of four characters or more (all Slack's are).
 #pragma once

@@ -297,3 +297,52 @@ TEST_CASE("The writes every message makes check their constraints without a temp
     CHECK(temporary_trees == 0);
   }
 }
+
+TEST_CASE("Items queued before partitions were stored are delivered by their workspace's partition",
+          "[store][migrations][partitions]") {
+  // A rolling upgrade (or a file from before schema 8) has items without delivery_partition: the
+  // claim and the takeover derive theirs from the team id, as the items written since say.
+  using namespace migrations_test;
+  TempDir dir;
+  auto file = (dir.path / "before_partitions.db").string();
+  const std::string team = "T0A1B2C3D";
+  const int partition = delivery_partition_of(team);
+  const PartitionMask mine = PartitionMask{1} << partition;
+  {
+    auto db = Connection::open(file, std::chrono::seconds(1));
+    REQUIRE(db.ok());
+    REQUIRE(migrate(**db, up_to(sql::store_migrations(sqlite::kDialect), 7)).ok());
+    const std::string item =
+        "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, status, "
+        "reason, attempts, next_attempt_at, ordering_key, claimed_by, created_at) VALUES "
+        "('message', 'msg-1', '" +
+        team + "', 'recipient', 'p-bob', '{}', ";
+    REQUIRE((*db)
+                ->exec_script("INSERT INTO installations VALUES ('" + team +
+                              "', '', 'acme', 'Acme', 'UBOT', 'B1', 'A1', 'chat:write', x'01', "
+                              "NULL, NULL, 0, '', '', '', NULL, '', 1, 'active', 1, 2, 0);"
+                              "INSERT INTO sources VALUES ('message', 'msg-1', '" +
+                              team + "', 'queued', '', 1);" + item +
+                              "'in_flight', '', 0, 1, 'k1', 'gone-owner', 1);" + item +
+                              "'queued', '', 0, 1, 'k2', '', 1);")
+                .ok());
+  }
+  auto store = open_sqlite_store(file);
+  REQUIRE(store.ok());
+  auto others = (*store)->claim_due(10, 10, "me", kAllPartitions & ~mine);
+  REQUIRE(others.ok());
+  CHECK(others->empty());
+  CHECK(*(*store)->recover_in_flight(kAllPartitions & ~mine, "me") == 0);
+
+  CHECK(*(*store)->recover_in_flight(mine, "me") == 1);
+  AcceptRequest request;
+  request.source_id = "msg-2";
+  request.team_id = team;
+  request.now = 5;
+  request.items.push_back({"recipient", "p-carol", "{}", "k3", 5});
+  REQUIRE((*store)->accept(request).ok());
+  auto claimed = (*store)->claim_due(10, 10, "me", mine);
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->size() == 3);  // the recovered one, the old queued one and the new one
+  for (const auto& item : *claimed) CHECK(item.partition == partition);
+}

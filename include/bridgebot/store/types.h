@@ -204,6 +204,21 @@ inline constexpr int kDeliveryPartitions = 16;
 using PartitionMask = std::uint32_t;
 inline constexpr PartitionMask kAllPartitions = (PartitionMask{1} << kDeliveryPartitions) - 1;
 
+// The delivery partition of `team_id`: its last four characters' codes weighted 1, 7, 11, 13 from
+// the end, summed, modulo 16. Every process on one database must agree, so never change it: the
+// store writes it into each item at accept, and derives it with the same rule in SQL for items
+// written before (sql_store_outbox.cpp). The two agree for ASCII team ids of four characters or
+// more, as Slack's all are.
+inline int delivery_partition_of(std::string_view team_id) {
+  static_assert(kDeliveryPartitions == 16);
+  const int weights[] = {1, 7, 11, 13};
+  int sum = 0;
+  for (std::size_t k = 0; k < 4 && k < team_id.size(); ++k) {
+    sum += weights[k] * static_cast<unsigned char>(team_id[team_id.size() - 1 - k]);
+  }
+  return sum % kDeliveryPartitions;
+}
+
 // A lease row: who holds `name` until when (expired rows stay until taken or released).
 struct Lease {
   std::string name;
