@@ -148,7 +148,10 @@ bool DeliveryPartitions::may_deliver(int partition) const {
   if (partition < 0 || partition >= kPartitions) return false;
   const auto now = clock_.now();
   std::lock_guard lock(mutex_);
-  return fresh(partitions_[static_cast<std::size_t>(partition)], now);
+  const Held& held = partitions_[static_cast<std::size_t>(partition)];
+  // Nothing new goes out of a partition being given up: an item sent now could still be on the
+  // wire when the partition is released, and the next owner would send it again.
+  return fresh(held, now) && !held.giving_up_since;
 }
 
 void DeliveryPartitions::claimed(int partition, int count) {
@@ -226,8 +229,9 @@ void DeliveryPartitions::refresh() {
     if (taken >= plan.wanted) break;
     if (take(p, exited_holders[static_cast<std::size_t>(p)], round_start, now)) ++taken;
   }
-  // A partition given up goes once the items claimed from it are finished, or after a ttl
-  // (then what is still in hand is not sent from here: may_deliver() turns false).
+  // A partition given up goes once the items claimed from it are back in the store (the calls
+  // already on the wire answered, the others handed back unsent), or after a ttl at the latest
+  // (an item still waiting out a pacing delay then goes back when it wakes).
   for (int p = 0; p < kPartitions; ++p) {
     bool drained = false;
     {

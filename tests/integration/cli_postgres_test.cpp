@@ -313,6 +313,50 @@ TEST_CASE(
   CHECK(hung.terminate().code == 0);
 }
 
+TEST_CASE(
+    "a replica joining mid-burst gets its share from a live one without a message posted twice",
+    "[cli][postgres][slow]") {
+  // One workspace post a second and Slack answering each post after 1.5 s: the first replica
+  // has many items in hand, and some of them on the wire, whenever the second one joins.
+  ReplicaSet set(1, true, 60);
+  auto& first = *set.replicas[0];
+  set.bridge.emulator.inject_fault("chat.postMessage", emu::Fault::slow(1500ms), 100000);
+  std::atomic<int> refused{0};
+  std::vector<std::thread> senders;
+  const auto tags = set.burst(20, refused, senders);
+  for (auto& sender : senders) sender.join();
+  REQUIRE(refused.load() == 0);
+  REQUIRE(wait_until([&] { return set.bridge.emulator.messages().size() >= 20; }, 60s, 10ms));
+
+  TempDir dir("bridgebot-it-pg");
+  BotProcess joined(dir.path(), bot_config_yaml(set.bridge.settings));
+  const auto started = joined.start();
+  INFO(started.value_or("") << set.tails());
+  REQUIRE_FALSE(started.has_value());
+  const std::size_t posted_at_join = set.bridge.emulator.messages().size();
+  CHECK(wait_until([&] { return partitions_held(joined) > 0; }, 30s, 100ms));
+  const bool all_seen = wait_until(
+      [&] { return posts_per_tag(set.bridge.emulator).size() == tags.size(); }, 120s, 100ms);
+  INFO(set.tails() << "joined:\n" << joined.output_tail());
+  REQUIRE(all_seen);
+  // Slack has each post 1.5 s before the bot has its answer recorded.
+  CHECK(wait_until(
+      [&] { return delivered_by(first) + delivered_by(joined) >= static_cast<long>(tags.size()); },
+      30s, 100ms));
+  CHECK(set.not_delivered(first, tags) == 0);
+  const int duplicates = set.duplicates();
+  WARN("a replica joined after " << posted_at_join << " of " << tags.size()
+                                 << " posts: it delivered " << delivered_by(joined)
+                                 << ", recovered " << recovered_in_flight(joined.output())
+                                 << " item(s) in flight; " << duplicates << " posted twice");
+  // The first replica sent nothing more from the partitions it gave up, and released them after
+  // the posts already on the wire were answered: the joined one re-sent nothing Slack had.
+  CHECK(delivered_by(joined) > 0);
+  CHECK(duplicates == 0);
+  CHECK(first.terminate().code == 0);
+  CHECK(joined.terminate().code == 0);
+}
+
 TEST_CASE("two live processes on one SQLite file share delivery and post each message once",
           "[cli][replicas]") {
   ReplicaSet set(2, false);

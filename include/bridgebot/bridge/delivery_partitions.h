@@ -4,9 +4,10 @@
 //
 // Lease rows: "delivery-member:<owner>" announces a live process; "delivery:<n>" is partition n.
 // Every `tick` (on its own thread once started) the process renews all its leases in one write,
-// reads the rows, then gives up partitions beyond its share (once the items it claimed from them
-// are finished) and takes free ones. Taking partition n over re-queues the items another process
-// left in flight there (Store::recover_in_flight), so nothing is stranded by a crash.
+// reads the rows, then gives up partitions beyond its share (it sends nothing more from them and
+// releases them once the items it claimed are back in the store) and takes free ones. Taking
+// partition n over re-queues the items another process left in flight there
+// (Store::recover_in_flight), so nothing is stranded by a crash.
 //
 // A partition is delivered from only while its renewal is fresh: until the last successful
 // renewal + ttl - margin. A process whose store writes stall (or which is paused) stops before
@@ -76,7 +77,8 @@ class DeliveryPartitions {
 
   // The partitions to claim new work from now: held, fresh, not being given up.
   store::PartitionMask claimable() const;
-  // Whether an item of `partition` claimed earlier may still be sent now (held and fresh).
+  // Whether an item of `partition` claimed earlier may be sent now: held, fresh and not being
+  // given up (what has not gone out yet then goes back to the queue for the next owner).
   bool may_deliver(int partition) const;
   // Items claimed from / finished in `partition`: a partition being given up is released once
   // none of its items are in this process's hands.
