@@ -1,5 +1,6 @@
 #include "bridgebot/core/crypto.h"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -29,10 +30,58 @@ Error crypto_error(const char* what) {
 
 constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
+// OpenSSL 3's one-shot HMAC() looks the algorithm and the digest up by name on every call (a
+// locked provider search): that was most of a signature check, made twice per platform request.
+// Each thread keeps one HMAC context instead, keyed once per key; the key is the signing secret,
+// the same for nearly every call.
+class ThreadHmac {
+ public:
+  ThreadHmac() : context_(EVP_MAC_CTX_new(algorithm()), &EVP_MAC_CTX_free) {}
+
+  // false when OpenSSL could not do it (then the caller uses HMAC()). An empty key is left to
+  // HMAC(): EVP_MAC_init reads a null key as "the previous one".
+  bool sign(std::string_view key, std::string_view data, std::string& out) {
+    if (!context_ || key.empty()) return false;
+    if (!keyed_ || key != key_) {
+      keyed_ = false;
+      char digest[] = "SHA256";
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                             OSSL_PARAM_construct_end()};
+      if (EVP_MAC_init(context_.get(), bytes(key), key.size(), params) != 1) return false;
+      key_.assign(key);
+      keyed_ = true;
+    } else if (EVP_MAC_init(context_.get(), nullptr, 0, nullptr) != 1) {  // same key again
+      keyed_ = false;
+      return false;
+    }
+    std::size_t length = 0;
+    if (EVP_MAC_update(context_.get(), bytes(data), data.size()) != 1 ||
+        EVP_MAC_final(context_.get(), bytes(out), &length, out.size()) != 1) {
+      keyed_ = false;
+      return false;
+    }
+    out.resize(length);
+    return true;
+  }
+
+ private:
+  static EVP_MAC* algorithm() {
+    static EVP_MAC* const hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);  // kept for the process
+    return hmac;
+  }
+
+  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> context_;
+  std::string key_;
+  bool keyed_ = false;
+};
+
 }  // namespace
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
+  thread_local ThreadHmac hmac;
   std::string out(EVP_MAX_MD_SIZE, '\0');
+  if (hmac.sign(key, data, out)) return out;
+  out.assign(EVP_MAX_MD_SIZE, '\0');
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), bytes(out),
        &length);

@@ -11,6 +11,22 @@ TEST_CASE("HMAC-SHA256 matches RFC 4231 test vectors", "[core][crypto]") {
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
+TEST_CASE("HMAC-SHA256 stays right when one thread alternates keys, repeats one or has none",
+          "[core][crypto]") {
+  const std::string rfc1 = "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7";
+  const std::string rfc2 = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+  // HMAC-SHA256 with an empty key over an empty message.
+  const std::string empty = "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad";
+  for (int round = 0; round < 3; ++round) {
+    CHECK(hex_encode(hmac_sha256(std::string(20, '\x0b'), "Hi There")) == rfc1);
+    CHECK(hex_encode(hmac_sha256(std::string(20, '\x0b'), "Hi There")) == rfc1);
+    CHECK(hex_encode(hmac_sha256("Jefe", "what do ya want for nothing?")) == rfc2);
+    CHECK(hex_encode(hmac_sha256(std::string_view{}, "")) == empty);  // no key at all
+    CHECK(hex_encode(hmac_sha256("Jefe", "what do ya want for nothing?")) == rfc2);
+    CHECK(hex_encode(hmac_sha256("", "")) == empty);
+  }
+}
+
 TEST_CASE("AES-256-GCM matches the GCM specification's test cases 13 and 14", "[core][crypto]") {
   const std::string key(32, '\0');
   const std::string nonce(12, '\0');
