@@ -108,6 +108,9 @@ struct App::Parts {
   std::unique_ptr<PeriodicJob> retention_job;  // hourly, from start; none with retention_days 0
   std::unique_ptr<bridge::Directory> directory;
   std::unique_ptr<bridge::DirectorySweeper> sweeper;
+  // The dispatcher's, over delivery_slack: its lookups hold no thread while paced (or told to
+  // wait) and, like its posts, are not sent once the dispatcher stops or lost the workspace.
+  std::unique_ptr<bridge::Directory> delivery_directory;
   std::unique_ptr<api::ReplyWebhook> replies;  // none while platform.reply_webhook_url is empty
   std::unique_ptr<bridge::Dispatcher> dispatcher;
   std::unique_ptr<bridge::Acceptor> acceptor;
@@ -278,8 +281,11 @@ Status App::start() {
         return still_installed(*p.store, team_id);
       },
       p.delivery_http.get());
-  p.dispatcher = std::make_unique<bridge::Dispatcher>(*p.store, *p.delivery_slack, *p.installations,
-                                                      *p.directory, clock, dispatch_options);
+  p.delivery_directory =
+      std::make_unique<bridge::Directory>(*p.store, *p.delivery_slack, *p.installations, clock);
+  p.dispatcher =
+      std::make_unique<bridge::Dispatcher>(*p.store, *p.delivery_slack, *p.installations,
+                                           *p.delivery_directory, clock, dispatch_options);
   p.acceptor = std::make_unique<bridge::Acceptor>(*p.store, *p.installations, config_, clock,
                                                   [d = p.dispatcher.get()] { d->notify(); });
   // Enough accept calls in flight for the store's group commit to batch them. Beyond 256 waiting

@@ -3,10 +3,10 @@
 // Each function either finishes the item (a Completion: delivered, undeliverable, ignored or
 // failed, with a reason and where it landed) or returns the Error that stopped it; the
 // dispatcher decides from that Error whether to refresh a token, retry later or give up.
-// Each is a coroutine run on the dispatcher's executor: the Slack calls are awaited (no thread
-// waits for Slack), store and directory reads are made in place. The arguments are references
-// into the awaiting coroutine's frame, which outlives the await. Everything in DeliveryContext
-// is thread-safe.
+// Each is a coroutine run on the dispatcher's executor: the Slack calls (directory lookups
+// included) are awaited, so no thread waits for Slack; store reads are made in place. The arguments
+// are references into the awaiting coroutine's frame, which outlives the await. Everything in
+// DeliveryContext is thread-safe.
 #pragma once
 
 #include <string>

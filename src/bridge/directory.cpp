@@ -18,7 +18,44 @@ store::DirectoryUser directory_user_of(const slack::SlackUser& user) {
   return {user.id, user.display_name.empty() ? user.real_name : user.display_name, user.image_url};
 }
 
+// The platform user linked this Slack account.
+Result<std::optional<SlackIdentity>> linked_identity(store::Link link) {
+  std::string slack_user_id = link.slack_user_id;
+  return std::optional<SlackIdentity>{SlackIdentity{std::move(slack_user_id), std::move(link)}};
+}
+
+// The email match of an unlinked platform user, if any.
+Result<std::optional<SlackIdentity>> identity_of(
+    const Result<std::optional<store::DirectoryUser>>& user) {
+  if (!user.ok()) return user.error();
+  if (!user->has_value()) return std::optional<SlackIdentity>{};
+  return std::optional<SlackIdentity>{SlackIdentity{(*user)->slack_user_id, std::nullopt}};
+}
+
 }  // namespace
+
+std::optional<std::optional<store::DirectoryUser>> fresh_answer(
+    const std::optional<store::DirectoryEntry>& cached, store::UnixSeconds now,
+    const DirectoryOptions& options) {
+  if (!cached) return std::nullopt;
+  const auto ttl = cached->user ? options.positive_ttl : options.negative_ttl;
+  if (now - cached->fetched_at >= ttl.count()) return std::nullopt;
+  return cached->user;
+}
+
+Result<store::DirectoryEntry> entry_of_lookup(std::string_view team_id, std::string_view email,
+                                              const Result<slack::SlackUser>& found,
+                                              store::UnixSeconds now) {
+  store::DirectoryEntry entry{std::string(team_id), std::string(email), std::nullopt, now};
+  if (found.ok()) {
+    if (is_matchable(*found)) entry.user = directory_user_of(*found);
+    return entry;
+  }
+  // Nobody (or only a deactivated user) has that email: remembered for negative_ttl. Anything
+  // else (rate limits, a stop cutting a pacing wait short, token errors) is not an answer.
+  if (found.error().code == "users_not_found") return entry;
+  return found.error();
+}
 
 bool is_matchable(const slack::SlackUser& user) {
   return !user.id.empty() && !user.deleted && !user.is_bot && !user.is_app_user &&
@@ -34,36 +71,56 @@ Directory::Directory(store::Store& store, slack::SlackApi& slack,
       clock_(clock),
       options_(options) {}
 
-Result<std::optional<store::DirectoryUser>> Directory::find_by_email(std::string_view team_id,
-                                                                     std::string_view email) {
-  const std::string normalized = normalize_email(email);
-  if (normalized.empty()) return std::optional<store::DirectoryUser>{};
-  const store::UnixSeconds now = clock_.unix_seconds();
-
-  auto cached = store_.lookup_directory(team_id, normalized);
-  if (!cached.ok()) return cached.error();
-  if (cached->has_value()) {
-    const store::DirectoryEntry& entry = **cached;
-    const auto ttl = entry.user ? options_.positive_ttl : options_.negative_ttl;
-    if (now - entry.fetched_at < ttl.count()) return entry.user;
+Result<Directory::EmailLookup> Directory::start_lookup(std::string_view team_id,
+                                                       std::string_view email) {
+  EmailLookup lookup;
+  lookup.email = normalize_email(email);
+  lookup.now = clock_.unix_seconds();
+  if (lookup.email.empty()) {
+    lookup.answer.emplace();
+    return lookup;
   }
+  auto cached = store_.lookup_directory(team_id, lookup.email);
+  if (!cached.ok()) return cached.error();
+  lookup.answer = fresh_answer(*cached, lookup.now, options_);
+  if (lookup.answer) return lookup;
 
   auto installation = installations_.active(team_id);
   if (!installation.ok()) return installation.error();
-  auto found =
-      slack_.users_lookup_by_email({std::string(team_id), installation->bot_token}, normalized);
-  store::DirectoryEntry entry{std::string(team_id), normalized, std::nullopt, now};
-  if (found.ok()) {
-    if (is_matchable(*found)) entry.user = directory_user_of(*found);
-  } else if (found.error().code != "users_not_found") {
-    return found.error();
-  }
-  if (auto stored = store_.upsert_directory({entry}); !stored.ok()) {
+  lookup.auth = {std::string(team_id), installation->bot_token};
+  return lookup;
+}
+
+Result<std::optional<store::DirectoryUser>> Directory::finish_lookup(
+    const EmailLookup& lookup, const Result<slack::SlackUser>& found) {
+  auto entry = entry_of_lookup(lookup.auth.team_id, lookup.email, found, lookup.now);
+  if (!entry.ok()) return entry.error();
+  if (auto stored = store_.upsert_directory({*entry}); !stored.ok()) {
     // The answer is still right; only the next lookup will ask Slack again.
-    spdlog::warn("directory: could not cache a lookup for team {}: {}", team_id,
+    spdlog::warn("directory: could not cache a lookup for team {}: {}", lookup.auth.team_id,
                  stored.error().to_string());
   }
-  return entry.user;
+  return entry->user;
+}
+
+Result<std::optional<store::DirectoryUser>> Directory::find_by_email(std::string_view team_id,
+                                                                     std::string_view email) {
+  auto lookup = start_lookup(team_id, email);
+  if (!lookup.ok()) return lookup.error();
+  if (lookup->answer) return *lookup->answer;
+  return finish_lookup(*lookup, slack_.users_lookup_by_email(lookup->auth, lookup->email));
+}
+
+core::Task<Result<std::optional<store::DirectoryUser>>> Directory::find_by_email_async(
+    std::string team_id, std::string email) {
+  auto lookup = start_lookup(team_id, email);
+  if (!lookup.ok()) co_return lookup.error();
+  if (lookup->answer) co_return *lookup->answer;
+  // Pacing, a Retry-After and Slack's answer are awaited: no thread waits for them.
+  slack::TeamToken auth = lookup->auth;
+  std::string normalized = lookup->email;
+  auto found = co_await slack_.users_lookup_by_email_async(std::move(auth), std::move(normalized));
+  co_return finish_lookup(*lookup, found);
 }
 
 Result<std::optional<SlackIdentity>> Directory::resolve(std::string_view team_id,
@@ -71,13 +128,17 @@ Result<std::optional<SlackIdentity>> Directory::resolve(std::string_view team_id
                                                         std::string_view email) {
   auto link = store_.get_link(team_id, platform_user_id);
   if (!link.ok()) return link.error();
-  if (link->has_value()) {
-    return std::optional<SlackIdentity>{SlackIdentity{(*link)->slack_user_id, std::move(*link)}};
-  }
-  auto user = find_by_email(team_id, email);
-  if (!user.ok()) return user.error();
-  if (!user->has_value()) return std::optional<SlackIdentity>{};
-  return std::optional<SlackIdentity>{SlackIdentity{(*user)->slack_user_id, std::nullopt}};
+  if (link->has_value()) return linked_identity(std::move(**link));
+  return identity_of(find_by_email(team_id, email));
+}
+
+core::Task<Result<std::optional<SlackIdentity>>> Directory::resolve_async(
+    std::string team_id, std::string platform_user_id, std::string email) {
+  auto link = store_.get_link(team_id, platform_user_id);
+  if (!link.ok()) co_return link.error();
+  if (link->has_value()) co_return linked_identity(std::move(**link));
+  auto user = co_await find_by_email_async(std::move(team_id), std::move(email));
+  co_return identity_of(user);
 }
 
 Result<std::int64_t> Directory::sweep(std::string_view team_id) {

@@ -334,7 +334,9 @@ PendingOutcome Dispatcher::finish(const store::OutboxItem& item, const Completio
 }
 
 PendingOutcome Dispatcher::retry_or_fail(const store::OutboxItem& item, const Error& error) {
-  const int attempts = item.attempts + 1;
+  // Our own pacing holding a call back (many lookups or posts for one workspace at once) is
+  // no failure of the item: it waits for its slot without using up its attempts.
+  const int attempts = error.not_attempted ? item.attempts : item.attempts + 1;
   if (!error.transient || attempts >= options_.max_attempts) {
     spdlog::warn("dispatcher: giving up on {} item {} of team {} after {} attempt(s): {}",
                  item.role, item.item_id, item.team_id, attempts, error.to_string());

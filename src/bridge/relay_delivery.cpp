@@ -95,7 +95,9 @@ core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
   const PlatformMessage& message = payload->message;
   const std::string& team = installation.team_id;
 
-  auto recipient = context.directory.resolve(team, payload->recipient.id, payload->recipient.email);
+  // A cache miss asks Slack (users.lookupByEmail, paced as Tier 3): awaited, holding no thread.
+  auto recipient = co_await context.directory.resolve_async(team, payload->recipient.id,
+                                                            payload->recipient.email);
   if (!recipient.ok()) co_return recipient.error();
   if (!recipient->has_value()) {
     co_return finished(ItemStatus::undeliverable, "recipient_not_in_slack");

@@ -14,8 +14,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kScopeBusyRetry{5};
 
 // Our own pacing refused to wait that long: shaped like Slack's rate-limit error so callers
-// handle both alike.
-Error paced_out(const RateLimitKey& key, core::Clock::Duration wait) {
+// handle both alike. `sent`: the call went out before (and got a 429 or failed).
+Error paced_out(const RateLimitKey& key, core::Clock::Duration wait, bool sent) {
   auto ms = std::chrono::ceil<milliseconds>(wait);
   Error e =
       make_error("ratelimited",
@@ -23,6 +23,7 @@ Error paced_out(const RateLimitKey& key, core::Clock::Duration wait) {
                      std::to_string((ms.count() + 999) / 1000) + " s",
                  true);
   e.retry_after = ms;
+  e.not_attempted = !sent;
   return e;
 }
 
@@ -75,7 +76,7 @@ Pacer::Step Pacer::failed(const Error& error) {
 
 Pacer::Step Pacer::reserve() {
   Reservation slot = limiter_.reserve(key_, budget());
-  if (!slot.granted) return give_up(paced_out(key_, slot.wait));
+  if (!slot.granted) return give_up(paced_out(key_, slot.wait, sent_));
   phase_ = Phase::slot;
   if (slot.wait > core::Clock::Duration::zero()) return wait_for(slot.wait);
   return after_slot();
@@ -91,6 +92,7 @@ Pacer::Step Pacer::after_slot() {
     return wait_for(kScopeBusyRetry);
   }
   holds_scope_ = true;
+  sent_ = true;
   return {};
 }
 

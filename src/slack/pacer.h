@@ -14,7 +14,8 @@
 // scope's next call leaves. While another call holds it, the Pacer waits in short steps.
 //
 // Every pause of a call (limiter slots, Retry-After, backoff) comes out of one budget,
-// RetryPolicy::max_wait; a pause that would overrun it is not taken. A 429 blocks the limited
+// RetryPolicy::max_wait; a pause that would overrun it is not taken (a call refused a slot before
+// its first send ends with Error::not_attempted set). A 429 blocks the limited
 // scope in the RateLimiter, so the next reservation waits out Retry-After exactly, and a slot
 // granted before another call's 429 is reserved again after the window (blocked_for). Private to
 // src/slack; one Pacer per call, used by one thread at a time.
@@ -74,6 +75,7 @@ class Pacer {
   int attempt_ = 1;            // sends so far, this one included
   int backoff_retries_ = 0;
   bool holds_scope_ = false;  // between a send step and its outcome
+  bool sent_ = false;         // a send step was handed out
 };
 
 }  // namespace bridgebot::slack

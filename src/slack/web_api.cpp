@@ -107,6 +107,10 @@ Result<ApiCall> post_message_call(const TeamToken& auth, const PostMessageReques
   return call;
 }
 
+ApiCall lookup_by_email_call(const TeamToken& auth, std::string_view email) {
+  return form_call("users.lookupByEmail", auth, {{"email", std::string(email)}});
+}
+
 ApiCall open_call(const TeamToken& auth, std::string_view user_ids) {
   return form_call("conversations.open", auth, {{"users", std::string(user_ids)}});
 }
@@ -198,8 +202,14 @@ Status WebApi::auth_revoke(const TeamToken& auth) {
 }
 
 Result<SlackUser> WebApi::users_lookup_by_email(const TeamToken& auth, std::string_view email) {
-  return user_of(
-      transport_->call(form_call("users.lookupByEmail", auth, {{"email", std::string(email)}})));
+  return user_of(transport_->call(lookup_by_email_call(auth, email)));
+}
+
+core::Task<Result<SlackUser>> WebApi::users_lookup_by_email_async(TeamToken auth,
+                                                                  std::string email) {
+  if (!transport_->has_async()) co_return users_lookup_by_email(auth, email);
+  ApiCall call = lookup_by_email_call(auth, email);
+  co_return user_of(co_await transport_->call_async(std::move(call)));
 }
 
 Result<SlackUser> WebApi::users_info(const TeamToken& auth, std::string_view user_id) {

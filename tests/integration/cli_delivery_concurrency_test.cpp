@@ -1,6 +1,7 @@
 // Deliveries wait for Slack without holding a thread: a workspace told to wait (429 +
-// Retry-After) does not hold back another, and with Slack answering slowly many posts are in
-// flight at once, all against the real bot and the emulator.
+// Retry-After) does not hold back another, directory lookups told to wait hold back no other
+// delivery, and with Slack answering slowly many posts are in flight at once, all against the
+// real bot and the emulator.
 #include <catch2/catch.hpp>
 
 #include "support/cli_fixture.h"
@@ -32,6 +33,23 @@ void start_with_workspaces(Bridge& bridge, const std::vector<std::string>& teams
 
 std::vector<Person> add_workspace(Bridge& bridge, const std::string& team, int users) {
   return add_bot_workspace(bridge.emulator, team, "conc" + team, "xoxb-conc-" + team, users);
+}
+
+std::size_t lookups(const emu::Emulator& emulator) {
+  return emulator.calls_of("users.lookupByEmail").size();
+}
+
+// Accepts one message to each of `people` in `team`, with ids "<prefix>-<n>"; returns the ids.
+std::vector<std::string> send_to_each(Bridge& bridge, const std::vector<Person>& people,
+                                      const std::string& prefix, const std::string& team) {
+  std::vector<std::string> ids;
+  for (const auto& person : people) {
+    ids.push_back(prefix + "-" + std::to_string(ids.size()));
+    const std::string body =
+        message_body(ids.back(), kVisitor, {user_mention(person)}, prefix, team);
+    REQUIRE(bridge.api->post("/v1/messages", body).status == 202);
+  }
+  return ids;
 }
 
 std::size_t posts_in(const emu::Emulator& emulator, const std::string& team) {
@@ -113,4 +131,71 @@ TEST_CASE("with Slack answering slowly, many posts are in flight at once",
   const int peak = bridge.server.peak_concurrent_requests();
   INFO("peak concurrent requests: " << peak);
   CHECK(peak > 8);
+}
+
+TEST_CASE("directory lookups Slack told to wait hold back no other delivery",
+          "[cli][delivery][concurrency][directory]") {
+  Bridge bridge;
+  const auto known_a = add_workspace(bridge, "T2004", 1);
+  const auto known_b = add_workspace(bridge, "T2005", 1);
+  start_with_workspaces(bridge, {"T2004", "T2005"});
+  // People who joined after the sweep: the bot finds them only through users.lookupByEmail. More
+  // of them than the bot has delivery threads (2).
+  const auto joined = add_slack_users(bridge.emulator, "T2004", 100, 4);
+
+  // The first lookup is told to wait 20 s, which holds every lookup of that workspace back.
+  bridge.emulator.inject_fault("users.lookupByEmail", emu::Fault::ratelimited(20s));
+  const auto waiting = send_to_each(bridge, joined, "joined", "T2004");
+  REQUIRE(wait_until([&] { return bridge.emulator.pending_faults() == 0; }, 30s));
+
+  // Messages to people the bot already knows, in the other workspace and in the same one, go
+  // out while those lookups wait, before any of them is asked again.
+  auto known = send_to_each(bridge, known_b, "known-b", "T2005");
+  for (const auto& id : send_to_each(bridge, known_a, "known-a", "T2004")) known.push_back(id);
+  for (const auto& id : known) {
+    const std::string state = bridge.wait_final(id, false, 60s);
+    INFO(id << ": " << state << "\n" << bridge.bot->output_tail());
+    REQUIRE(json_string(state, "status") == "delivered");
+  }
+  CHECK(lookups(bridge.emulator) == 1);
+
+  // The held-back recipients are found after the Retry-After, not inside it, once each.
+  for (const auto& id : waiting) {
+    const std::string state = bridge.wait_final(id, false, 60s);
+    INFO(id << ": " << state);
+    CHECK(json_string(state, "status") == "delivered");
+  }
+  CHECK(lookups(bridge.emulator) == 1 + joined.size());
+  const auto violations = bridge.emulator.rate_limit_violations();
+  for (const auto& v : violations) UNSCOPED_INFO("violation in " << v.scope);
+  CHECK(violations.empty());
+}
+
+TEST_CASE(
+    "a stop while directory lookups wait out a Retry-After asks Slack nothing more and "
+    "loses nothing",
+    "[cli][delivery][concurrency][directory]") {
+  Bridge bridge;
+  add_workspace(bridge, "T2006", 1);
+  start_with_workspaces(bridge, {"T2006"});
+  const auto joined = add_slack_users(bridge.emulator, "T2006", 100, 3);
+  bridge.emulator.inject_fault("users.lookupByEmail", emu::Fault::ratelimited(20s));
+  const auto waiting = send_to_each(bridge, joined, "joined", "T2006");
+  REQUIRE(wait_until([&] { return bridge.emulator.pending_faults() == 0; }, 30s));
+
+  // The stop cuts the waits short: no lookup goes out again, nothing is posted.
+  const ExitStatus stopped = bridge.stop_bot();
+  INFO(bridge.bot->output_tail());
+  CHECK(stopped.exited);
+  CHECK(stopped.code == 0);
+  CHECK(lookups(bridge.emulator) == 1);
+  CHECK(posts_in(bridge.emulator, "T2006") == 0);
+
+  // The items went back to the queue as they were: the next start delivers them.
+  bridge.start_bot();
+  for (const auto& id : waiting) {
+    const std::string state = bridge.wait_final(id, false, 60s);
+    INFO(id << ": " << state);
+    CHECK(json_string(state, "status") == "delivered");
+  }
 }

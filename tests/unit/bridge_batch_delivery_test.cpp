@@ -194,3 +194,37 @@ TEST_CASE("a recipient held back by pacing holds no thread: others' messages go 
   CHECK(again->size() == held.size());
   for (const auto& item : *again) CHECK(item.attempts == 0);
 }
+
+TEST_CASE(
+    "a recipient whose directory lookup is held back holds no thread, and a stop hands it "
+    "back unsent",
+    "[bridge][dispatcher][threads]") {
+  BridgeFixture f;
+  f.options.workers = 1;  // one thread for every delivery
+  f.options.relay.require_recipient_link = false;
+  link_people(f, 1);  // person 0 is linked; 1..10 are found by email, each lookup held back
+  std::vector<std::string> held;
+  for (int n = 1; n <= 10; ++n) {
+    const std::string email = "person" + std::to_string(n) + "@example.com";
+    f.slack.add_user(human("U" + std::to_string(n), email));
+    f.slack.paced_emails.insert(email);
+    held.push_back("held-" + std::to_string(n));
+    f.accept(message_to(n, held.back()), false);
+  }
+  f.accept(message_to(0, "free"), false);
+
+  f.dispatch().start();
+  const bool delivered = wait_until([&] { return all_delivered(f, {"free"}); }, 10s);
+  CHECK(delivered);
+  CHECK(f.slack.posts().size() == 1);
+
+  // Stopping cuts the lookups' waits short: nothing was cached or sent for those items, and
+  // they go back as they were.
+  f.dispatch().stop();
+  CHECK(f.slack.posts().size() == 1);
+  CHECK(f.slack.lookup_calls() == 0);
+  auto again = f.store->claim_due(f.clock.unix_seconds(), 100, "next-start", store::kAllPartitions);
+  REQUIRE(again.ok());
+  CHECK(again->size() == held.size());
+  for (const auto& item : *again) CHECK(item.attempts == 0);
+}

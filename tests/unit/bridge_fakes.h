@@ -81,6 +81,11 @@ class FakeSlackApi final : public slack::SlackApi {
     std::lock_guard lock(mutex_);
     for (auto& e : errors) webhook_failures_.push_back(std::move(e));
   }
+  // The next users.lookupByEmail calls fail with these errors, one each, in order.
+  void fail_next_lookups(std::vector<Error> errors) {
+    std::lock_guard lock(mutex_);
+    for (auto& e : errors) lookup_failures_.push_back(std::move(e));
+  }
   // Every call made with this token answers this error (e.g. token_expired).
   void fail_token(const std::string& token, const std::string& code) {
     std::lock_guard lock(mutex_);
@@ -95,6 +100,8 @@ class FakeSlackApi final : public slack::SlackApi {
   // timer), as a call paced by the rate limiter does; cut short (the dispatcher stops) it fails
   // unsent with "cancelled". Set it before the dispatcher starts.
   std::set<std::string> paced_channels;
+  // The same for users.lookupByEmail of these emails (the awaited lookup only).
+  std::set<std::string> paced_emails;
 
   // ---- what happened ----
   std::vector<Post> posts() const {
@@ -135,9 +142,22 @@ class FakeSlackApi final : public slack::SlackApi {
     std::lock_guard lock(mutex_);
     ++lookup_calls_;
     if (auto dead = token_failure(auth, "users.lookupByEmail")) return *dead;
+    if (!lookup_failures_.empty()) {
+      Error e = lookup_failures_.front();
+      lookup_failures_.pop_front();
+      return e;
+    }
     auto it = users_by_email_.find(std::string(email));
     if (it == users_by_email_.end()) return slack_error("users.lookupByEmail", "users_not_found");
     return it->second;
+  }
+  core::Task<Result<slack::SlackUser>> users_lookup_by_email_async(slack::TeamToken auth,
+                                                                   std::string email) override {
+    if (paced_emails.count(email) > 0) {
+      const bool elapsed = co_await core::sleep_for(std::chrono::hours(1));
+      if (!elapsed) co_return make_error("cancelled", "a paced lookup cut short", true);
+    }
+    co_return users_lookup_by_email(auth, email);
   }
   Result<slack::SlackUser> users_info(const slack::TeamToken&, std::string_view) override {
     return make_error("not_scripted");
@@ -225,6 +245,7 @@ class FakeSlackApi final : public slack::SlackApi {
   std::map<std::string, slack::SlackUser> users_by_email_;
   std::vector<std::vector<slack::SlackUser>> user_pages_;
   std::deque<Error> post_failures_;
+  std::deque<Error> lookup_failures_;
   std::deque<Error> webhook_failures_;
   std::map<std::string, std::string> token_failures_;
   std::vector<Post> posts_;

@@ -254,6 +254,43 @@ TEST_CASE("a rate limit is retried exactly after Retry-After", "[bridge][relay]"
   CHECK(f.status("msg-1").status == ItemStatus::delivered);
 }
 
+TEST_CASE("a lookup our own pacing held back is retried at its slot without costing an attempt",
+          "[bridge][relay]") {
+  BridgeFixture f;
+  f.link("p-alice", "U1", "alice@example.com");
+  f.slack.add_user(human("U2", "bob@example.com"));  // found by email, not linked
+  f.options.relay.require_recipient_link = false;
+  Error paced = slack_error("users.lookupByEmail", "ratelimited", 200, std::chrono::seconds(40));
+  paced.not_attempted = true;
+  Error told = slack_error("users.lookupByEmail", "ratelimited", 429, std::chrono::seconds(5));
+  f.slack.fail_next_lookups({paced, told});
+  f.accept(BridgeFixture::message(), false);
+
+  // The attempts of the item when it is due `later` from now (it is handed straight back);
+  // -1 while it is not due.
+  auto attempts_due_in = [&](std::chrono::seconds later) {
+    f.clock.advance(later);
+    auto due = f.store->claim_due(f.clock.unix_seconds(), 1, "probe", store::kAllPartitions);
+    REQUIRE(due.ok());
+    if (due->empty()) return -1;
+    const store::OutboxItem& item = due->front();
+    REQUIRE(
+        f.store
+            ->reschedule(item.item_id, "probe", f.clock.unix_seconds(), item.reason, item.attempts)
+            .ok());
+    return item.attempts;
+  };
+  f.drain();
+  CHECK(f.status("msg-1").status == ItemStatus::queued);
+  CHECK(attempts_due_in(std::chrono::seconds(39)) == -1);  // not before its slot
+  CHECK(attempts_due_in(std::chrono::seconds(1)) == 0);    // and at no cost
+  f.drain();
+  CHECK(attempts_due_in(std::chrono::seconds(5)) == 1);  // Slack's 429 counts
+  f.drain();
+  CHECK(f.status("msg-1").status == ItemStatus::delivered);
+  CHECK(f.slack.lookup_calls() == 3);
+}
+
 TEST_CASE("retries stop at max_attempts with the last Slack error as reason", "[bridge][relay]") {
   BridgeFixture f;
   f.options.max_attempts = 3;

@@ -17,6 +17,7 @@ using bridgebot::core::Executor;
 using bridgebot::core::start_detached;
 using bridgebot::core::Task;
 using bridgebot::slack::PostedMessage;
+using bridgebot::slack::SlackUser;
 using bridgebot::slack::TeamToken;
 
 namespace {
@@ -140,4 +141,30 @@ TEST_CASE("a pacing wait cut short at shutdown ends the call unsent, as cancelle
   CHECK(cancelled.error().code == "cancelled");
   CHECK(cancelled.error().transient);
   CHECK(h.http.count() == 1);
+}
+
+TEST_CASE("an async users.lookupByEmail told to wait holds no thread and is cut short at shutdown",
+          "[slack][async]") {
+  AsyncHarness h(/*fake_sleep=*/false);
+  h.http.answer(429, R"({"ok":false,"error":"ratelimited"})", {{"Retry-After", "20"}});
+  h.http.answer_ok(R"({"ok":true,"user":{"id":"U3","profile":{"email":"carol@example.com"}}})");
+
+  auto lookup = h.run<Result<SlackUser>>(
+      [&] { return h.api.users_lookup_by_email_async(kBot, "bob@example.com"); });
+  // Waiting out the Retry-After on a timer: the executor's one thread runs another call.
+  auto other = h.run<Result<SlackUser>>([&] {
+    return h.api.users_lookup_by_email_async({"T2", "xoxb-other"}, "carol@example.com");
+  });
+  REQUIRE(other.get().ok());
+  CHECK(lookup.wait_for(50ms) == std::future_status::timeout);
+
+  h.executor.cancel_timers();
+  auto cancelled = lookup.get();
+  REQUIRE_FALSE(cancelled.ok());
+  CHECK(cancelled.error().code == "cancelled");
+  CHECK(cancelled.error().transient);
+  auto sent = h.http.sent();
+  REQUIRE(sent.size() == 2);
+  CHECK(sent[0].request.url == "https://slack.test/api/users.lookupByEmail");
+  CHECK(sent[0].request.body.rfind("email=bob", 0) == 0);
 }

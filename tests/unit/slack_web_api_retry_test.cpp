@@ -65,6 +65,7 @@ TEST_CASE(
   CHECK(first.error().code == "ratelimited");
   CHECK(first.error().transient);
   CHECK(first.error().retry_after == std::chrono::milliseconds(60s));
+  CHECK_FALSE(first.error().not_attempted);  // Slack was asked
   CHECK(h.http.count() == 1);
 
   h.clock.advance(30s);
@@ -72,6 +73,7 @@ TEST_CASE(
   REQUIRE_FALSE(during.ok());
   CHECK(during.error().code == "ratelimited");
   CHECK(during.error().retry_after == std::chrono::milliseconds(30s));
+  CHECK(during.error().not_attempted);  // our own pacing held it back: nothing was sent
   CHECK(h.http.count() == 1);
 
   h.clock.advance(30s);

@@ -11,7 +11,10 @@
 //
 // Thread safety: no mutable state of its own; every method may run concurrently (the Store and
 // SlackApi it uses are thread-safe). Every method blocks on the store and on Slack: call it from
-// worker threads. The referenced objects must outlive the Directory.
+// worker threads. The `_async` lookups block on the store only and await Slack (pacing, a
+// Retry-After, the answer) without holding a thread: for deliveries on a core::Executor, where a
+// pacing wait cut short by Executor::cancel_timers() ends the lookup with the transient error
+// "cancelled" (nothing cached). The referenced objects must outlive the Directory and its tasks.
 #pragma once
 
 #include <chrono>
@@ -22,6 +25,7 @@
 #include "bridgebot/bridge/installations.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/result.h"
+#include "bridgebot/core/task.h"
 #include "bridgebot/slack/slack_api.h"
 #include "bridgebot/store/store.h"
 
@@ -43,6 +47,19 @@ struct SlackIdentity {
 // included), not a bot, an app user or Slackbot.
 bool is_matchable(const slack::SlackUser& user);
 
+// What the cache says about an email now: the cached answer (a user, or nobody) while the entry
+// is fresh (positive_ttl for a user, negative_ttl for nobody); nullopt: Slack must be asked.
+std::optional<std::optional<store::DirectoryUser>> fresh_answer(
+    const std::optional<store::DirectoryEntry>& cached, store::UnixSeconds now,
+    const DirectoryOptions& options);
+
+// The cache entry that users.lookupByEmail's answer `found` makes for (team_id, email) at `now`:
+// the user when matchable, nobody when not (users_not_found included); any other error is no
+// answer and is returned as it is.
+Result<store::DirectoryEntry> entry_of_lookup(std::string_view team_id, std::string_view email,
+                                              const Result<slack::SlackUser>& found,
+                                              store::UnixSeconds now);
+
 class Directory {
  public:
   Directory(store::Store& store, slack::SlackApi& slack, InstallationDirectory& installations,
@@ -52,11 +69,16 @@ class Directory {
   // matchable user with it. Errors are Slack's or the store's (token_expired, ratelimited, ...).
   Result<std::optional<store::DirectoryUser>> find_by_email(std::string_view team_id,
                                                             std::string_view email);
+  core::Task<Result<std::optional<store::DirectoryUser>>> find_by_email_async(std::string team_id,
+                                                                              std::string email);
 
   // The platform user's link when there is one, else the email match; nullopt when neither.
   Result<std::optional<SlackIdentity>> resolve(std::string_view team_id,
                                                std::string_view platform_user_id,
                                                std::string_view email);
+  core::Task<Result<std::optional<SlackIdentity>>> resolve_async(std::string team_id,
+                                                                 std::string platform_user_id,
+                                                                 std::string email);
 
   // Walks users.list for the team and upserts the cache in pages; deactivated users lose their
   // cache entries and links. Returns how many matchable users were cached.
@@ -69,6 +91,19 @@ class Directory {
   Status on_team_join(std::string_view team_id, const slack::SlackUser& user);
 
  private:
+  // An email lookup up to the point where Slack is asked: the cache's answer when it has one,
+  // else the token and normalised email to ask Slack with.
+  struct EmailLookup {
+    std::optional<std::optional<store::DirectoryUser>> answer;
+    slack::TeamToken auth;
+    std::string email;
+    store::UnixSeconds now = 0;
+  };
+  Result<EmailLookup> start_lookup(std::string_view team_id, std::string_view email);
+  // Caches Slack's answer `found` and returns what it means.
+  Result<std::optional<store::DirectoryUser>> finish_lookup(const EmailLookup& lookup,
+                                                            const Result<slack::SlackUser>& found);
+
   Status forget_user(std::string_view team_id, const std::string& slack_user_id);
   Status cache_user(std::string_view team_id, const slack::SlackUser& user);
 

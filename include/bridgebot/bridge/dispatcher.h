@@ -23,8 +23,9 @@
 //
 // Failures: transient errors (5xx, network, rate limits) are rescheduled with jittered
 // exponential backoff, or exactly Retry-After, until max_attempts, then the item fails with the
-// last Slack error as its reason; token_expired refreshes the installation once and retries at
-// once; every other error fails the item with Slack's code as the reason.
+// last Slack error as its reason (a call our own pacing held back, unsent, costs no attempt);
+// token_expired refreshes the installation once and retries at once; every other error fails the
+// item with Slack's code as the reason.
 //
 // Several processes on one store share the work by partitions of workspaces (see
 // DeliveryPartitions): the claimer claims only from the partitions this process holds, sends an

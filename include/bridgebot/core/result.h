@@ -23,6 +23,9 @@ struct Error {
   bool transient = false;
   // Set for rate limits: how long Slack asked us to wait.
   std::optional<std::chrono::milliseconds> retry_after;
+  // Set when our own pacing gave up before sending anything (its next slot was too far off):
+  // nothing was tried, so trying again later is not another failed attempt.
+  bool not_attempted = false;
 
   std::string to_string() const { return message.empty() ? code : code + ": " + message; }
 };

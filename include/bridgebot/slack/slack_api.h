@@ -64,6 +64,10 @@ class SlackApi {
 
   // The same as the blocking methods above, as coroutines. These defaults call the blocking
   // methods (test fakes); WebApi overrides them with calls that hold no thread while waiting.
+  virtual core::Task<Result<SlackUser>> users_lookup_by_email_async(TeamToken auth,
+                                                                    std::string email) {
+    co_return users_lookup_by_email(auth, email);
+  }
   virtual core::Task<Result<PostedMessage>> chat_post_message_async(TeamToken auth,
                                                                     PostMessageRequest message) {
     co_return chat_post_message(auth, message);

@@ -76,6 +76,8 @@ class WebApi final : public SlackApi {
   Result<std::string> apps_connections_open(std::string_view app_token) override;
   Status post_incoming_webhook(std::string_view team_id, std::string_view url,
                                std::string_view json_body) override;
+  core::Task<Result<SlackUser>> users_lookup_by_email_async(TeamToken auth,
+                                                            std::string email) override;
   core::Task<Result<PostedMessage>> chat_post_message_async(TeamToken auth,
                                                             PostMessageRequest message) override;
   core::Task<Result<std::string>> conversations_open_async(TeamToken auth,
