@@ -29,6 +29,7 @@
 #include "bridgebot/core/secret_box.h"
 #include "bridgebot/core/thread_pool.h"
 #include "bridgebot/net/async_http.h"
+#include "bridgebot/net/event_loops.h"
 #include "bridgebot/net/http_server.h"
 #include "bridgebot/slack/rate_limiter.h"
 #include "bridgebot/slack/socket_mode.h"
@@ -95,8 +96,10 @@ struct App::Parts {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<core::SecretBox> box;
   std::unique_ptr<net::HttpClient> http;
-  // The dispatcher's Slack calls: many in flight on one I/O thread (outlives the dispatcher).
-  std::unique_ptr<net::AsyncHttpClient> delivery_http;
+  // The dispatcher's deliveries and their Slack calls share these loops: an answer resumes its
+  // delivery on the loop that read it. Both outlive the dispatcher.
+  std::unique_ptr<net::EventLoops> delivery_loops;
+  std::unique_ptr<net::AsyncHttpClient> delivery_http;  // many calls in flight per loop
   std::unique_ptr<slack::RateLimiter> limiter;
   std::unique_ptr<slack::WebApi> slack;
   // The dispatcher's: sends nothing for a workspace disconnected since the item was claimed.
@@ -259,15 +262,17 @@ Status App::start() {
                                                     config_.platform.signing_secret, clock);
     dispatch_options.replies = p.replies.get();
   }
-  // Deliveries are coroutines on the dispatcher's 2 threads, up to 512 waiting for Slack at
-  // once, and never wait for a commit: claims come in batches and outcomes are recorded in
-  // batches behind them (tests/bench/bench_relay_throughput).
+  // Deliveries are coroutines on 2 event loops that also carry their Slack calls, up to 512
+  // waiting for Slack at once, and never wait for a commit: claims come in batches and outcomes
+  // are recorded in batches behind them (tests/bench/bench_relay_throughput).
   dispatch_options.claim_batch = 256;
   dispatch_options.recorders = 2;
+  p.delivery_loops = std::make_unique<net::EventLoops>(dispatch_options.workers, "delivery");
+  dispatch_options.executor = p.delivery_loops.get();
   net::ClientOptions delivery_http_options = http_options;
-  delivery_http_options.max_connections_per_host = 128;
-  delivery_http_options.max_idle_per_host = 128;  // a burst's connections stay for the next
-  p.delivery_http = net::make_async_http_client(delivery_http_options);
+  delivery_http_options.max_connections_per_host = 64;  // per loop
+  delivery_http_options.max_idle_per_host = 64;         // a burst's connections stay for the next
+  p.delivery_http = net::make_async_http_client(delivery_http_options, *p.delivery_loops);
   p.delivery_slack = std::make_unique<slack::WebApi>(
       *p.http, config_.slack.api_base_url, clock, *p.limiter, slack::RetryPolicy{},
       slack::WebApi::SleepFunction{}, slack::WebApi::JitterSource{},

@@ -7,6 +7,7 @@
 
 #include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/core/crypto.h"
+#include "bridgebot/core/thread_executor.h"
 #include "bridgebot/core/thread_name.h"
 #include "delivery.h"
 #include "outcome_recorder.h"
@@ -98,7 +99,10 @@ Dispatcher::Dispatcher(store::Store& store, slack::SlackApi& slack,
                    [this] { notify(); },
                    {}}),
       random_(std::random_device{}()),
-      executor_(std::make_unique<core::Executor>(options_.workers)),
+      own_executor_(options_.executor != nullptr
+                        ? nullptr
+                        : std::make_unique<core::ThreadExecutor>(options_.workers)),
+      executor_(options_.executor != nullptr ? options_.executor : own_executor_.get()),
       recorder_(std::make_unique<OutcomeRecorder>(
           store, options_.lease_owner, options_.store_retry, [this] { return next_jitter(); },
           [this](const std::vector<PendingOutcome>& recorded,

@@ -1,26 +1,26 @@
-// make_async_http_client(): HTTP(S) over Beast with a keep-alive pool per host. One I/O thread
-// runs every connection and owns all the state below, so nothing here takes a lock: send() only
-// posts to that thread.
+// make_async_http_client(): HTTP(S) over Beast with a keep-alive pool per host. The client has a
+// Pool per event loop (loop_set.h); the loop's one thread runs that pool's connections and owns
+// all its state, so nothing here takes a lock: send() only posts to a loop.
 //
 // A request goes start() -> its host's FIFO -> dispatch() onto an idle connection, or onto a new
 // one (resolve -> connect -> TLS handshake) while the host is under its connection limit ->
 // exchange() (write, read) -> finished() parks the connection for the next request, or failed()
-// drops it. Each asynchronous step's handler holds the connection by shared_ptr; a connection
-// whose `call` is gone was abandoned (shutdown) and its late handlers just return.
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
+// drops it. Each asynchronous step's handler holds the connection by shared_ptr, and the
+// connection its pool; a connection whose `call` is gone was abandoned (shutdown) and its late
+// handlers just return.
 #include <boost/asio/post.hpp>
 #include <deque>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
-#include <thread>
 #include <vector>
 
 #include "beast_common.h"
-#include "bridgebot/core/thread_name.h"
 #include "bridgebot/net/async_http.h"
+#include "bridgebot/net/event_loops.h"
 #include "client_messages.h"
+#include "loop_set.h"
 #include "tls_context.h"
 
 namespace bridgebot::net {
@@ -36,11 +36,14 @@ struct Call {
 };
 
 struct Host;
+class Pool;
 
 // One keep-alive connection to a host. Carries one call at a time.
 struct Connection {
-  Connection(asio::io_context& io, Host& owner) : resolver(io), host(owner) {}
+  Connection(asio::io_context& io, Host& owner, std::shared_ptr<Pool> owner_pool)
+      : pool(std::move(owner_pool)), resolver(io), host(owner) {}
 
+  std::shared_ptr<Pool> pool;  // kept while a handler may still run: it owns `host`
   tcp::resolver resolver;
   std::optional<PlainStream> plain;  // one of plain and tls, once resolved
   std::optional<TlsStream> tls;
@@ -92,31 +95,16 @@ void complete(Call& call, Result<HttpResponse> result) {
   }
 }
 
-class BeastAsyncHttpClient final : public AsyncHttpClient {
+// The connections of one event loop, and the calls waiting for them. Used on that loop only.
+class Pool final : public std::enable_shared_from_this<Pool> {
  public:
-  explicit BeastAsyncHttpClient(const ClientOptions& options)
-      : options_(options),
-        tls_context_(make_client_tls_context(options.tls)),
-        work_(io_.get_executor()),
-        thread_([this] {
-          core::name_this_thread("http-client");
-          io_.run();
-        }) {}
+  Pool(asio::io_context& io, const ClientOptions& options,
+       Result<std::shared_ptr<ssl::context>> tls_context)
+      : options_(options), tls_context_(std::move(tls_context)), io_(io) {}
 
-  ~BeastAsyncHttpClient() override {
-    asio::post(io_, [this] { shut_down(); });
-    work_.reset();
-    thread_.join();
-  }
+  asio::io_context& io() { return io_; }
 
-  void send(ClientRequest request, Done done) override {
-    asio::post(io_, [this, request = std::move(request), done = std::move(done)]() mutable {
-      start(request, std::move(done));
-    });
-  }
-
- private:
-  void start(const ClientRequest& request, Done done) {
+  void start(const ClientRequest& request, AsyncHttpClient::Done done) {
     auto call = std::make_unique<Call>();
     call->done = std::move(done);
     if (stopping_) return complete(*call, cancelled());
@@ -144,6 +132,23 @@ class BeastAsyncHttpClient final : public AsyncHttpClient {
     dispatch(host);
   }
 
+  // Completes every call with "cancelled", now and from now on.
+  void shut_down() {
+    stopping_ = true;
+    for (auto& [key, host] : hosts_) {
+      auto waiting = std::move(host->waiting);
+      auto busy = std::move(host->busy);
+      host->idle.clear();
+      for (auto& call : waiting) complete(*call, cancelled());
+      for (const auto& connection : busy) {
+        auto call = std::move(connection->call);
+        connection->close();
+        complete(*call, cancelled());
+      }
+    }
+  }
+
+ private:
   Host& host_of(const Url& url) {
     const std::string port = std::to_string(url.port);
     auto& host = hosts_[url.scheme + "://" + url.host + ":" + port];
@@ -181,7 +186,7 @@ class BeastAsyncHttpClient final : public AsyncHttpClient {
 
   void open_connection(Host& host, std::unique_ptr<Call> call) {
     if (host.url.secure() && !tls_context_) return complete(*call, tls_context_.error());
-    auto connection = std::make_shared<Connection>(io_, host);
+    auto connection = std::make_shared<Connection>(io_, host, shared_from_this());
     connection->call = std::move(call);
     host.busy.insert(connection);
     connection->resolver.async_resolve(
@@ -319,36 +324,77 @@ class BeastAsyncHttpClient final : public AsyncHttpClient {
     dispatch(host);
   }
 
-  // Runs on the I/O thread, posted by the destructor after every send() made before it.
-  void shut_down() {
-    stopping_ = true;
-    for (auto& [key, host] : hosts_) {
-      auto waiting = std::move(host->waiting);
-      auto busy = std::move(host->busy);
-      host->idle.clear();
-      for (auto& call : waiting) complete(*call, cancelled());
-      for (const auto& connection : busy) {
-        auto call = std::move(connection->call);
-        connection->close();
-        complete(*call, cancelled());
-      }
+ private:
+  const ClientOptions options_;
+  const Result<std::shared_ptr<ssl::context>> tls_context_;
+  asio::io_context& io_;
+  std::map<std::string, std::unique_ptr<Host>> hosts_;  // by scheme://host:port, never shrinks
+  bool stopping_ = false;
+};
+
+class LoopsAsyncHttpClient final : public AsyncHttpClient {
+ public:
+  LoopsAsyncHttpClient(const ClientOptions& options, EventLoops& loops) : loops_(loops.loop_set()) {
+    const auto tls_context = make_client_tls_context(options.tls);
+    for (auto& loop : loops_.loops) {
+      pools_.push_back(std::make_shared<Pool>(loop->io, options, tls_context));
     }
   }
 
-  const ClientOptions options_;
-  const Result<std::shared_ptr<ssl::context>> tls_context_;
-  // Declared before everything bound to it, so that it is destroyed after them.
-  asio::io_context io_;
-  std::map<std::string, std::unique_ptr<Host>> hosts_;  // by scheme://host:port, never shrinks
-  bool stopping_ = false;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;  // last: starts once everything above is built
+  ~LoopsAsyncHttpClient() override {
+    if (loops_.joined) {  // no loop runs any more: nothing else touches the pools
+      for (auto& pool : pools_) pool->shut_down();
+      return;
+    }
+    std::vector<std::future<void>> done;
+    for (auto& pool : pools_) {
+      auto finished = std::make_shared<std::promise<void>>();
+      done.push_back(finished->get_future());
+      // After every send() made before this (each loop runs its jobs in order).
+      asio::post(pool->io(), [pool, finished] {
+        pool->shut_down();
+        finished->set_value();
+      });
+    }
+    for (auto& future : done) future.wait();
+  }
+
+  void send(ClientRequest request, Done done) override {
+    auto& pool = pools_[loops_.pick()];
+    asio::post(pool->io(), [pool, request = std::move(request), done = std::move(done)]() mutable {
+      pool->start(request, std::move(done));
+    });
+  }
+
+ private:
+  detail::LoopSet& loops_;
+  std::vector<std::shared_ptr<Pool>> pools_;  // one per loop, by the loop's index
+};
+
+// A client with its own loop.
+class OwnLoopAsyncHttpClient final : public AsyncHttpClient {
+ public:
+  explicit OwnLoopAsyncHttpClient(const ClientOptions& options)
+      : loop_(1, "http-client"), client_(options, loop_) {}
+
+  void send(ClientRequest request, Done done) override {
+    client_.send(std::move(request), std::move(done));
+  }
+
+ private:
+  EventLoops loop_;
+  LoopsAsyncHttpClient client_;  // destroyed first, while the loop runs
 };
 
 }  // namespace
 
 std::unique_ptr<AsyncHttpClient> make_async_http_client(const ClientOptions& options) {
-  return std::make_unique<BeastAsyncHttpClient>(options);
+  return std::make_unique<OwnLoopAsyncHttpClient>(options);
+}
+
+std::unique_ptr<AsyncHttpClient> make_async_http_client(const ClientOptions& options,
+                                                        EventLoops& loops) {
+  return std::make_unique<LoopsAsyncHttpClient>(options, loops);
 }
 
 }  // namespace bridgebot::net

@@ -1,7 +1,8 @@
 // `co_await exchange(client, request)`: one request over net::AsyncHttpClient from a coroutine
-// running on a core::Executor. The client answers on its I/O thread; the coroutine resumes on the
-// executor it was suspended from, so nothing after the await (parsing, store reads) runs on the
-// I/O thread. Private to src/slack.
+// running on a core::Executor. The coroutine resumes on the executor it was suspended from: at
+// once where the answer arrives when the client runs on that executor (net::EventLoops: no
+// hand-off between threads), else posted there from the client's I/O thread. Private to
+// src/slack.
 #pragma once
 
 #include <cassert>
@@ -27,7 +28,11 @@ class HttpExchange {
     client_.send(std::move(request_),
                  [this, coroutine, executor](Result<net::HttpResponse> response) {
                    answer_.emplace(std::move(response));
-                   executor->post([coroutine] { coroutine.resume(); });
+                   if (core::Executor::current() == executor) {
+                     coroutine.resume();
+                   } else {
+                     executor->post([coroutine] { coroutine.resume(); });
+                   }
                  });
   }
   Result<net::HttpResponse> await_resume() { return std::move(*answer_); }

@@ -1,4 +1,4 @@
-// Executor: jobs on a few threads, timers without a thread each, cancellation for shutdown.
+// ThreadExecutor: jobs on a few threads, timers without a thread each, cancellation for shutdown.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <future>
@@ -6,14 +6,15 @@
 #include <thread>
 #include <vector>
 
-#include "bridgebot/core/executor.h"
+#include "bridgebot/core/thread_executor.h"
 #include "support/wait_until.h"
 
 using bridgebot::core::Executor;
+using bridgebot::core::ThreadExecutor;
 using namespace std::chrono_literals;
 
 TEST_CASE("posted jobs run on the executor's threads", "[core][executor]") {
-  Executor executor(2);
+  ThreadExecutor executor(2);
   std::atomic<int> on_executor{0};
   for (int i = 0; i < 100; ++i) {
     executor.post([&] {
@@ -27,7 +28,7 @@ TEST_CASE("posted jobs run on the executor's threads", "[core][executor]") {
 
 TEST_CASE("timers fire by due time, and a thousand waiting timers need no thread each",
           "[core][executor]") {
-  Executor executor(1);
+  ThreadExecutor executor(1);
   std::mutex mutex;
   std::vector<int> fired;
   auto record = [&](int id) {
@@ -54,7 +55,7 @@ TEST_CASE("timers fire by due time, and a thousand waiting timers need no thread
 
 TEST_CASE("cancel_timers runs waiting and later timers at once, as not elapsed",
           "[core][executor]") {
-  Executor executor(2);
+  ThreadExecutor executor(2);
   std::promise<bool> first;
   executor.post_after(1h, [&](bool elapsed) { first.set_value(elapsed); });
   executor.cancel_timers();
@@ -68,7 +69,7 @@ TEST_CASE("shutdown runs what is posted, including jobs posted by jobs, then joi
           "[core][executor]") {
   std::atomic<int> ran{0};
   {
-    Executor executor(2);
+    ThreadExecutor executor(2);
     for (int i = 0; i < 10; ++i) {
       executor.post([&] {
         ++ran;

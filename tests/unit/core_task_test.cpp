@@ -7,12 +7,13 @@
 #include <string>
 #include <vector>
 
-#include "bridgebot/core/executor.h"
 #include "bridgebot/core/task.h"
+#include "bridgebot/core/thread_executor.h"
 
 using bridgebot::core::Executor;
 using bridgebot::core::start_detached;
 using bridgebot::core::Task;
+using bridgebot::core::ThreadExecutor;
 
 namespace {
 
@@ -105,7 +106,7 @@ TEST_CASE("Task<void> runs in order", "[core][task]") {
 
 TEST_CASE("a task sleeping on an executor resumes there, and a cancelled sleep says so",
           "[core][task][executor]") {
-  Executor executor(2);
+  ThreadExecutor executor(2);
   std::promise<std::pair<int, bool>> finished;
   bool elapsed = false;
   executor.post([&] {

@@ -5,7 +5,7 @@
 #include <future>
 #include <vector>
 
-#include "bridgebot/core/executor.h"
+#include "bridgebot/core/thread_executor.h"
 #include "unit/slack_fake_async_http.h"
 
 using namespace slack_test;
@@ -13,9 +13,9 @@ using namespace std::chrono_literals;
 using bridgebot::Error;
 using bridgebot::Result;
 using bridgebot::Status;
-using bridgebot::core::Executor;
 using bridgebot::core::start_detached;
 using bridgebot::core::Task;
+using bridgebot::core::ThreadExecutor;
 using bridgebot::slack::PostedMessage;
 using bridgebot::slack::SlackUser;
 using bridgebot::slack::TeamToken;
@@ -53,7 +53,7 @@ struct AsyncHarness {
   FakeAsyncHttpClient async_http{http};
   slack::RateLimiter limiter;
   slack::WebApi api;
-  Executor executor{1};
+  ThreadExecutor executor{1};
 };
 
 }  // namespace

@@ -4,10 +4,12 @@
 //   - one claimer thread claims due items in batches (claim_batch per transaction) under this
 //     dispatcher's lease owner id into an in-memory queue, topping it up when it runs low;
 //   - each item's delivery (relay DMs, sender copies, notifications, platform replies) is a
-//     coroutine on a small executor (`workers` threads, core/executor.h): up to max_in_flight
-//     run at once, and one that waits (for Slack's answer, a pacing slot, a Retry-After) holds
-//     no thread, so a workspace held back by Slack's limits does not hold back the others;
-//     store and directory reads run in place on the executor threads;
+//     coroutine on a small executor (core/executor.h; in bridgebot the event loops that also carry
+//     its Slack calls, net/event_loops.h, so an answer resumes its delivery in place): up to
+//     max_in_flight run at once, and one that waits (for Slack's answer, a pacing slot, a
+//     Retry-After) holds no thread, so a workspace held back by Slack's limits does not hold back
+//     the others; store and directory reads run in place on the executor threads (short point
+//     reads: they hold up that loop's other deliveries and connections meanwhile);
 //   - recorder threads write the outcomes (complete or reschedule) in batches, one transaction
 //     each (src/bridge/outcome_recorder.h), while deliveries go on.
 // Per-recipient and per-thread order comes from the items' ordering keys: the store never hands
@@ -73,6 +75,9 @@
 namespace bridgebot::bridge {
 
 struct DispatcherOptions {
+  // Runs the deliveries; the dispatcher's stop() shuts it down, so it serves this dispatcher
+  // alone. Must outlive the Dispatcher. Null: a core::ThreadExecutor of `workers` threads.
+  core::Executor* executor = nullptr;
   int workers = 2;  // executor threads running the deliveries (the 2-core target: 2)
   // Most deliveries under way at once (each awaiting Slack, a pacing slot or a store read). The
   // claim cap bounds it too: at most 4 x claim_batch items are claimed and not yet recorded.
@@ -202,7 +207,8 @@ class Dispatcher {
   std::size_t unrecorded_ = 0;             // claimed and not yet settled
   std::thread claimer_;
   std::mt19937_64 random_;
-  std::unique_ptr<core::Executor> executor_;  // runs the delivery coroutines
+  std::unique_ptr<core::Executor> own_executor_;  // when options_.executor is null
+  core::Executor* executor_;                      // runs the delivery coroutines
   // Last: its threads call back into the members above, so it goes first.
   std::unique_ptr<OutcomeRecorder> recorder_;
 };

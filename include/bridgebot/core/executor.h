@@ -1,23 +1,19 @@
-// Executor: a few threads running posted jobs, and timers that cost no thread while they wait.
-// Coroutines (task.h) run on it: an awaited operation that completes elsewhere (an HTTP answer on
-// the client's I/O thread) posts the coroutine's resumption here, and `co_await sleep_for(d)`
+// Executor: where coroutines (task.h) run. An awaited operation that completes elsewhere posts
+// the coroutine's resumption to the executor it was suspended from, and `co_await sleep_for(d)`
 // suspends a coroutine for d without holding a thread.
 //
-// Thread-safe. Jobs run in the order posted (on whichever thread is free); a timer's job runs
-// once its time has come, or at once, with `elapsed` false, after cancel_timers().
+// Two implementations: core::ThreadExecutor (thread_executor.h: a few threads, for work without
+// I/O of its own) and net::EventLoops (net/event_loops.h), whose single-threaded event loops also
+// run the asynchronous HTTP clients made on them, so an answer resumes its coroutine where it
+// arrives.
+//
+// Thread-safe. A timer's job runs once its time has come, or at once, with `elapsed` false,
+// after cancel_timers().
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <coroutine>
-#include <cstdint>
-#include <deque>
 #include <functional>
-#include <map>
-#include <mutex>
-#include <thread>
-#include <utility>
-#include <vector>
 
 namespace bridgebot::core {
 
@@ -27,41 +23,25 @@ class Executor {
   // `elapsed`: the delay passed; false: cancel_timers() cut it short.
   using TimerJob = std::function<void(bool elapsed)>;
 
-  explicit Executor(int threads);
-  ~Executor();  // shutdown()
-  Executor(const Executor&) = delete;
-  Executor& operator=(const Executor&) = delete;
+  virtual ~Executor() = default;
 
-  void post(Job job);
-  void post_after(std::chrono::steady_clock::duration delay, TimerJob job);
+  // Never runs `job` inside post() itself.
+  virtual void post(Job job) = 0;
+  virtual void post_after(std::chrono::steady_clock::duration delay, TimerJob job) = 0;
 
   // Runs every waiting timer now with elapsed=false, and every timer posted from now on too:
   // for a shutdown that must not wait out long pauses. Irreversible.
-  void cancel_timers();
+  virtual void cancel_timers() = 0;
   // Cancels the timers, runs the jobs already posted (and the ones they post), then joins the
   // threads. Jobs posted after that are dropped. Idempotent; not from an executor thread.
-  void shutdown();
+  virtual void shutdown() = 0;
 
   // The executor whose thread calls this, or null on any other thread.
   static Executor* current() noexcept;
 
- private:
-  using TimePoint = std::chrono::steady_clock::time_point;
-
-  void run();
-  // Moves the timers due by `now` (all of them once cancelled) to the job queue. Call locked.
-  void expire_timers_locked(TimePoint now);
-
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Job> jobs_;
-  // Ordered by due time; the counter keeps timers with one due time in posting order.
-  std::map<std::pair<TimePoint, std::uint64_t>, TimerJob> timers_;
-  std::uint64_t timer_count_ = 0;
-  bool timers_cancelled_ = false;
-  bool stopping_ = false;
-  bool joined_ = false;  // jobs posted from now on are dropped
-  std::vector<std::thread> threads_;
+ protected:
+  // Called first thing on each thread of `executor`, so that current() names it there.
+  static void set_current(Executor* executor) noexcept;
 };
 
 // `co_await sleep_for(d)` in a coroutine running on an Executor: resumes on that executor after
