@@ -181,6 +181,13 @@ std::string dispatcher_metrics(const bridge::DispatcherMetrics& m) {
                        {"retried", m.retried}},
                       [](const std::string& name) {
                         return "bridgebot_outbox_items_total{outcome=\"" + name + "\"}";
+                      }) +
+         "# HELP bridgebot_outbox_items_claimed_total Outbox items taken for delivery: by their "
+         "accept, or later by the claimer\n"
+         "# TYPE bridgebot_outbox_items_claimed_total counter\n" +
+         sample_lines({{"accept", m.claimed_at_accept}, {"claimer", m.claimed_later}},
+                      [](const std::string& name) {
+                        return "bridgebot_outbox_items_claimed_total{by=\"" + name + "\"}";
                       });
 }
 
@@ -291,8 +298,9 @@ Status App::start() {
   p.dispatcher =
       std::make_unique<bridge::Dispatcher>(*p.store, *p.delivery_slack, *p.installations,
                                            *p.delivery_directory, clock, dispatch_options);
-  p.acceptor = std::make_unique<bridge::Acceptor>(*p.store, *p.installations, config_, clock,
-                                                  [d = p.dispatcher.get()] { d->notify(); });
+  p.acceptor = std::make_unique<bridge::Acceptor>(
+      *p.store, *p.installations, config_, clock, [d = p.dispatcher.get()] { d->notify(); },
+      p.dispatcher.get());
   // Enough accept calls in flight for the store's group commit to batch them. Beyond 256 waiting
   // requests the API answers 503 overloaded instead of queueing without bound.
   p.workers = std::make_unique<core::ThreadPool>(32, 256);

@@ -9,12 +9,13 @@ namespace bridgebot::bridge {
 
 Acceptor::Acceptor(store::Store& store, InstallationDirectory& installations,
                    const core::Config& config, const core::Clock& clock,
-                   std::function<void()> on_new_work)
+                   std::function<void()> on_new_work, AcceptHandoff* handoff)
     : store_(store),
       installations_(installations),
       config_(config),
       clock_(clock),
-      on_new_work_(std::move(on_new_work)) {}
+      on_new_work_(std::move(on_new_work)),
+      handoff_(handoff) {}
 
 Result<std::string> Acceptor::resolve_team(const std::string& team_id) {
   // Whether a named workspace is installed is decided by Store::accept, in the transaction that
@@ -30,8 +31,18 @@ Result<std::string> Acceptor::resolve_team(const std::string& team_id) {
   return e;
 }
 
-Result<AcceptOutcome> Acceptor::record(const store::AcceptRequest& request) {
+Result<AcceptOutcome> Acceptor::record(store::AcceptRequest& request) {
+  if (handoff_ != nullptr && !request.items.empty()) {
+    request.claim = handoff_->reserve(request.team_id, static_cast<int>(request.items.size()));
+  }
   auto result = store_.accept(request);
+  std::size_t taken = 0;
+  if (request.claim.limit > 0) {
+    std::vector<store::OutboxItem> claimed;
+    if (result.ok()) claimed = std::move(result->claimed);
+    taken = claimed.size();
+    handoff_->hand_over(request.claim, std::move(claimed));
+  }
   if (!result.ok() && result.error().code == "conflict") {
     // Never installed, or disconnected (perhaps a moment ago).
     return unknown_team(request.team_id);
@@ -41,7 +52,8 @@ Result<AcceptOutcome> Acceptor::record(const store::AcceptRequest& request) {
   if (request.items.empty()) {
     return AcceptOutcome{std::string(store::to_string(request.status)), request.reason};
   }
-  if (on_new_work_) on_new_work_();
+  // Items left queued wait for the dispatcher's claimer.
+  if (on_new_work_ && taken < request.items.size()) on_new_work_();
   return AcceptOutcome{"queued", ""};
 }
 

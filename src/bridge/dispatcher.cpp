@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <bit>
 #include <future>
 
 #include "bridgebot/bridge/outbox_payloads.h"
@@ -145,7 +146,7 @@ void Dispatcher::stop() {
   {
     // An item in the middle of a Slack call finishes and its outcome is recorded.
     std::unique_lock lock(mutex_);
-    idle_.wait(lock, [this] { return running_ == 0; });
+    idle_.wait(lock, [this] { return running_ == 0 && reserved_ == 0; });
   }
   executor_->shutdown();
   recorder_->stop();
@@ -156,13 +157,16 @@ void Dispatcher::notify() {
   {
     std::lock_guard lock(mutex_);
     ++wake_generation_;
+    nothing_queued_ = false;
   }
   wake_.notify_all();
 }
 
 DispatcherMetrics Dispatcher::metrics() const {
-  return {counters_.delivered.load(), counters_.failed.load(), counters_.undeliverable.load(),
-          counters_.ignored.load(), counters_.retried.load()};
+  return {counters_.delivered.load(),     counters_.failed.load(),
+          counters_.undeliverable.load(), counters_.ignored.load(),
+          counters_.retried.load(),       counters_.claimed_at_accept.load(),
+          counters_.claimed_later.load()};
 }
 
 void Dispatcher::claim_loop() {
@@ -178,6 +182,9 @@ void Dispatcher::claim_loop() {
     // A notify(), a recorded outcome (its key's next item may be due now) or a worker taking
     // the queue low changes the generation meanwhile: the wait returns at once.
     std::unique_lock lock(mutex_);
+    // Nothing claimable and nothing of ours unfinished that a queued item could wait for:
+    // until new work is queued, outcomes need not wake the claimer (items claimed at accept).
+    if (room > 0 && wake_generation_ == seen && unrecorded_ == 0) nothing_queued_ = true;
     wake_.wait_for(lock, options_.poll_interval,
                    [&] { return stopping_ || wake_generation_ != seen; });
   }
@@ -233,11 +240,64 @@ void Dispatcher::item_done(PendingOutcome outcome) {
     start_waiting_locked();
     // The claimer tops the queue up when it falls to half a batch, and again when it is empty.
     const auto half = static_cast<std::size_t>(std::max(1, options_.claim_batch)) / 2;
-    running_low = (claimed_.size() == half || claimed_.empty()) && claim_room_locked() > 0;
+    running_low = (claimed_.size() == half || claimed_.empty()) && claim_room_locked() > 0 &&
+                  !nothing_queued_;
     if (running_low) ++wake_generation_;
-    if (running_ == 0) idle_.notify_all();
+    if (running_ == 0 && reserved_ == 0) idle_.notify_all();
   }
   if (running_low) wake_.notify_all();
+}
+
+store::ClaimAtAccept Dispatcher::reserve(std::string_view team_id, int items) {
+  const int partition = store::delivery_partition_of(team_id);
+  const store::PartitionMask bit = store::PartitionMask{1} << partition;
+  if (items <= 0 || (partitions_.claimable() & bit) == 0) return {};
+  const auto wanted = static_cast<std::size_t>(items);
+  {
+    std::lock_guard lock(mutex_);
+    const std::size_t cap = 4 * static_cast<std::size_t>(std::max(1, options_.claim_batch));
+    const bool room = running_ + claimed_.size() + reserved_ + wanted <= max_in_flight() &&
+                      unrecorded_ + wanted <= cap;
+    if (stopping_ || !room) return {};
+    reserved_ += wanted;
+    unrecorded_ += wanted;
+  }
+  // Counted in hand from now: the partition is not given up under the accept.
+  partitions_.claimed(partition, items);
+  return {options_.lease_owner, bit, items};
+}
+
+void Dispatcher::hand_over(const store::ClaimAtAccept& reserved,
+                           std::vector<store::OutboxItem> claimed) {
+  if (reserved.limit <= 0) return;
+  const auto wanted = static_cast<std::size_t>(reserved.limit);
+  const std::size_t taken = std::min(claimed.size(), wanted);
+  claimed.resize(taken);  // never more than reserved (the store keeps to the limit)
+  const int partition = std::countr_zero(reserved.partitions);
+  if (taken < wanted) partitions_.finished(partition, static_cast<int>(wanted - taken));
+  counters_.claimed_at_accept += taken;
+  if (taken > 0) {
+    std::lock_guard lock(teams_mutex_);
+    team_partitions_.try_emplace(claimed.front().team_id, partition);
+  }
+  bool stopped = false;
+  {
+    std::lock_guard lock(mutex_);
+    // Checked with the queue under one lock: stop() hands back what it finds queued.
+    stopped = stopping_;
+    if (!stopped) {
+      for (auto& item : claimed) claimed_.push_back(std::move(item));
+      start_waiting_locked();
+    }
+  }
+  // stop() waits for reserved_ to fall to 0 before it stops the recorder.
+  if (stopped) {
+    for (const auto& item : claimed) recorder_->add(hand_back(item));
+  }
+  std::lock_guard lock(mutex_);
+  reserved_ -= wanted;
+  unrecorded_ -= wanted - taken;
+  if (running_ == 0 && reserved_ == 0) idle_.notify_all();
 }
 
 int Dispatcher::run_once() {
@@ -272,6 +332,7 @@ int Dispatcher::run_once() {
 }
 
 void Dispatcher::note_claimed(const std::vector<store::OutboxItem>& items) {
+  counters_.claimed_later += items.size();
   for (const auto& item : items) partitions_.claimed(item.partition);
   std::lock_guard lock(teams_mutex_);
   for (const auto& item : items) team_partitions_.try_emplace(item.team_id, item.partition);
@@ -360,12 +421,19 @@ PendingOutcome Dispatcher::retry_or_fail(const store::OutboxItem& item, const Er
 
 void Dispatcher::settled(const std::vector<PendingOutcome>& recorded,
                          const std::vector<PendingOutcome>& dropped) {
+  // A retry or a hand-back is queued again.
+  const bool requeued = std::any_of(
+      recorded.begin(), recorded.end(),
+      [](const PendingOutcome& pending) { return pending.kind != PendingOutcome::Kind::finished; });
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     unrecorded_ -= recorded.size() + dropped.size();
-    ++wake_generation_;  // room to claim, and the next items of these keys may be due
+    if (requeued || !dropped.empty()) nothing_queued_ = false;
+    wake = !nothing_queued_;
+    if (wake) ++wake_generation_;  // room to claim, and the next items of these keys may be due
   }
-  wake_.notify_all();
+  if (wake) wake_.notify_all();
   // Not in this process's hands any more: their partitions may be given up.
   for (const auto& pending : recorded) {
     partitions_.finished(pending.item.partition);

@@ -27,6 +27,7 @@ inline constexpr sql::Dialect kDialect{
     .mark_claimed =
         "UPDATE outbox SET status = 'in_flight', claimed_by = $2 WHERE item_id = ANY($1::bigint[])",
     .marks_one_claim_per_run = false,
+    .claims_at_accept = false,
     .returning_item_id = " RETURNING item_id",
     .inserted_item_id = "",
     .delivery_order = "d.delivery_id",

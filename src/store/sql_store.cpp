@@ -64,7 +64,7 @@ SqlStore::SqlStore(std::unique_ptr<Database> db)
       insert_item_sql_(
           "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, status, "
           "reason, attempts, next_attempt_at, ordering_key, claimed_by, created_at, "
-          "delivery_partition) VALUES ($1, $2, $3, $4, $5, $6, 'queued', '', 0, $7, $8, '', $9, "
+          "delivery_partition) VALUES ($1, $2, $3, $4, $5, $6, $11, '', 0, $7, $8, $12, $9, "
           "$10)" +
           std::string(dialect_.returning_item_id)),
       deliveries_of_source_sql_(

@@ -1,5 +1,6 @@
 // Accepted messages/notifications: idempotency records (table sources), their outbox items and
 // deliveries.
+#include <algorithm>
 #include <string>
 
 #include "sql_store.h"
@@ -204,6 +205,49 @@ Status record_outcomes_in(Session& s, std::string_view claimed_by,
   return Status::success();
 }
 
+// An item accept inserted in_flight, as claim_due would have returned it.
+OutboxItem claimed_item(const AcceptRequest& request, const NewOutboxItem& item, ItemId id,
+                        int partition) {
+  OutboxItem out;
+  out.item_id = id;
+  out.kind = request.kind;
+  out.source_id = request.source_id;
+  out.team_id = request.team_id;
+  out.role = item.role;
+  out.destination = item.destination;
+  out.payload_json = item.payload_json;
+  out.ordering_key = item.ordering_key;
+  out.status = ItemStatus::in_flight;
+  out.next_attempt_at = item.next_attempt_at;
+  out.created_at = request.now;
+  out.partition = partition;
+  return out;
+}
+
+// Whether an item with `ordering_key` is queued or in flight (every one is earlier than an item
+// being inserted).
+Result<bool> key_unfinished(Session& s, const std::string& ordering_key) {
+  bool unfinished = false;
+  auto rows = s.exec(
+      "SELECT 1 FROM outbox WHERE ordering_key = $1 AND status IN ('queued', 'in_flight') "
+      "LIMIT 1",
+      Params().text(ordering_key), [&](const Row&) { unfinished = true; });
+  if (!rows) return rows.error();
+  return unfinished;
+}
+
+// Whether accept takes `item` for its claim's owner (AcceptRequest::claim), given how many it
+// took already; the caller checked the partition.
+Result<bool> claim_at_accept(Session& s, const AcceptRequest& request, const NewOutboxItem& item,
+                             std::size_t taken) {
+  if (taken >= static_cast<std::size_t>(std::max(0, request.claim.limit))) return false;
+  if (item.next_attempt_at > request.now) return false;
+  if (item.ordering_key.empty()) return true;
+  auto unfinished = key_unfinished(s, item.ordering_key);
+  if (!unfinished) return unfinished.error();
+  return !*unfinished;
+}
+
 }  // namespace
 
 // The head of each ordering key only: an item waits while an earlier one with its key is queued
@@ -251,7 +295,16 @@ Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
       result.status = std::move(**existing);
       return Status::success();
     }
+    const int partition = delivery_partition_of(request.team_id);
+    const bool may_claim = dialect_.claims_at_accept && !request.claim.lease_owner.empty() &&
+                           ((request.claim.partitions >> partition) & 1) != 0;
     for (const NewOutboxItem& item : request.items) {
+      bool claimed = false;
+      if (may_claim) {
+        auto taken = claim_at_accept(s, request, item, result.claimed.size());
+        if (!taken) return taken.error();
+        claimed = *taken;
+      }
       auto added = s.exec(insert_item_sql_,
                           Params()
                               .text(to_string(request.kind))
@@ -263,13 +316,18 @@ Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
                               .integer(item.next_attempt_at)
                               .text(item.ordering_key)
                               .integer(request.now)
-                              .integer(std::int64_t{delivery_partition_of(request.team_id)}),
+                              .integer(std::int64_t{partition})
+                              .text(to_string(claimed ? ItemStatus::in_flight : ItemStatus::queued))
+                              .text(claimed ? request.claim.lease_owner : std::string_view()),
                           [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
       if (!added) return added.error();
       if (!dialect_.inserted_item_id.empty()) {
         auto id = s.exec(dialect_.inserted_item_id, {},
                          [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
         if (!id) return id.error();
+      }
+      if (claimed) {
+        result.claimed.push_back(claimed_item(request, item, result.item_ids.back(), partition));
       }
     }
     result.status = {request.kind,   request.source_id, request.team_id,

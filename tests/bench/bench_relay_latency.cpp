@@ -4,7 +4,8 @@
 //
 // Open loop: message i is due at start + i / rate and sent by one of --senders threads (each
 // with its own keep-alive connection), so a slow answer does not slow the offered load. Also
-// prints the accept latency (the POST's round trip, which includes the durable commit).
+// prints the accept latency (the POST's round trip, which includes the durable commit), and the
+// bot's CPU time per message over the run.
 //
 // bridgebot paces chat.postMessage per workspace (5/s steady, burst 20) and per DM (1/s, burst
 // 3). Run with --teams 1 to see that pacing set the figure; the default spreads the load over
@@ -60,6 +61,8 @@ int run(bench::Options& options) {
   std::vector<Clock::time_point> sent(messages), answered(messages);
   std::atomic<long> not_accepted{0};
   bench::PlatformClient client(bot.port(), static_cast<std::size_t>(senders));
+  const double cpu_at_start = bot.cpu_seconds();
+  const long long switches_at_start = bot.context_switches();
   const auto start = Clock::now() + std::chrono::milliseconds(100);
   const auto interval = std::chrono::duration<double>(1.0 / rate);
   std::vector<std::thread> threads;
@@ -82,6 +85,8 @@ int run(bench::Options& options) {
   while (world.message_count() < messages && Clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  const double cpu_used = bot.cpu_seconds() - cpu_at_start;
+  const long long switches = bot.context_switches() - switches_at_start;
   const bench::Memory memory = bot.memory();
 
   // The emulator stamps each call's arrival with the same steady clock this process reads.
@@ -107,6 +112,13 @@ int run(bench::Options& options) {
   std::printf("end-to-end (POST sent -> in Slack) ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f\n",
               bench::quantile(end_to_end, 0.50), bench::quantile(end_to_end, 0.90),
               bench::quantile(end_to_end, 0.99), bench::quantile(end_to_end, 1.0));
+  std::printf("bot CPU: %.2f s = %.3f CPU-ms per message (accept + delivery, and idle polls)\n",
+              cpu_used, 1000.0 * cpu_used / static_cast<double>(messages));
+  std::printf("bot context switches: %.2f per message\n",
+              static_cast<double>(switches) / static_cast<double>(messages));
+  std::printf("taken for delivery by their accept: %ld, by the claimer: %ld\n",
+              bench::metric(client, "bridgebot_outbox_items_claimed_total{by=\"accept\"}"),
+              bench::metric(client, "bridgebot_outbox_items_claimed_total{by=\"claimer\"}"));
   std::printf("bot memory: RSS %.1f MiB, peak (VmHWM) %.1f MiB\n", bench::mib(memory.rss_kb),
               bench::mib(memory.hwm_kb));
   return not_accepted == 0 && end_to_end.size() == messages ? 0 : 1;

@@ -75,6 +75,7 @@ int run(bench::Options& options) {
   Figures figures;
   std::atomic<long> next{0};
   const double cpu_at_start = bot.cpu_seconds();
+  const long long switches_at_start = bot.context_switches();
   const auto start = Clock::now();
   std::vector<std::thread> load;
   for (int c = 0; c < connections; ++c) {
@@ -105,6 +106,7 @@ int run(bench::Options& options) {
   load_done = true;
   watcher.join();
   const double cpu_used = bot.cpu_seconds() - cpu_at_start;
+  const long long switches = bot.context_switches() - switches_at_start;
   const bench::Memory peak = bot.memory();
 
   // Spot-check the bot's own view: the last message must read "delivered".
@@ -129,6 +131,11 @@ int run(bench::Options& options) {
   std::printf("bot CPU: %.2f s = %.3f CPU-ms per message (accept + delivery)\n", cpu_used,
               1000.0 * cpu_used / accepted);
   std::printf("last message: %s\n", last.c_str());
+  std::printf("bot context switches: %.2f per message\n",
+              static_cast<double>(switches) / static_cast<double>(messages));
+  std::printf("taken for delivery by their accept: %ld, by the claimer: %ld\n",
+              bench::metric(client, "bridgebot_outbox_items_claimed_total{by=\"accept\"}"),
+              bench::metric(client, "bridgebot_outbox_items_claimed_total{by=\"claimer\"}"));
   std::printf("bot memory: idle RSS %.1f MiB, peak (VmHWM) %.1f MiB\n", bench::mib(idle.rss_kb),
               bench::mib(peak.hwm_kb));
   return figures.other == 0 ? 0 : 1;

@@ -27,14 +27,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// The value of an unlabelled metric in the bot's /metrics, -1 when absent.
-long metric(bench::PlatformClient& client, const std::string& name) {
-  std::string text;
-  if (client.get("/metrics", &text) != 200) return -1;
-  const auto at = text.find("\n" + name + " ");
-  return at == std::string::npos ? -1 : std::atol(text.c_str() + at + name.size() + 2);
-}
-
 // Microseconds one typical log line spends in redaction with `secrets` registered the way the
 // old code held them (a list with every decryption) or the way it is held now.
 double redaction_us(std::size_t secrets, bool as_list) {
@@ -81,7 +73,7 @@ int run(bench::Options& options) {
 
   std::printf("%10s %10s %12s %10s %10s\n", "messages", "RSS MiB", "redaction", "accept/s",
               "deliver/s");
-  const long first_secrets = metric(client, "bridgebot_log_redaction_secrets");
+  const long first_secrets = bench::metric(client, "bridgebot_log_redaction_secrets");
   std::printf("%10d %10.1f %12ld %10s %10s\n", 0, bench::mib(bot.memory().rss_kb), first_secrets,
               "-", "-");
   std::vector<double> rss_mib;
@@ -114,12 +106,12 @@ int run(bench::Options& options) {
     const double deliver_s = bench::seconds_since(start);
     rss_mib.push_back(bench::mib(bot.memory().rss_kb));
     std::printf("%10ld %10.1f %12ld %10.0f %10.0f\n", end, rss_mib.back(),
-                metric(client, "bridgebot_log_redaction_secrets"),
+                bench::metric(client, "bridgebot_log_redaction_secrets"),
                 static_cast<double>(end - done) / accept_s,
                 static_cast<double>(end - done) / deliver_s);
     std::fflush(stdout);
   }
-  const long last_secrets = metric(client, "bridgebot_log_redaction_secrets");
+  const long last_secrets = bench::metric(client, "bridgebot_log_redaction_secrets");
 
   // Slope from the first sample (warm caches) to the last, per 100k messages.
   if (rss_mib.size() >= 2) {

@@ -121,3 +121,52 @@ TEST_CASE("kill -9 during 1,000 deliveries: after a restart all are delivered, f
   CHECK(duplicates <= recovered);
   CHECK(bridge.stop_bot().code == 0);
 }
+
+TEST_CASE(
+    "kill -9 right after accepting: messages already on their way are delivered after a restart",
+    "[cli][crash]") {
+  // Accepted messages go straight to delivery when the bot has room (claimed in the accept's
+  // transaction): killed while Slack has not answered them yet, none may be lost.
+  Bridge bridge;
+  bridge.settings.require_recipient_link = false;
+  constexpr int kMessages = 12;  // within the workspace's burst: none waits for pacing
+  const auto people =
+      add_bot_workspace(bridge.emulator, "T1300", "crashnow", "xoxb-crash-T1300", kMessages);
+  bridge.settings.bot_token = "xoxb-crash-T1300";
+  bridge.settings.workspace_domain = "crashnow";
+  const std::size_t sweeps_before = bridge.emulator.calls_of("users.list").size();
+  bridge.start_bot();
+  REQUIRE(wait_until([&] { return bridge.emulator.calls_of("users.list").size() > sweeps_before; },
+                     60s));
+
+  // Slack answers the first posts late, so they are in flight at the kill.
+  bridge.emulator.inject_fault("chat.postMessage", emu::Fault::slow(3000ms), kMessages);
+  const Person visitor{"v-crash", "visitor@outside.example", "Crash Visitor", true};
+  std::vector<std::string> ids;
+  for (int i = 0; i < kMessages; ++i) {
+    ids.push_back("crash-now-" + std::to_string(i));
+    REQUIRE(
+        bridge.api
+            ->post("/v1/messages", message_body(ids.back(), visitor,
+                                                {user_mention(people[static_cast<std::size_t>(i)])},
+                                                "delivery " + ids.back(), "T1300"))
+            .status == 202);
+  }
+  CHECK(bridge.kill_bot().signal == SIGKILL);
+  const std::size_t posted_at_kill = bridge.emulator.messages().size();
+
+  bridge.start_bot();
+  for (const auto& id : ids) {
+    const std::string state = bridge.wait_final(id, false, 60s);
+    INFO(id << ": " << state);
+    CHECK(json_string(state, "status") == "delivered");
+    CHECK(state.find("\"deliveries\":[]") == std::string::npos);  // where it landed is known
+  }
+  const auto posts = posts_per_match(bridge.emulator, "crash-now-[0-9]+");
+  CHECK(posts.size() == ids.size());
+  int duplicates = 0;
+  for (const auto& [id, count] : posts) duplicates += count - 1;
+  INFO("posted before the kill: " << posted_at_kill);
+  CHECK(duplicates <= recovered_in_flight(bridge.bot->output()));
+  CHECK(bridge.stop_bot().code == 0);
+}

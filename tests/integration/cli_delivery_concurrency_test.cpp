@@ -199,3 +199,44 @@ TEST_CASE(
     CHECK(json_string(state, "status") == "delivered");
   }
 }
+
+TEST_CASE("messages to a recipient whose previous one is still on its way to Slack follow it",
+          "[cli][delivery][order]") {
+  Bridge bridge;
+  const auto people = add_workspace(bridge, "T2008", 1);
+  start_with_workspaces(bridge, {"T2008"});
+
+  // The first post is answered 1.5 s late: the next two are accepted while it is in flight.
+  constexpr auto kSlow = 1500ms;
+  bridge.emulator.inject_fault("chat.postMessage", emu::Fault::slow(kSlow), 1);
+  const std::vector<std::string> ids = {"order-1", "order-2", "order-3"};
+  auto post = [&](const std::string& id) {
+    return bridge.api
+        ->post("/v1/messages",
+               message_body(id, kVisitor, {user_mention(people[0])}, "in order " + id, "T2008"))
+        .status;
+  };
+  REQUIRE(post(ids[0]) == 202);
+  REQUIRE(wait_until([&] { return bridge.emulator.calls_of("chat.postMessage").size() == 1; }, 30s,
+                     5ms));
+  REQUIRE(post(ids[1]) == 202);
+  REQUIRE(post(ids[2]) == 202);
+  for (const auto& id : ids) {
+    const std::string state = bridge.wait_final(id, false, 60s);
+    INFO(id << ": " << state);
+    CHECK(json_string(state, "status") == "delivered");
+  }
+
+  std::vector<std::string> seen;
+  for (const auto& message : bridge.emulator.messages()) {
+    for (const auto& id : ids) {
+      if (message.text.find("in order " + id) != std::string::npos) seen.push_back(id);
+    }
+  }
+  CHECK(seen == ids);
+  // Each post left only once Slack had answered the one before: the second came at least the
+  // first's answer time after it.
+  const auto posts = bridge.emulator.calls_of("chat.postMessage");
+  REQUIRE(posts.size() == ids.size());
+  CHECK(posts[1].arrival - posts[0].arrival >= kSlow);
+}

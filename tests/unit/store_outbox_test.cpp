@@ -500,3 +500,87 @@ TEST_CASE("recovery re-queues only the partitions taken over", "[store][outbox][
   CHECK(*f.store->recover_in_flight(kAllPartitions & ~(PartitionMask{1} << partition), "me") == 0);
   CHECK(*f.store->recover_in_flight(PartitionMask{1} << partition, "me") == 1);
 }
+
+namespace {
+
+// What a dispatcher holding every partition, with room for `limit` items, puts in an accept.
+ClaimAtAccept claim_for(std::string owner, int limit = 4) {
+  return {std::move(owner), kAllPartitions, limit};
+}
+
+}  // namespace
+
+TEST_CASE("an accept takes an item for delivery only while no earlier one of its key is unfinished",
+          "[store][outbox][claim_at_accept]") {
+  StoreFixture f;
+  AcceptRequest first = message("m1", {item_for("recipient", "T1:U2")});
+  first.claim = claim_for("me");
+  auto one = f.store->accept(first);
+  REQUIRE(one.ok());
+#ifndef BRIDGEBOT_TEST_POSTGRES
+  // SQLite: taken in the accept's transaction, as a claim would have returned it.
+  REQUIRE(one->claimed.size() == 1);
+  CHECK(one->claimed[0].item_id == one->item_ids[0]);
+  CHECK(one->claimed[0].status == ItemStatus::in_flight);
+  CHECK(one->claimed[0].payload_json == R"({"text":"hi"})");
+  CHECK(one->claimed[0].partition == delivery_partition_of("T1"));
+#else
+  // PostgreSQL takes none (concurrent accepts could both take one of a key): the claimer does.
+  CHECK(one->claimed.empty());
+  REQUIRE(f.store->claim_due(100, 10, "me", kAllPartitions)->size() == 1);
+#endif
+  CHECK(f.store->claim_due(100, 10, "me", kAllPartitions)->empty());  // in flight already
+
+  // The next message to that recipient while the first is in flight: queued behind it.
+  AcceptRequest second = message("m2", {item_for("recipient", "T1:U2")});
+  second.claim = claim_for("me");
+  auto two = f.store->accept(second);
+  REQUIRE(two.ok());
+  CHECK(two->claimed.empty());
+  CHECK(f.store->claim_due(100, 10, "me", kAllPartitions)->empty());
+  REQUIRE(f.store->complete(one->item_ids[0], "me", ItemStatus::delivered, "", {}).ok());
+  auto next = f.store->claim_due(100, 10, "me", kAllPartitions);
+  REQUIRE(next.ok());
+  CHECK(ids_of(*next) == two->item_ids);
+}
+
+TEST_CASE("an accept takes nothing of another partition, not yet due, or beyond its room",
+          "[store][outbox][claim_at_accept]") {
+  StoreFixture f;
+  AcceptRequest other = message("m1", {item_for("recipient", "T1:U2")});
+  other.claim = {"me", kAllPartitions & ~(PartitionMask{1} << delivery_partition_of("T1")), 4};
+  CHECK(f.store->accept(other)->claimed.empty());
+
+  AcceptRequest later = message("m2", {item_for("recipient", "T1:U3", 160)});
+  later.claim = claim_for("me");
+  CHECK(f.store->accept(later)->claimed.empty());
+
+  // Two items with keys of their own and room for one: the first is taken.
+  AcceptRequest two = message("m3", {item_for("recipient", "T1:U4"), item_for("sender", "")});
+  two.claim = claim_for("me", 1);
+  auto taken = f.store->accept(two);
+  REQUIRE(taken.ok());
+  CHECK(taken->claimed.size() <= 1);
+  if (!taken->claimed.empty()) CHECK(taken->claimed[0].item_id == taken->item_ids[0]);
+  // The rest is queued for the claimer: m1, and m3's second item.
+  CHECK(f.store->claim_due(100, 10, "me", kAllPartitions)->size() == 3 - taken->claimed.size());
+}
+
+TEST_CASE("an item taken at accept by a process that died is delivered by the one taking over",
+          "[store][outbox][claim_at_accept]") {
+  StoreFixture f;
+  AcceptRequest request = message("m1", {item_for("recipient", "T1:U2")});
+  request.claim = claim_for("gone");
+  auto accepted = f.store->accept(request);
+  REQUIRE(accepted.ok());
+  if (accepted->claimed.empty()) {  // PostgreSQL: the dead process's claimer took it
+    REQUIRE(f.store->claim_due(100, 10, "gone", kAllPartitions)->size() == 1);
+  }
+  f.store = f.open();  // a restart
+  CHECK(*f.store->recover_in_flight(kAllPartitions, "me") == 1);
+  auto claimed = f.store->claim_due(100, 10, "me", kAllPartitions);
+  REQUIRE(claimed.ok());
+  CHECK(ids_of(*claimed) == accepted->item_ids);
+  // Fenced: the dead owner's late outcome does not land.
+  CHECK_FALSE(f.store->complete(accepted->item_ids[0], "gone", ItemStatus::delivered, "", {}).ok());
+}

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "bridgebot/bridge/accept_handoff.h"
 #include "bridgebot/bridge/installations.h"
 #include "bridgebot/bridge/platform_types.h"
 #include "bridgebot/core/clock.h"
@@ -21,9 +22,12 @@ struct AcceptOutcome {
 
 class Acceptor {
  public:
-  // `on_new_work` is called after a commit that queued items (wakes the dispatcher).
+  // `on_new_work` is called after a commit that queued items (wakes the dispatcher). `handoff`
+  // (optional; must outlive the Acceptor) takes the items an accept may claim for delivery at
+  // once.
   Acceptor(store::Store& store, InstallationDirectory& installations, const core::Config& config,
-           const core::Clock& clock, std::function<void()> on_new_work);
+           const core::Clock& clock, std::function<void()> on_new_work,
+           AcceptHandoff* handoff = nullptr);
 
   // Errors: team_id_required, unknown_team, no_route (notifications), store errors.
   Result<AcceptOutcome> accept_message(PlatformMessage message);
@@ -33,13 +37,14 @@ class Acceptor {
   Result<std::string> resolve_team(const std::string& team_id);
 
  private:
-  Result<AcceptOutcome> record(const store::AcceptRequest& request);
+  Result<AcceptOutcome> record(store::AcceptRequest& request);
 
   store::Store& store_;
   InstallationDirectory& installations_;
   const core::Config& config_;
   const core::Clock& clock_;
   std::function<void()> on_new_work_;
+  AcceptHandoff* handoff_;
 };
 
 }  // namespace bridgebot::bridge

@@ -2,7 +2,10 @@
 //
 // Three stages, so that no thread waits for a commit per item, nor for Slack:
 //   - one claimer thread claims due items in batches (claim_batch per transaction) under this
-//     dispatcher's lease owner id into an in-memory queue, topping it up when it runs low;
+//     dispatcher's lease owner id into an in-memory queue, topping it up when it runs low; an
+//     item that can start at once is claimed by its accept instead, in the accept's transaction
+//     (AcceptHandoff, store::ClaimAtAccept), and handed over by the accepting thread, so it
+//     costs no claim and no hop through the claimer;
 //   - each item's delivery (relay DMs, sender copies, notifications, platform replies) is a
 //     coroutine on a small executor (core/executor.h; in bridgebot the event loops that also carry
 //     its Slack calls, net/event_loops.h, so an answer resumes its delivery in place): up to
@@ -59,6 +62,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bridgebot/bridge/accept_handoff.h"
 #include "bridgebot/bridge/delivery_partitions.h"
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/dm_channels.h"
@@ -122,13 +126,16 @@ struct DispatcherMetrics {
   std::uint64_t undeliverable = 0;
   std::uint64_t ignored = 0;
   std::uint64_t retried = 0;
+  // Items taken for delivery: by their accept (claim at accept), by the claimer.
+  std::uint64_t claimed_at_accept = 0;
+  std::uint64_t claimed_later = 0;
 };
 
-class Dispatcher {
+class Dispatcher final : public AcceptHandoff {
  public:
   Dispatcher(store::Store& store, slack::SlackApi& slack, InstallationDirectory& installations,
              Directory& directory, const core::Clock& clock, DispatcherOptions options);
-  ~Dispatcher();
+  ~Dispatcher() override;
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
 
@@ -153,9 +160,17 @@ class Dispatcher {
   // hands the item back as it was.
   bool may_send(std::string_view team_id) const;
 
+  // Claim at accept (AcceptHandoff): room is reserved only for a partition held fresh here, and
+  // only when every reserved item could start at once (within max_in_flight, and the claim cap
+  // counts it); handed-over items start on the executor, as claimed ones do.
+  store::ClaimAtAccept reserve(std::string_view team_id, int items) override;
+  void hand_over(const store::ClaimAtAccept& reserved,
+                 std::vector<store::OutboxItem> claimed) override;
+
  private:
   struct Counters {
-    std::atomic<std::uint64_t> delivered{0}, failed{0}, undeliverable{0}, ignored{0}, retried{0};
+    std::atomic<std::uint64_t> delivered{0}, failed{0}, undeliverable{0}, ignored{0}, retried{0},
+        claimed_at_accept{0}, claimed_later{0};
   };
 
   void claim_loop();
@@ -200,10 +215,15 @@ class Dispatcher {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;              // guards the fields below
   std::condition_variable wake_;  // the claimer waits: new work, room, or a notify()
-  std::condition_variable idle_;  // stop() waits: running_ fell to 0
+  std::condition_variable idle_;  // stop() waits: running_ and reserved_ fell to 0
   std::uint64_t wake_generation_ = 0;
+  // The last claim found nothing while nothing of this process was unfinished, and no work was
+  // queued since (notify(), a retry, a hand-back): outcomes need not wake the claimer, which
+  // still polls every poll_interval.
+  bool nothing_queued_ = false;
   std::deque<store::OutboxItem> claimed_;  // claimed, waiting to start
   std::size_t running_ = 0;                // started on the executor, outcome not yet added
+  std::size_t reserved_ = 0;               // room reserved by accepts not yet handed over
   std::size_t unrecorded_ = 0;             // claimed and not yet settled
   std::thread claimer_;
   std::mt19937_64 random_;

@@ -151,50 +151,6 @@ struct Delivery {
   std::string ts;
 };
 
-// What to record for one POST /v1/messages or /v1/notifications, atomically.
-struct AcceptRequest {
-  SourceKind kind = SourceKind::message;
-  std::string source_id;  // the platform's id: the idempotency key within `kind`
-  std::string team_id;
-  // queued when `items` is non-empty; otherwise the final answer (e.g. ignored + reason), so that
-  // GET reports it and a repeated id is still a duplicate.
-  ItemStatus status = ItemStatus::queued;
-  std::string reason;
-  std::vector<NewOutboxItem> items;
-  UnixSeconds now = 0;
-};
-
-// The state of a source as GET /v1/messages/{id} shows it.
-// With items: queued while any item is unfinished; then the most serious final item status
-// (failed > undeliverable > delivered > ignored) with that item's reason.
-// Without items: the status recorded at accept.
-struct SourceStatus {
-  SourceKind kind = SourceKind::message;
-  std::string source_id;
-  std::string team_id;
-  ItemStatus status = ItemStatus::queued;
-  std::string reason;
-  std::vector<Delivery> deliveries;
-};
-
-struct AcceptResult {
-  bool duplicate = false;  // true: nothing was written; `status` is the earlier record's
-  SourceStatus status;
-  std::vector<ItemId> item_ids;  // ids of the new items, in request order (empty for duplicates)
-};
-
-// A relayed DM as bridgebot posted it (a "recipient" delivery of a message): what a Slack reply
-// in that DM answers.
-struct BridgedDm {
-  std::string source_id;     // the platform message id
-  std::string recipient;     // the outbox item's destination: the recipient's platform id
-  std::string payload_json;  // the message item's payload (outbox_payloads.h)
-  std::string slack_user;    // the recipient's Slack user
-  std::string ts;            // where it was posted in the DM
-};
-
-// ---- threads, leases, maintenance ----
-
 // The outbox is split by workspace into this many delivery partitions, each delivered by the one
 // process holding its lease (bridge::DeliveryPartitions). The store derives an item's partition
 // from its team_id, the same way in every process on one database, so that every item of a
@@ -218,6 +174,66 @@ inline int delivery_partition_of(std::string_view team_id) {
   }
   return sum % kDeliveryPartitions;
 }
+
+// Claim at accept: the caller (a dispatcher that holds `partitions` fresh and has room for
+// `limit` items) takes the request's items straight to delivery. An item is inserted in_flight
+// for `lease_owner` (as claim_due would mark it) when its workspace's partition is in
+// `partitions`, it is due at the request's `now`, fewer than `limit` were taken and no earlier
+// item of its ordering key is unfinished; the others are queued as usual. Stores whose
+// concurrent transactions could both take an item of one key (PostgreSQL) take none.
+struct ClaimAtAccept {
+  std::string lease_owner;
+  PartitionMask partitions = 0;  // 0: claim nothing
+  int limit = 0;
+};
+
+// What to record for one POST /v1/messages or /v1/notifications, atomically.
+struct AcceptRequest {
+  SourceKind kind = SourceKind::message;
+  std::string source_id;  // the platform's id: the idempotency key within `kind`
+  std::string team_id;
+  // queued when `items` is non-empty; otherwise the final answer (e.g. ignored + reason), so that
+  // GET reports it and a repeated id is still a duplicate.
+  ItemStatus status = ItemStatus::queued;
+  std::string reason;
+  std::vector<NewOutboxItem> items;
+  UnixSeconds now = 0;
+  ClaimAtAccept claim;  // none by default
+};
+
+// The state of a source as GET /v1/messages/{id} shows it.
+// With items: queued while any item is unfinished; then the most serious final item status
+// (failed > undeliverable > delivered > ignored) with that item's reason.
+// Without items: the status recorded at accept.
+struct SourceStatus {
+  SourceKind kind = SourceKind::message;
+  std::string source_id;
+  std::string team_id;
+  ItemStatus status = ItemStatus::queued;
+  std::string reason;
+  std::vector<Delivery> deliveries;
+};
+
+struct AcceptResult {
+  bool duplicate = false;  // true: nothing was written; `status` is the earlier record's
+  SourceStatus status;
+  std::vector<ItemId> item_ids;  // ids of the new items, in request order (empty for duplicates)
+  // The items taken at accept (AcceptRequest::claim), in_flight for its lease owner: the caller
+  // delivers them and records their outcomes as for claimed ones.
+  std::vector<OutboxItem> claimed;
+};
+
+// A relayed DM as bridgebot posted it (a "recipient" delivery of a message): what a Slack reply
+// in that DM answers.
+struct BridgedDm {
+  std::string source_id;     // the platform message id
+  std::string recipient;     // the outbox item's destination: the recipient's platform id
+  std::string payload_json;  // the message item's payload (outbox_payloads.h)
+  std::string slack_user;    // the recipient's Slack user
+  std::string ts;            // where it was posted in the DM
+};
+
+// ---- threads, leases, maintenance ----
 
 // A lease row: who holds `name` until when (expired rows stay until taken or released).
 struct Lease {

@@ -148,6 +148,23 @@ double BotProcess::cpu_seconds() const {
   return static_cast<double>(utime + stime) / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
+long long BotProcess::context_switches() const {
+  long long total = 0;
+  const fs::path tasks = "/proc/" + std::to_string(process_.pid()) + "/task";
+  std::error_code error;
+  for (const auto& task : fs::directory_iterator(tasks, error)) {
+    std::ifstream status(task.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.rfind("voluntary_ctxt_switches:", 0) == 0 ||
+          line.rfind("nonvoluntary_ctxt_switches:", 0) == 0) {
+        total += std::stoll(line.substr(line.find(':') + 1));
+      }
+    }
+  }
+  return total;
+}
+
 void BotProcess::kill9() {
   process_.kill9();
 }

@@ -65,6 +65,8 @@ class BotProcess {
   Memory memory() const;
   // CPU time the bot has used so far (user + system, every thread), in seconds.
   double cpu_seconds() const;
+  // Context switches of the bot's threads so far (voluntary and not, from /proc).
+  long long context_switches() const;
   // SIGTERM and wait; returns the exit status (the bot drains in-flight work first).
   int stop();
   // kill -9 (and reap), or SIGSTOP / SIGCONT: a crash, or a process that hangs and comes back.

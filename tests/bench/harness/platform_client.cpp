@@ -83,4 +83,15 @@ int PlatformClient::get(const std::string& path, std::string* body) {
   return response->status;
 }
 
+long metric(PlatformClient& client, const std::string& sample) {
+  std::string body;
+  if (client.get("/metrics", &body) != 200) return -1;
+  const std::string prefix = sample + " ";
+  for (std::size_t at = body.find(prefix); at != std::string::npos;
+       at = body.find(prefix, at + 1)) {
+    if (at == 0 || body[at - 1] == '\n') return std::atol(body.c_str() + at + prefix.size());
+  }
+  return -1;
+}
+
 }  // namespace bench

@@ -35,4 +35,7 @@ class PlatformClient {
   std::unique_ptr<bridgebot::net::HttpClient> http_;
 };
 
+// The value of the Prometheus sample named exactly `sample` in the bot's GET /metrics, or -1.
+long metric(PlatformClient& client, const std::string& sample);
+
 }  // namespace bench
