@@ -264,11 +264,6 @@ Status App::start() {
   bridge::DispatcherOptions dispatch_options;
   dispatch_options.relay = config_.relay;
   dispatch_options.routes = config_.routes;
-  if (!config_.platform.reply_webhook_url.empty()) {
-    p.replies = std::make_unique<api::ReplyWebhook>(*p.http, config_.platform.reply_webhook_url,
-                                                    config_.platform.signing_secret, clock);
-    dispatch_options.replies = p.replies.get();
-  }
   // Deliveries are coroutines on 2 event loops that also carry their Slack calls, up to 512
   // waiting for Slack at once, and never wait for a commit: claims come in batches and outcomes
   // are recorded in batches behind them (tests/bench/bench_relay_throughput).
@@ -280,6 +275,12 @@ Status App::start() {
   delivery_http_options.max_connections_per_host = 64;  // per loop
   delivery_http_options.max_idle_per_host = 64;         // a burst's connections stay for the next
   p.delivery_http = net::make_async_http_client(delivery_http_options, *p.delivery_loops);
+  if (!config_.platform.reply_webhook_url.empty()) {
+    p.replies =
+        std::make_unique<api::ReplyWebhook>(*p.delivery_http, config_.platform.reply_webhook_url,
+                                            config_.platform.signing_secret, clock);
+    dispatch_options.replies = p.replies.get();
+  }
   p.delivery_slack = std::make_unique<slack::WebApi>(
       *p.http, config_.slack.api_base_url, clock, *p.limiter, slack::RetryPolicy{},
       slack::WebApi::SleepFunction{}, slack::WebApi::JitterSource{},

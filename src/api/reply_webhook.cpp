@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "bridgebot/api/signature.h"
+#include "bridgebot/net/http_exchange.h"
 
 namespace bridgebot::api {
 
@@ -17,7 +18,7 @@ std::string path_with_query(std::string_view url) {
   return target;
 }
 
-ReplyWebhook::ReplyWebhook(net::HttpClient& http, std::string url, std::string signing_secret,
+ReplyWebhook::ReplyWebhook(net::AsyncHttpClient& http, std::string url, std::string signing_secret,
                            const core::Clock& clock)
     : http_(http),
       url_(std::move(url)),
@@ -25,16 +26,25 @@ ReplyWebhook::ReplyWebhook(net::HttpClient& http, std::string url, std::string s
       secret_(std::move(signing_secret)),
       clock_(clock) {}
 
-Status ReplyWebhook::send(std::string_view body) {
+core::Task<Status> ReplyWebhook::send(std::string body) {
+  net::ClientRequest request = signed_request(std::move(body));
+  auto response = co_await net::exchange(http_, std::move(request));
+  co_return outcome(response);
+}
+
+net::ClientRequest ReplyWebhook::signed_request(std::string body) const {
   const std::int64_t timestamp = clock_.unix_seconds();
   net::ClientRequest request;
   request.method = "POST";
   request.url = url_;
-  request.body = std::string(body);
   request.headers.set("Content-Type", "application/json");
   request.headers.set("X-Bridge-Timestamp", std::to_string(timestamp));
   request.headers.set("X-Bridge-Signature", sign_v2(secret_, timestamp, "POST", path_, body));
-  auto response = http_.send(request);
+  request.body = std::move(body);
+  return request;
+}
+
+Status ReplyWebhook::outcome(const Result<net::HttpResponse>& response) {
   if (!response.ok()) return response.error();  // network: transient, as net reports it
   const int status = response->status;
   if (status >= 200 && status < 300) return Status::success();

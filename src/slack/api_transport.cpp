@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "bridgebot/core/json.h"
+#include "bridgebot/net/http_exchange.h"
 #include "bridgebot/slack/errors.h"
-#include "http_exchange.h"
 #include "json_fields.h"
 #include "pacer.h"
 
@@ -137,7 +137,7 @@ core::Task<Result<ApiAnswer>> ApiTransport::call_async(ApiCall call) {
   // Named, then moved: GCC 12 destroys a braced temporary passed to a coroutine twice.
   RateLimitKey key{call.team_id, call.method, call.channel};
   auto send = [this, &call]() -> core::Task<Result<ApiAnswer>> {
-    co_return api_answer(call, co_await exchange(*async_http_, api_request(call)));
+    co_return api_answer(call, co_await net::exchange(*async_http_, api_request(call)));
   };
   co_return co_await paced_async<ApiAnswer>(std::move(key), std::move(send));
 }
@@ -203,7 +203,7 @@ core::Task<Status> ApiTransport::post_webhook_async(std::string team_id, std::st
   RateLimitKey key{std::move(team_id), std::string(kIncomingWebhook), url};
   auto send = [this, &url, &json_body]() -> core::Task<Result<bool>> {
     Status status =
-        webhook_answer(url, co_await exchange(*async_http_, webhook_request(url, json_body)));
+        webhook_answer(url, co_await net::exchange(*async_http_, webhook_request(url, json_body)));
     if (!status.ok()) co_return status.error();
     co_return true;
   };

@@ -1,7 +1,8 @@
 // Replies back to the platform through the real binary: a Slack user's answer to a bridged DM
 // (message.im over Socket Mode from the emulator) reaches a platform endpoint served by the test,
 // signed with v2, once, across a restart of the bridge and a platform answering 503 for a while;
-// bot messages, edits and DMs bridgebot never posted in are not sent.
+// a platform slow to answer holds no other delivery back; bot messages, edits and DMs bridgebot
+// never posted in are not sent.
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <mutex>
@@ -18,7 +19,8 @@ using namespace std::chrono_literals;
 namespace {
 
 // The platform's reply webhook: records every POST with whether its v2 signature verified, and
-// answers 503 (Retry-After: 1) while `unavailable` requests remain, then 200.
+// answers 503 (Retry-After: 1) while `unavailable` requests remain, then 200; while held, the
+// 200s wait until release().
 class ReplyPlatform {
  public:
   struct Received {
@@ -31,7 +33,7 @@ class ReplyPlatform {
   explicit ReplyPlatform(int unavailable)
       : unavailable_(unavailable),
         server_({}, [this](net::HttpRequest request, net::Responder respond) {
-          respond(on_request(request));
+          on_request(request, std::move(respond));
         }) {
     auto started = server_.start();
     if (!started.ok()) FAIL(started.error().to_string());
@@ -46,6 +48,31 @@ class ReplyPlatform {
     return received_;
   }
 
+  void hold() {
+    std::lock_guard lock(mutex_);
+    holding_ = true;
+  }
+  // Answers the held requests and stops holding.
+  void release() {
+    std::vector<net::Responder> held;
+    {
+      std::lock_guard lock(mutex_);
+      holding_ = false;
+      held.swap(held_);
+    }
+    for (auto& respond : held) respond(ok());
+  }
+  std::size_t held() const {
+    std::lock_guard lock(mutex_);
+    return held_.size();
+  }
+
+  // Requests carrying reply `id`, whatever they were answered.
+  int count(const std::string& id) const {
+    int n = 0;
+    for (const auto& r : received()) n += json_string(r.body, "id") == id ? 1 : 0;
+    return n;
+  }
   // Requests carrying reply `id` that were answered `status`.
   int count(const std::string& id, int status) const {
     int n = 0;
@@ -56,7 +83,13 @@ class ReplyPlatform {
   }
 
  private:
-  net::HttpResponse on_request(const net::HttpRequest& request) {
+  static net::HttpResponse ok() {
+    net::HttpResponse response;
+    response.status = 200;
+    return response;
+  }
+
+  void on_request(const net::HttpRequest& request, net::Responder respond) {
     const auto verified = api::verify_request(
         kSigningSecret,
         {request.method, request.target, request.headers.get("X-Bridge-Timestamp"),
@@ -72,13 +105,19 @@ class ReplyPlatform {
       response.status = 200;
     }
     received_.push_back({request.target, request.body, verified.ok(), response.status});
-    return response;
+    if (response.status == 200 && holding_) {
+      held_.push_back(std::move(respond));
+      return;
+    }
+    respond(response);
   }
 
   mutable std::mutex mutex_;
-  int unavailable_;                 // guarded by mutex_
-  std::vector<Received> received_;  // guarded by mutex_
-  net::HttpServer server_;          // last: its threads use the fields above
+  int unavailable_;                   // guarded by mutex_
+  bool holding_ = false;              // guarded by mutex_
+  std::vector<Received> received_;    // guarded by mutex_
+  std::vector<net::Responder> held_;  // guarded by mutex_
+  net::HttpServer server_;            // last: its threads use the fields above
 };
 
 // A bridge with replies on (the app has im:history), Socket Mode up and bob linked.
@@ -95,16 +134,22 @@ void start_with_replies(Bridge& bridge, const ReplyPlatform& platform) {
   bridge.link(bob());
 }
 
-// Relays a message from carol to bob; returns bob's DM channel and the DM's ts.
-std::pair<std::string, std::string> relay_to_bob(Bridge& bridge, const std::string& id) {
+// Relays a message from `sender` to `recipient`; returns the recipient's DM channel and the
+// DM's ts.
+std::pair<std::string, std::string> relay(Bridge& bridge, const std::string& id,
+                                          const Person& sender, const Person& recipient) {
   REQUIRE(bridge.api
-              ->post("/v1/messages", message_body(id, carol(), {user_mention(bob())},
-                                                  "@Bob can you look at the notes?"))
+              ->post("/v1/messages", message_body(id, sender, {user_mention(recipient)},
+                                                  "can you look at the notes?"))
               .status == 202);
   const std::string state = bridge.wait_final(id);
   INFO(state << "\n" << bridge.bot->output_tail());
   REQUIRE(json_string(state, "status") == "delivered");
   return {json_string(state, "deliveries.0.channel"), json_string(state, "deliveries.0.ts")};
+}
+
+std::pair<std::string, std::string> relay_to_bob(Bridge& bridge, const std::string& id) {
+  return relay(bridge, id, carol(), bob());
 }
 
 std::string reply_id_of(const std::string& dm, const std::string& event) {
@@ -166,6 +211,54 @@ TEST_CASE(
     if (json_string(r.body, "id") == next_id) next_body = r.body;
   }
   CHECK(json_string(next_body, "in_reply_to") == "msg-ask");
+}
+
+TEST_CASE("a platform slow to answer replies holds no relayed message back", "[cli][replies]") {
+  Bridge bridge;
+  ReplyPlatform platform(/*unavailable=*/0);
+  platform.hold();
+  start_with_replies(bridge, platform);
+  bridge.link(alice());
+  bridge.link(carol());
+
+  // Three people answer in their DMs: three replies (one per conversation, so none waits for
+  // another), more than the bot's 2 delivery threads, all waiting for the platform's answer.
+  struct Answered {
+    std::string slack_user;
+    std::string dm;
+    std::string reply_id;
+  };
+  std::vector<Answered> answered;
+  for (const auto& [person, slack_user] : std::vector<std::pair<Person, std::string>>{
+           {alice(), "U0001"}, {bob(), "U0002"}, {carol(), "U0003"}}) {
+    const Person sender = person.id == alice().id ? carol() : alice();
+    const auto [dm, dm_ts] = relay(bridge, "ask-" + person.id, sender, person);
+    const std::string answer = bridge.emulator.user_writes("T0001", slack_user, dm, "on it", dm_ts);
+    bridge.send_event_acked(answer);
+    answered.push_back({slack_user, dm, reply_id_of(dm, answer)});
+  }
+  REQUIRE(wait_until([&] { return platform.held() == answered.size(); }, 30s));
+
+  // Meanwhile a message to bob goes out; then the platform answers.
+  relay(bridge, "msg-meanwhile", carol(), bob());
+  platform.release();
+
+  // Each person writes again: those replies go after the first ones (one order per DM), so once
+  // they are in, a second copy of a first one (sent again after a timeout) would be too.
+  std::vector<std::string> next_ids;
+  for (const auto& a : answered) {
+    const std::string next = bridge.emulator.user_writes("T0001", a.slack_user, a.dm, "done");
+    bridge.send_event_acked(next);
+    next_ids.push_back(reply_id_of(a.dm, next));
+  }
+  INFO(bridge.bot->output_tail());
+  for (const auto& id : next_ids) {
+    REQUIRE(wait_until([&] { return platform.count(id, 200) == 1; }, 60s));
+  }
+  for (const auto& a : answered) {
+    INFO(a.reply_id);
+    CHECK(platform.count(a.reply_id) == 1);
+  }
 }
 
 TEST_CASE("bot messages, edits and DMs bridgebot never posted in are not sent to the platform",

@@ -7,19 +7,22 @@
 
 #include "bridgebot/bridge/platform_replies.h"
 #include "bridgebot/core/clock.h"
-#include "bridgebot/net/http.h"
+#include "bridgebot/net/async_http.h"
 
 namespace bridgebot::api {
 
 class ReplyWebhook final : public bridge::PlatformReplySender {
  public:
   // `http` and `clock` must outlive this object.
-  ReplyWebhook(net::HttpClient& http, std::string url, std::string signing_secret,
+  ReplyWebhook(net::AsyncHttpClient& http, std::string url, std::string signing_secret,
                const core::Clock& clock);
-  Status send(std::string_view body) override;
+  core::Task<Status> send(std::string body) override;
 
  private:
-  net::HttpClient& http_;
+  net::ClientRequest signed_request(std::string body) const;
+  static Status outcome(const Result<net::HttpResponse>& response);
+
+  net::AsyncHttpClient& http_;
   std::string url_;
   std::string path_;  // path and query of url_: what the signature covers
   std::string secret_;

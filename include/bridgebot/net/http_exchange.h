@@ -1,8 +1,8 @@
 // `co_await exchange(client, request)`: one request over net::AsyncHttpClient from a coroutine
 // running on a core::Executor. The coroutine resumes on the executor it was suspended from: at
 // once where the answer arrives when the client runs on that executor (net::EventLoops: no
-// hand-off between threads), else posted there from the client's I/O thread. Private to
-// src/slack.
+// hand-off between threads), else posted there from the client's I/O thread. For the delivery
+// side's clients: Slack's Web API and the platform's reply webhook.
 #pragma once
 
 #include <cassert>
@@ -13,11 +13,11 @@
 #include "bridgebot/core/executor.h"
 #include "bridgebot/net/async_http.h"
 
-namespace bridgebot::slack {
+namespace bridgebot::net {
 
 class HttpExchange {
  public:
-  HttpExchange(net::AsyncHttpClient& client, net::ClientRequest request)
+  HttpExchange(AsyncHttpClient& client, ClientRequest request)
       : client_(client), request_(std::move(request)) {}
 
   bool await_ready() const noexcept { return false; }
@@ -25,26 +25,25 @@ class HttpExchange {
     core::Executor* executor = core::Executor::current();
     assert(executor != nullptr && "an HTTP exchange is awaited on an executor thread");
     // After send() this awaiter may already be resumed and gone: touch no member past it.
-    client_.send(std::move(request_),
-                 [this, coroutine, executor](Result<net::HttpResponse> response) {
-                   answer_.emplace(std::move(response));
-                   if (core::Executor::current() == executor) {
-                     coroutine.resume();
-                   } else {
-                     executor->post([coroutine] { coroutine.resume(); });
-                   }
-                 });
+    client_.send(std::move(request_), [this, coroutine, executor](Result<HttpResponse> response) {
+      answer_.emplace(std::move(response));
+      if (core::Executor::current() == executor) {
+        coroutine.resume();
+      } else {
+        executor->post([coroutine] { coroutine.resume(); });
+      }
+    });
   }
-  Result<net::HttpResponse> await_resume() { return std::move(*answer_); }
+  Result<HttpResponse> await_resume() { return std::move(*answer_); }
 
  private:
-  net::AsyncHttpClient& client_;
-  net::ClientRequest request_;
-  std::optional<Result<net::HttpResponse>> answer_;
+  AsyncHttpClient& client_;
+  ClientRequest request_;
+  std::optional<Result<HttpResponse>> answer_;
 };
 
-inline HttpExchange exchange(net::AsyncHttpClient& client, net::ClientRequest request) {
+inline HttpExchange exchange(AsyncHttpClient& client, ClientRequest request) {
   return HttpExchange(client, std::move(request));
 }
 
-}  // namespace bridgebot::slack
+}  // namespace bridgebot::net
