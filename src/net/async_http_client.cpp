@@ -3,12 +3,17 @@
 // all its state, so nothing here takes a lock: send() only posts to a loop.
 //
 // A request goes start() -> its host's FIFO -> dispatch() onto an idle connection, or onto a new
-// one (resolve -> connect -> TLS handshake) while the host is under its connection limit ->
-// exchange() (write, read) -> finished() parks the connection for the next request, or failed()
+// one (look the host up -> connect -> TLS handshake) while the host is under its connection limit
+// -> exchange() (write, read) -> finished() parks the connection for the next request, or failed()
 // drops it. Each asynchronous step's handler holds the connection by shared_ptr, and the
-// connection its pool; a connection whose `call` is gone was abandoned (shutdown) and its late
-// handlers just return.
+// connection its pool; a connection whose `call` is gone was abandoned (shutdown, a timeout) and
+// its late handlers just return.
+//
+// A call's timeout is a deadline from send(): it bounds its wait in the FIFO (expire_waiting()),
+// opening a connection for it, and its exchange. Host names are looked up on HostLookups' threads
+// (host_lookups.h), never on a loop, each lookup bounded here by the connect timeout.
 #include <boost/asio/post.hpp>
+#include <chrono>
 #include <deque>
 #include <future>
 #include <map>
@@ -20,6 +25,7 @@
 #include "bridgebot/net/async_http.h"
 #include "bridgebot/net/event_loops.h"
 #include "client_messages.h"
+#include "host_lookups.h"
 #include "loop_set.h"
 #include "tls_context.h"
 
@@ -27,11 +33,17 @@ namespace bridgebot::net {
 namespace {
 
 using namespace detail;
+using Clock = std::chrono::steady_clock;  // asio::steady_timer's and Beast's stream timers' clock
+
+// Lookups of host names at once per client, each on a thread of its own: enough that a few hung
+// name servers leave the other hosts' lookups running.
+constexpr std::size_t kMaxLookupThreads = 4;
 
 // One request, from send() until its `done` has run.
 struct Call {
   http::request<http::string_body> message;
   std::chrono::milliseconds timeout{0};
+  Clock::time_point deadline;  // sent + timeout: the call fails then, wherever it is
   AsyncHttpClient::Done done;
 };
 
@@ -41,11 +53,14 @@ class Pool;
 // One keep-alive connection to a host. Carries one call at a time.
 struct Connection {
   Connection(asio::io_context& io, Host& owner, std::shared_ptr<Pool> owner_pool)
-      : pool(std::move(owner_pool)), resolver(io), host(owner) {}
+      : pool(std::move(owner_pool)), lookup_timer(io), host(owner) {}
 
-  std::shared_ptr<Pool> pool;  // kept while a handler may still run: it owns `host`
-  tcp::resolver resolver;
-  std::optional<PlainStream> plain;  // one of plain and tls, once resolved
+  std::shared_ptr<Pool> pool;       // kept while a handler may still run: it owns `host`
+  asio::steady_timer lookup_timer;  // bounds the host name's lookup, which has no timeout
+  bool looking_up = false;
+  Clock::time_point opened;          // when the connection was asked for
+  Clock::time_point connect_by;      // the lookup and the TCP connect must be done by then
+  std::optional<PlainStream> plain;  // one of plain and tls, once looked up
   std::optional<TlsStream> tls;
   beast::flat_buffer buffer;
   std::optional<http::response_parser<http::string_body>> parser;
@@ -67,23 +82,32 @@ struct Connection {
 
   // Cancels whatever is in progress; the handlers then run with an error.
   void close() {
-    resolver.cancel();
+    lookup_timer.cancel();
     if (plain || tls) transport().close();
   }
 };
 
 struct Host {
+  explicit Host(asio::io_context& io) : expiry(io) {}
+
   Url url;            // scheme, host and port; the target is per request
   std::string where;  // host:port, for messages
   std::vector<std::shared_ptr<Connection>> idle;  // most recently used last
   std::set<std::shared_ptr<Connection>> busy;     // resolving, connecting or exchanging
   std::deque<std::unique_ptr<Call>> waiting;      // FIFO of calls without a connection
+  asio::steady_timer expiry;                      // wakes expire_waiting()
+  std::optional<Clock::time_point> expiry_set;    // no later than any waiting call's deadline
 
   std::size_t open() const { return idle.size() + busy.size(); }
 };
 
 Error cancelled() {
   return make_error("cancelled", "the HTTP client shut down before the request completed", true);
+}
+
+std::string milliseconds_text(Clock::duration duration) {
+  return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(duration).count()) +
+         " ms";
 }
 
 // Runs `done` once. An exception it throws must not unwind through our handlers.
@@ -99,12 +123,16 @@ void complete(Call& call, Result<HttpResponse> result) {
 class Pool final : public std::enable_shared_from_this<Pool> {
  public:
   Pool(asio::io_context& io, const ClientOptions& options,
-       Result<std::shared_ptr<ssl::context>> tls_context)
-      : options_(options), tls_context_(std::move(tls_context)), io_(io) {}
+       Result<std::shared_ptr<ssl::context>> tls_context, std::shared_ptr<HostLookups> lookups)
+      : options_(options),
+        tls_context_(std::move(tls_context)),
+        lookups_(std::move(lookups)),
+        io_(io) {}
 
   asio::io_context& io() { return io_; }
 
-  void start(const ClientRequest& request, AsyncHttpClient::Done done) {
+  // `sent`: when send() was called, where the call's timeout starts.
+  void start(const ClientRequest& request, Clock::time_point sent, AsyncHttpClient::Done done) {
     auto call = std::make_unique<Call>();
     call->done = std::move(done);
     if (stopping_) return complete(*call, cancelled());
@@ -127,15 +155,19 @@ class Pool final : public std::enable_shared_from_this<Pool> {
                       make_error("io_error", std::string("cannot build the request: ") + e.what()));
     }
     call->timeout = request.timeout.count() > 0 ? request.timeout : options_.request_timeout;
+    call->deadline = sent + call->timeout;
     Host& host = host_of(*url);
     host.waiting.push_back(std::move(call));
     dispatch(host);
+    // Still waiting, it is the last: the others already have the timer set for them.
+    if (!host.waiting.empty()) set_expiry(host, host.waiting.back()->deadline);
   }
 
   // Completes every call with "cancelled", now and from now on.
   void shut_down() {
     stopping_ = true;
     for (auto& [key, host] : hosts_) {
+      host->expiry.cancel();
       auto waiting = std::move(host->waiting);
       auto busy = std::move(host->busy);
       host->idle.clear();
@@ -153,24 +185,29 @@ class Pool final : public std::enable_shared_from_this<Pool> {
     const std::string port = std::to_string(url.port);
     auto& host = hosts_[url.scheme + "://" + url.host + ":" + port];
     if (!host) {
-      host = std::make_unique<Host>();
+      host = std::make_unique<Host>(io_);
       host->url = url;
       host->where = url.host + ":" + port;
     }
     return *host;
   }
 
+  std::size_t limit() const { return std::max<std::size_t>(options_.max_connections_per_host, 1); }
+
   // Hands waiting calls to idle connections, then to new ones while the host is under its limit.
+  // A call whose deadline passed while it waited fails unsent.
   void dispatch(Host& host) {
-    const std::size_t limit = std::max<std::size_t>(options_.max_connections_per_host, 1);
     while (!host.waiting.empty()) {
-      if (!host.idle.empty()) {
+      if (host.waiting.front()->deadline <= Clock::now()) {
+        auto call = take_first(host.waiting);
+        complete(*call, waited_too_long(host, *call));
+      } else if (!host.idle.empty()) {
         auto connection = std::move(host.idle.back());
         host.idle.pop_back();
         host.busy.insert(connection);
         connection->call = take_first(host.waiting);
         exchange(connection);
-      } else if (host.open() < limit) {
+      } else if (host.open() < limit()) {
         open_connection(host, take_first(host.waiting));
       } else {
         return;
@@ -184,33 +221,110 @@ class Pool final : public std::enable_shared_from_this<Pool> {
     return call;
   }
 
+  Error waited_too_long(const Host& host, const Call& call) const {
+    return make_error("timeout",
+                      "no connection to " + host.where + " came free within the request's " +
+                          milliseconds_text(call.timeout) + " (all " + std::to_string(limit()) +
+                          " busy): not sent",
+                      true);
+  }
+
+  // Makes expire_waiting() run by `deadline` at the latest.
+  void set_expiry(Host& host, Clock::time_point deadline) {
+    if (host.expiry_set && *host.expiry_set <= deadline) return;
+    host.expiry_set = deadline;
+    host.expiry.expires_at(deadline);  // a wait already set ends with operation_aborted
+    host.expiry.async_wait([this, keep = shared_from_this(), &host](error_code ec) {
+      if (ec || stopping_) return;
+      host.expiry_set.reset();
+      expire_waiting(host);
+    });
+  }
+
+  // Fails the waiting calls whose deadline has passed, unsent, and sets the timer for the next.
+  void expire_waiting(Host& host) {
+    const auto now = Clock::now();
+    std::vector<std::unique_ptr<Call>> late;
+    std::deque<std::unique_ptr<Call>> kept;
+    for (auto& call : host.waiting) {
+      if (call->deadline <= now) {
+        late.push_back(std::move(call));
+      } else {
+        kept.push_back(std::move(call));
+      }
+    }
+    host.waiting = std::move(kept);
+    for (const auto& call : host.waiting) set_expiry(host, call->deadline);
+    for (auto& call : late) complete(*call, waited_too_long(host, *call));
+  }
+
   void open_connection(Host& host, std::unique_ptr<Call> call) {
     if (host.url.secure() && !tls_context_) return complete(*call, tls_context_.error());
     auto connection = std::make_shared<Connection>(io_, host, shared_from_this());
     connection->call = std::move(call);
     host.busy.insert(connection);
-    connection->resolver.async_resolve(
-        host.url.host, std::to_string(host.url.port),
-        [this, connection](error_code ec, const tcp::resolver::results_type& endpoints) {
-          on_resolved(connection, ec, endpoints);
-        });
+    // connect_timeout bounds the lookup and the TCP connect together, as does the call's deadline.
+    connection->opened = Clock::now();
+    connection->connect_by =
+        std::min(connection->opened + options_.connect_timeout, connection->call->deadline);
+    error_code not_an_address;
+    const auto address = asio::ip::make_address(host.url.host, not_an_address);
+    if (!not_an_address) return connect(connection, {tcp::endpoint(address, host.url.port)});
+
+    connection->looking_up = true;
+    connection->lookup_timer.expires_at(connection->connect_by);
+    connection->lookup_timer.async_wait([this, connection](error_code ec) {
+      if (ec || !connection->call || !connection->looking_up) return;
+      failed(connection,
+             make_error("dns_failed",
+                        "looking up " + connection->host.url.host + " timed out after " +
+                            milliseconds_text(Clock::now() - connection->opened),
+                        true));
+    });
+    // The answer comes on a lookup thread: back to this loop, to the connection if it still waits
+    // (a connection abandoned meanwhile is gone, and with it the need).
+    lookups_->find(host.url.host, [this, io = &io_, waiter = std::weak_ptr<Connection>(connection)](
+                                      const HostLookups::Answer& answer) {
+      asio::post(*io, [this, waiter, answer] {  // `this` lives while the connection does
+        if (auto waiting = waiter.lock()) on_looked_up(waiting, answer);
+      });
+    });
   }
 
-  void on_resolved(const std::shared_ptr<Connection>& connection, error_code ec,
-                   const tcp::resolver::results_type& endpoints) {
-    if (!connection->call) return;
+  void on_looked_up(const std::shared_ptr<Connection>& connection,
+                    const HostLookups::Answer& answer) {
+    if (!connection->call || !connection->looking_up) return;
+    connection->looking_up = false;
+    connection->lookup_timer.cancel();
     const Host& host = connection->host;
-    if (ec) {
+    if (!answer) {
       return failed(
           connection,
-          make_error("dns_failed", "cannot resolve " + host.url.host + ": " + ec.message(), true));
+          make_error("dns_failed",
+                     "cannot resolve " + host.url.host + ": " + answer.error().message, true));
     }
-    if (host.url.secure()) {
+    std::vector<tcp::endpoint> endpoints;
+    for (const auto& text : *answer) {
+      error_code invalid;
+      const auto address = asio::ip::make_address(text, invalid);
+      if (!invalid) endpoints.emplace_back(address, host.url.port);
+    }
+    if (endpoints.empty()) {
+      return failed(connection,
+                    make_error("dns_failed", "no address found for " + host.url.host, true));
+    }
+    connect(connection, std::move(endpoints));
+  }
+
+  // Connects to the first of `endpoints` that answers, by the connection's connect_by.
+  void connect(const std::shared_ptr<Connection>& connection,
+               std::vector<tcp::endpoint> endpoints) {
+    if (connection->host.url.secure()) {
       connection->tls.emplace(io_, **tls_context_);
     } else {
       connection->plain.emplace(io_);
     }
-    connection->transport().expires_after(options_.connect_timeout);
+    connection->transport().expires_at(connection->connect_by);
     connection->transport().async_connect(
         endpoints,
         [this, connection](error_code error, const auto&) { on_connected(connection, error); });
@@ -235,7 +349,8 @@ class Pool final : public std::enable_shared_from_this<Pool> {
         !prepared) {
       return failed(connection, prepared.error());
     }
-    connection->transport().expires_after(options_.connect_timeout);
+    connection->transport().expires_at(
+        std::min(Clock::now() + options_.connect_timeout, connection->call->deadline));
     connection->tls->async_handshake(
         ssl::stream_base::client,
         [this, connection](error_code error) { on_handshake(connection, error); });
@@ -255,9 +370,9 @@ class Pool final : public std::enable_shared_from_this<Pool> {
     exchange(connection);
   }
 
-  // Writes the connection's call and reads the answer, all within the call's timeout.
+  // Writes the connection's call and reads the answer, by the call's deadline.
   void exchange(const std::shared_ptr<Connection>& connection) {
-    connection->transport().expires_after(connection->call->timeout);
+    connection->transport().expires_at(connection->call->deadline);
     connection->with_stream([&](auto& stream) {
       http::async_write(
           stream, connection->call->message,
@@ -327,6 +442,7 @@ class Pool final : public std::enable_shared_from_this<Pool> {
  private:
   const ClientOptions options_;
   const Result<std::shared_ptr<ssl::context>> tls_context_;
+  const std::shared_ptr<HostLookups> lookups_;  // the client's, shared by its loops
   asio::io_context& io_;
   std::map<std::string, std::unique_ptr<Host>> hosts_;  // by scheme://host:port, never shrinks
   bool stopping_ = false;
@@ -334,16 +450,21 @@ class Pool final : public std::enable_shared_from_this<Pool> {
 
 class LoopsAsyncHttpClient final : public AsyncHttpClient {
  public:
-  LoopsAsyncHttpClient(const ClientOptions& options, EventLoops& loops) : loops_(loops.loop_set()) {
+  LoopsAsyncHttpClient(const ClientOptions& options, EventLoops& loops)
+      : loops_(loops.loop_set()),
+        lookups_(std::make_shared<HostLookups>(
+            options.host_lookup ? options.host_lookup : HostLookup(system_lookup),
+            kMaxLookupThreads)) {
     const auto tls_context = make_client_tls_context(options.tls);
     for (auto& loop : loops_.loops) {
-      pools_.push_back(std::make_shared<Pool>(loop->io, options, tls_context));
+      pools_.push_back(std::make_shared<Pool>(loop->io, options, tls_context, lookups_));
     }
   }
 
   ~LoopsAsyncHttpClient() override {
     if (loops_.joined) {  // no loop runs any more: nothing else touches the pools
       for (auto& pool : pools_) pool->shut_down();
+      lookups_->stop();
       return;
     }
     std::vector<std::future<void>> done;
@@ -357,17 +478,19 @@ class LoopsAsyncHttpClient final : public AsyncHttpClient {
       });
     }
     for (auto& future : done) future.wait();
+    lookups_->stop();  // no answer may be posted to a loop once this returns: they may go next
   }
 
   void send(ClientRequest request, Done done) override {
     auto& pool = pools_[loops_.pick()];
-    asio::post(pool->io(), [pool, request = std::move(request), done = std::move(done)]() mutable {
-      pool->start(request, std::move(done));
-    });
+    asio::post(pool->io(),
+               [pool, sent = Clock::now(), request = std::move(request),
+                done = std::move(done)]() mutable { pool->start(request, sent, std::move(done)); });
   }
 
  private:
   detail::LoopSet& loops_;
+  const std::shared_ptr<HostLookups> lookups_;
   std::vector<std::shared_ptr<Pool>> pools_;  // one per loop, by the loop's index
 };
 

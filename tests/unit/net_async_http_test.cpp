@@ -1,8 +1,10 @@
 // AsyncHttpClient against HttpServer over real loopback sockets: the per-host connection limit,
-// keep-alive reuse, the one retry on a dead pooled connection, timeouts, TLS and shutdown.
+// keep-alive reuse, the one retry on a dead pooled connection, timeouts, host name lookups, TLS
+// and shutdown.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -94,6 +96,52 @@ struct Silent {
   std::mutex mutex;
   std::vector<Responder> held;
 };
+
+// Host name lookups that find 127.0.0.1 for every name, but for one name only once the test opens
+// the gate. Shared with the client's lookup threads, which may outlive the client.
+struct LookupGate {
+  void open() {
+    {
+      std::lock_guard lock(mutex);
+      opened = true;
+    }
+    changed.notify_all();
+  }
+  int hanging() {
+    std::lock_guard lock(mutex);
+    return lookups_hanging;
+  }
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool opened = false;
+  int lookups_hanging = 0;
+};
+
+HostLookup lookup_hanging_for(std::string hung_name, std::shared_ptr<LookupGate> gate) {
+  return [hung_name = std::move(hung_name),
+          gate = std::move(gate)](const std::string& host) -> Result<std::vector<std::string>> {
+    if (host == hung_name) {
+      std::unique_lock lock(gate->mutex);
+      ++gate->lookups_hanging;
+      gate->changed.wait_for(lock, 120s, [&] { return gate->opened; });
+      --gate->lookups_hanging;
+    }
+    return std::vector<std::string>{"127.0.0.1"};
+  };
+}
+
+// The outcome of a request, and when it arrived.
+struct Outcome {
+  Result<HttpResponse> result;
+  std::chrono::steady_clock::time_point at;
+};
+
+AsyncHttpClient::Done keep_outcome(std::promise<Outcome>& outcome) {
+  return [&outcome](Result<HttpResponse> result) {
+    outcome.set_value({std::move(result), std::chrono::steady_clock::now()});
+  };
+}
 
 }  // namespace
 
@@ -320,4 +368,124 @@ TEST_CASE("Async: response bodies up to 64 MiB arrive whole, larger ones are io_
   REQUIRE_FALSE(over.ok());
   CHECK(over.error().code == "io_error");
   CHECK(counting.requests_seen() == 2);  // a byte of the answer had come: no second attempt
+}
+
+TEST_CASE(
+    "Async: a host whose name lookup hangs holds up no other host, and its requests only "
+    "for connect_timeout",
+    "[net][async_http][dns]") {
+  CountingServer counting;
+  auto gate = std::make_shared<LookupGate>();
+  std::promise<Outcome> hung;  // before the client, whose destructor may still complete it
+  ClientOptions options = plaintext_options();
+  options.connect_timeout = 2s;  // the budget of the lookup and the connect together
+  options.host_lookup = lookup_hanging_for("hung.test", gate);
+  auto client = make_async_http_client(options);
+  const std::string port = std::to_string(counting.server.port());
+
+  const auto sent = std::chrono::steady_clock::now();
+  client->send(post("http://hung.test:" + port + "/", "stuck"), keep_outcome(hung));
+  REQUIRE(wait_until([&] { return gate->hanging() == 1; }, 10s));
+
+  auto other = send_and_wait(*client, post("http://other.test:" + port + "/", "through"));
+  REQUIRE(other.ok());
+  CHECK(other->body == "through");
+  CHECK(gate->hanging() == 1);  // answered while the first lookup still hangs
+
+  auto future = hung.get_future();
+  REQUIRE(future.wait_for(60s) == std::future_status::ready);  // the lookup hangs for 120 s
+  const auto failure = future.get();
+  REQUIRE_FALSE(failure.result.ok());
+  CHECK(failure.result.error().code == "dns_failed");
+  CHECK(failure.result.error().transient);
+  CHECK(failure.result.error().message.find("timed out") != std::string::npos);
+  CHECK(failure.at - sent >= 2s);
+  CHECK(gate->hanging() == 1);  // the client stopped waiting; the lookup did not end
+  CHECK(counting.requests_seen() == 1);
+
+  gate->open();  // the name server answers at last: the host works again
+  auto later = send_and_wait(*client, post("http://hung.test:" + port + "/", "later"));
+  REQUIRE(later.ok());
+  CHECK(later->body == "later");
+}
+
+TEST_CASE("Async: a lookup that ends after its client was destroyed goes nowhere",
+          "[net][async_http][dns]") {
+  auto gate = std::make_shared<LookupGate>();
+  std::promise<Outcome> outcome;
+  ClientOptions options = plaintext_options();
+  options.host_lookup = lookup_hanging_for("hung.test", gate);
+  auto client = make_async_http_client(options);
+  options.host_lookup = nullptr;  // only the client holds the lookup now
+  client->send(post("http://hung.test:9/"), keep_outcome(outcome));
+  REQUIRE(wait_until([&] { return gate->hanging() == 1; }, 10s));
+
+  client.reset();
+  CHECK(outcome.get_future().get().result.error().code == "cancelled");
+  gate->open();
+
+  // The lookup's thread lets go of what it held, the lookup function included, once it ends.
+  CHECK(wait_until([&] { return gate.use_count() == 1; }, 10s));
+}
+
+TEST_CASE(
+    "Async: a request queued behind a busy connection fails as timeout at its deadline, "
+    "unsent",
+    "[net][async_http]") {
+  Silent silent;
+  CountingServer counting({}, std::ref(silent));
+  std::promise<Outcome> first;
+  std::promise<Outcome> queued;
+  ClientOptions options = plaintext_options();
+  options.max_connections_per_host = 1;
+  options.request_timeout = 1h;
+  auto client = make_async_http_client(options);
+
+  client->send(post(url_of(counting.server), "first"), keep_outcome(first));
+  REQUIRE(wait_until([&] { return counting.requests_seen() == 1; }, 10s));
+  ClientRequest request = post(url_of(counting.server), "queued");
+  request.timeout = 500ms;
+  client->send(request, keep_outcome(queued));
+
+  auto future = queued.get_future();
+  REQUIRE(future.wait_for(60s) == std::future_status::ready);
+  const auto outcome = future.get();
+  REQUIRE_FALSE(outcome.result.ok());
+  CHECK(outcome.result.error().code == "timeout");
+  CHECK(outcome.result.error().transient);
+  CHECK(first.get_future().wait_for(0s) == std::future_status::timeout);  // still busy
+  CHECK(counting.requests_seen() == 1);                                   // never sent
+}
+
+TEST_CASE("Async: a request that gets its connection late has only the rest of its timeout",
+          "[net][async_http]") {
+  Silent silent;
+  CountingServer counting({}, std::ref(silent));
+  std::promise<Outcome> first;
+  std::promise<Outcome> late;
+  ClientOptions options = plaintext_options();
+  options.max_connections_per_host = 1;
+  options.request_timeout = 1h;
+  auto client = make_async_http_client(options);
+
+  client->send(post(url_of(counting.server), "first"), keep_outcome(first));
+  REQUIRE(wait_until([&] { return counting.requests_seen() == 1; }, 10s));
+  ClientRequest request = post(url_of(counting.server), "late");
+  request.timeout = 4s;
+  client->send(request, keep_outcome(late));
+  std::this_thread::sleep_for(2s);  // half its timeout waiting for the one connection
+  const auto released = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(silent.mutex);
+    silent.held.front()(HttpResponse{});
+  }
+
+  REQUIRE(first.get_future().get().result.ok());
+  auto future = late.get_future();
+  REQUIRE(future.wait_for(60s) == std::future_status::ready);
+  const auto outcome = future.get();
+  REQUIRE_FALSE(outcome.result.ok());
+  CHECK(outcome.result.error().code == "timeout");
+  CHECK(counting.requests_seen() == 2);  // it went out on the connection the first one freed
+  CHECK(outcome.at - released < 4s);     // about 2 s left, not a fresh 4 s
 }

@@ -18,9 +18,12 @@ class EventLoops;
 // loops it is given.
 //
 // The wait queue has no bound but memory: callers bound how much they keep in flight. A request's
-// timeout (request.timeout or ClientOptions::request_timeout) covers writing it and reading the
-// answer once it has a connection; opening a connection has connect_timeout; time spent waiting in
-// the queue counts against neither, but every request ahead of it is bounded by them. Idle
+// timeout (request.timeout or ClientOptions::request_timeout) is a deadline from send(): a request
+// still queued then fails with "timeout" unsent, and one that gets a connection late has only the
+// time left to open it, write and read. Opening a connection also has connect_timeout, for the
+// host name's lookup and the TCP connect together (a lookup that runs out is "dns_failed"), then
+// again for the TLS handshake. Lookups run on threads of their own (ClientOptions::host_lookup),
+// so a name server that never answers holds up that host's connections only. Idle
 // connections beyond ClientOptions::max_idle_per_host are closed. A pooled connection found dead
 // before any byte of the answer is replaced and the request sent once more; never after a byte of
 // the answer or after a timeout, so a request is never sent twice when the server may have acted.

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -70,13 +71,25 @@ struct TlsOptions {
   bool allow_plaintext = false;
 };
 
+// Looks up a host name's addresses (IP literals, preferred first). Blocking; an error's message
+// says why (the client reports it as dns_failed).
+using HostLookup = std::function<Result<std::vector<std::string>>(const std::string& host)>;
+
 struct ClientOptions {
   TlsOptions tls;
+  // Opening a connection: the host name's lookup and the TCP connect together, then (HTTPS) the
+  // TLS handshake once more.
   std::chrono::milliseconds connect_timeout{5'000};
-  std::chrono::milliseconds request_timeout{15'000};  // per request: write plus read
-  std::size_t max_idle_per_host = 8;                  // keep-alive pool size per host
+  // Per request, from send() to the whole answer: waiting for a connection, opening one, writing
+  // and reading.
+  std::chrono::milliseconds request_timeout{15'000};
+  std::size_t max_idle_per_host = 8;  // keep-alive pool size per host
   // AsyncHttpClient: connections open at once per host (busy or idle); more requests queue.
   std::size_t max_connections_per_host = 64;
+  // How host names are looked up: empty means the system resolver (getaddrinfo). Each lookup runs
+  // on a thread of its own (a few at most), so one that hangs holds up no other host's. Tests
+  // supply a slow one here.
+  HostLookup host_lookup;
 };
 
 struct ClientRequest {
