@@ -39,6 +39,10 @@ std::string config_template(const ScratchDir& dir, World& world, const BotOption
               ? std::string("  socket_mode:\n    enabled: false\n")
               : "  app_token: " + options.app_token + "\n  socket_mode:\n    enabled: true\n" +
                     "    connections: " + std::to_string(options.socket_connections) + "\n")
+      << (options.post_rate_per_minute > 0
+              ? "  rate_limits:\n    post_message_per_workspace_per_minute: " +
+                    std::to_string(options.post_rate_per_minute) + "\n"
+              : std::string())
       << "  tls:\n    allow_plaintext: true\n"
       << "platform:\n"
       << "  listen: \"{{LISTEN}}\"\n"

@@ -24,6 +24,8 @@ struct BotOptions {
   // directory with the key file beside it.
   std::string store_url;
   std::string encryption_key;
+  // slack.rate_limits.post_message_per_workspace_per_minute when > 0, else the bot's default.
+  int post_rate_per_minute = 0;
 };
 
 // A scratch directory holding the store, its key file, the config and the bot's log.
