@@ -373,7 +373,9 @@ core::Task<PendingOutcome> Dispatcher::attempt(const store::OutboxItem& item) {
     // Once per attempt. A token that is expired again right after the refresh was rotated by
     // another process meanwhile: a later attempt reads the stored token, so it is retried with
     // the backoff instead of failing the message.
-    auto refreshed = installations_.refresh_expired(item.team_id, installation->bot_token);
+    // Awaited: oauth.v2.access and a wait for another refresher's lease hold no thread.
+    auto refreshed = co_await installations_.refresh_expired_async(slack_, item.team_id,
+                                                                   installation->bot_token);
     if (refreshed.ok()) {
       attempt = co_await deliver(context, item, *refreshed);
       if (!attempt.ok() && attempt.error().code == "token_expired") {

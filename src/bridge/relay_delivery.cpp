@@ -109,7 +109,8 @@ core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
 
   if (!message.sender.external) {
     // (d) Connected sender: their own token posts into their DM with the recipient.
-    auto user_token = context.installations.connected_user_token(team, message.sender.id);
+    auto user_token = co_await context.installations.connected_user_token_async(context.slack, team,
+                                                                                message.sender.id);
     if (!user_token.ok()) co_return user_token.error();
     if (user_token->has_value()) {
       const slack::TeamToken auth{team, **user_token};
@@ -155,7 +156,8 @@ core::Task<Result<Completion>> deliver_sender_copy(DeliveryContext& context,
   const std::string& team = installation.team_id;
 
   if (message.sender.external) co_return finished(ItemStatus::ignored, "sender_external");
-  auto user_token = context.installations.connected_user_token(team, message.sender.id);
+  auto user_token = co_await context.installations.connected_user_token_async(context.slack, team,
+                                                                              message.sender.id);
   if (!user_token.ok()) co_return user_token.error();
   // A connected sender's message is already in their own DM with the recipient.
   if (user_token->has_value()) co_return finished(ItemStatus::ignored, "sender_connected");

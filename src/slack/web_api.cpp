@@ -167,6 +167,33 @@ OAuthAccess parse_oauth_access(const rapidjson::Value& json) {
   return a;
 }
 
+ApiCall oauth_access_call(const OAuthClient& client, const OAuthGrant& grant) {
+  Fields fields;
+  if (!grant.refresh_token.empty()) {
+    fields = {{"grant_type", "refresh_token"}, {"refresh_token", grant.refresh_token}};
+  } else {
+    fields = {{"grant_type", "authorization_code"}, {"code", grant.code}};
+    if (!grant.redirect_uri.empty()) fields.emplace_back("redirect_uri", grant.redirect_uri);
+  }
+  // Client credentials go in HTTP Basic (Slack's preferred form), not in the body.
+  return {"oauth.v2.access",
+          {},
+          {},
+          "Basic " + base64_encode(client.client_id + ":" + client.client_secret),
+          kForm,
+          net::form_encode(fields)};
+}
+
+Result<OAuthAccess> access_of(const Result<ApiAnswer>& answer) {
+  if (!answer.ok()) return answer.error();
+  OAuthAccess access = parse_oauth_access(answer->json);
+  // A user-scope-only install (personal Connect) carries its token in authed_user alone.
+  if (access.access_token.empty() && access.authed_user.access_token.empty()) {
+    return make_error("invalid_response", "oauth.v2.access answered without an access token");
+  }
+  return access;
+}
+
 }  // namespace
 
 WebApi::WebApi(net::HttpClient& http, std::string api_base_url, const core::Clock& clock,
@@ -284,28 +311,14 @@ Status WebApi::views_publish(const TeamToken& auth, std::string_view user_id,
 }
 
 Result<OAuthAccess> WebApi::oauth_v2_access(const OAuthClient& client, const OAuthGrant& grant) {
-  Fields fields;
-  if (!grant.refresh_token.empty()) {
-    fields = {{"grant_type", "refresh_token"}, {"refresh_token", grant.refresh_token}};
-  } else {
-    fields = {{"grant_type", "authorization_code"}, {"code", grant.code}};
-    if (!grant.redirect_uri.empty()) fields.emplace_back("redirect_uri", grant.redirect_uri);
-  }
-  // Client credentials go in HTTP Basic (Slack's preferred form), not in the body.
-  ApiCall call{"oauth.v2.access",
-               {},
-               {},
-               "Basic " + base64_encode(client.client_id + ":" + client.client_secret),
-               kForm,
-               net::form_encode(fields)};
-  auto answer = transport_->call(call);
-  if (!answer.ok()) return answer.error();
-  OAuthAccess access = parse_oauth_access(answer->json);
-  // A user-scope-only install (personal Connect) carries its token in authed_user alone.
-  if (access.access_token.empty() && access.authed_user.access_token.empty()) {
-    return make_error("invalid_response", "oauth.v2.access answered without an access token");
-  }
-  return access;
+  return access_of(transport_->call(oauth_access_call(client, grant)));
+}
+
+core::Task<Result<OAuthAccess>> WebApi::oauth_v2_access_async(OAuthClient client,
+                                                              OAuthGrant grant) {
+  if (!transport_->has_async()) co_return oauth_v2_access(client, grant);
+  ApiCall call = oauth_access_call(client, grant);
+  co_return access_of(co_await transport_->call_async(std::move(call)));
 }
 
 Result<std::string> WebApi::apps_connections_open(std::string_view app_token) {

@@ -228,3 +228,72 @@ TEST_CASE("two bridgebot processes told token_expired at once refresh once and d
   CHECK(posts_refused_expired(bridge.emulator) > 0);
   CHECK(refresh_exchanges(bridge.emulator) == 1);
 }
+
+TEST_CASE("a slow token refresh holds back no delivery to another workspace",
+          "[cli][rotation][concurrency]") {
+  Bridge bridge;
+  use_rotating_install(bridge);
+  constexpr int kOthers = 6;  // a few for each of the bot's 2 delivery loops
+  const auto others =
+      add_bot_workspace(bridge.emulator, "T3001", "rotother", "xoxb-rot-T3001", kOthers);
+  bridge.start_bot();
+  bridge.install_with_oauth();
+  REQUIRE(bridge
+              .admin("POST", "/v1/installations",
+                     R"({"bot_token":"xoxb-rot-T3001","workspace_domain":"rotother"})")
+              .status == 201);
+  const std::string old_token = live_bot_token(bridge.emulator);
+  REQUIRE_FALSE(old_token.empty());
+
+  // Slack expires T0001's token and takes 8 s to answer its refresh.
+  constexpr auto kHold = 8s;
+  expire(bridge.emulator, old_token);
+  bridge.emulator.inject_fault("oauth.v2.access", emu::Fault::slow(kHold));
+  Burst rotating;
+  const Recipient to_alice{alice(), "U0001"};
+  rotating.send(*bridge.api, to_alice);
+  REQUIRE(wait_until([&] { return refresh_exchanges(bridge.emulator) == 1; }, 30s, 1ms));
+
+  // While the refresh waits for Slack, messages to the other workspace go out.
+  std::vector<std::string> other_ids;
+  const Person visitor{"v-rot", "visitor@outside.example", "Rota Visitor", true};
+  for (const auto& person : others) {
+    other_ids.push_back("other-" + std::to_string(other_ids.size()));
+    REQUIRE(bridge.api
+                ->post("/v1/messages", message_body(other_ids.back(), visitor,
+                                                    {user_mention(person)}, "other", "T3001"))
+                .status == 202);
+  }
+  for (const auto& id : other_ids) {
+    const std::string state = bridge.wait_final(id, false, 60s);
+    INFO(id << ": " << state << "\n" << bridge.bot->output_tail());
+    REQUIRE(json_string(state, "status") == "delivered");
+  }
+  const auto refresh = bridge.emulator.calls_of("oauth.v2.access").back();
+  std::size_t others_posted = 0;
+  for (const auto& post : bridge.emulator.calls_of("chat.postMessage")) {
+    if (post.team_id != "T3001") continue;
+    ++others_posted;
+    // Before Slack answered the refresh: no delivery loop was waiting for it.
+    INFO("posted " << std::chrono::duration_cast<std::chrono::milliseconds>(post.arrival -
+                                                                            refresh.arrival)
+                          .count()
+                   << " ms after the refresh arrived");
+    CHECK(post.arrival < refresh.arrival + kHold);
+  }
+  CHECK(others_posted == others.size());
+
+  // The refreshed workspace's message goes out once, with the new token.
+  rotating.check_each_delivered_once(bridge);
+  const std::string new_token = live_bot_token(bridge.emulator);
+  CHECK(new_token != old_token);
+  const auto dm = bridge.bot_dm_messages("U0001");
+  REQUIRE(dm.size() == 1);
+  CHECK(dm[0].token == new_token);
+  CHECK(refresh_exchanges(bridge.emulator) == 1);
+  const std::string log = bridge.bot->output();
+  bridge.emulator.with_state([&](emu::State& s) {
+    for (const auto& [value, refresh_token] : s.refresh_tokens)
+      CHECK(log.find(value) == std::string::npos);
+  });
+}

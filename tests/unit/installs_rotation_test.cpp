@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <future>
 
+#include "bridgebot/core/thread_executor.h"
 #include "installs_fakes.h"
 
 using namespace bridgebot;
@@ -144,4 +145,32 @@ TEST_CASE("two sweeps running at once refresh a due token once", "[installs][rot
   auto b = std::async(std::launch::async, [&] { return second.refresh_due(); });
   CHECK(a.get().refreshed + b.get().refreshed == 1);
   CHECK(slack.refreshes == 1);
+}
+
+TEST_CASE("a delivery waiting for another process's refresh holds no thread, and a stop ends it",
+          "[installs][rotation][lease]") {
+  Rotation r;
+  test::install_rotating(r.service, *r.temp.db, r.slack, r.clock.unix_seconds() + 5 * kHour);
+  REQUIRE(r.temp.db->acquire_lease("refresh:T0001", "another-process", r.clock.unix_seconds(), 60)
+              .value());
+
+  core::ThreadExecutor executor(1);
+  std::promise<Result<bridge::ActiveInstallation>> refreshed;
+  executor.post([&] {
+    core::start_detached(
+        r.service.refresh_expired_async(r.slack, "T0001", "xoxe.xoxb-1-original"),
+        [&](Result<bridge::ActiveInstallation> result) { refreshed.set_value(std::move(result)); });
+  });
+  // The executor's one thread runs other work while the refresh waits for the lease.
+  std::promise<void> other_work;
+  executor.post([&] { other_work.set_value(); });
+  REQUIRE(other_work.get_future().wait_for(std::chrono::seconds(4)) == std::future_status::ready);
+
+  executor.cancel_timers();
+  auto result = refreshed.get_future().get();
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().code == "cancelled");
+  CHECK(result.error().transient);
+  CHECK(r.slack.refreshes == 0);
+  CHECK(r.bot_token() == "xoxe.xoxb-1-original");
 }

@@ -9,14 +9,17 @@
 // across processes sharing the store: the refresher holds the lease "refresh:<team>" (user tokens:
 // "refresh:<team>:<platform user>"); a caller that loses the race waits for the winner and
 // re-reads the store instead of spending the refresh token a second time. The new access and
-// refresh tokens are stored sealed in one put.
+// refresh tokens are stored sealed in one put, before the new token is used.
 //
-// Thread-safe; calls block on the store and on Slack: run them on worker threads.
+// Thread-safe; calls block on the store and on Slack: run them on worker threads. The `_async`
+// refreshes (installations.h) block on the store only: deliveries await Slack and the lease.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "bridgebot/bridge/connection_test.h"
@@ -40,7 +43,8 @@ struct InstallationServiceOptions {
   std::chrono::seconds lease_ttl{60};
   // How long a caller that lost the lease waits for the winner's result.
   std::chrono::milliseconds lease_wait{10'000};
-  // Pause between looks at the store while waiting; default: this thread sleeps.
+  // Pause between looks at the store while waiting; default: this thread sleeps (an executor
+  // timer for the `_async` refreshes). An injected one (tests) serves both.
   std::function<void(std::chrono::milliseconds)> sleep;
   // Reported by test_connection with what each last received (sources.zendesk).
   std::vector<core::ZendeskSource> zendesk_sources;
@@ -105,6 +109,11 @@ class InstallationService final : public InstallationDirectory {
   // Refreshes a rotating user token first when it has less than refresh_margin left.
   Result<std::optional<std::string>> connected_user_token(
       std::string_view team_id, std::string_view platform_user_id) override;
+  core::Task<Result<ActiveInstallation>> refresh_expired_async(slack::SlackApi& slack,
+                                                               std::string team_id,
+                                                               std::string expired_token) override;
+  core::Task<Result<std::optional<std::string>>> connected_user_token_async(
+      slack::SlackApi& slack, std::string team_id, std::string platform_user_id) override;
 
   // The timer's job (run it every few minutes): refreshes every rotating bot token that has
   // refresh_margin or less left. Safe to run in several processes at once.
@@ -147,21 +156,50 @@ class InstallationService final : public InstallationDirectory {
   Result<std::string> open(const store::Blob& blob, const std::string& context) const;
 
  private:
+  // How a refresh reaches Slack and waits for another refresher's lease: blocking (slack_, this
+  // thread sleeps: the sweep, the admin) or awaited (a delivery's SlackApi over its asynchronous
+  // client, executor timers). Every refresh is one coroutine for both; the blocking calls run
+  // it inline (core::run_inline), where each of its awaits finishes at once.
+  struct RefreshPath {
+    slack::SlackApi& slack;
+    bool awaited = false;
+  };
+  RefreshPath blocking() { return {slack_, false}; }
+
+  core::Task<Result<ActiveInstallation>> refresh_expired_via(RefreshPath path, std::string team_id,
+                                                             std::string expired_token);
+  core::Task<Result<std::optional<std::string>>> connected_user_token_via(
+      RefreshPath path, std::string team_id, std::string platform_user_id);
   // Single-flight refresh of the bot token. `seen` is the sealed token the caller found stale:
   // when the store holds another one by the time the lease is ours (or while waiting), that one
   // is returned without calling Slack. `only_if_due`: skip when more than refresh_margin is left.
   // `exchanged` (optional) tells whether this call spent the refresh token.
-  Result<store::Installation> refresh_bot(std::string_view team_id, const store::Blob& seen,
-                                          bool only_if_due, bool* exchanged = nullptr);
-  Result<store::Installation> exchange_refresh(store::Installation inst);
-  Result<store::Link> refresh_user(const store::Link& stale);
-  Result<store::Link> exchange_user_refresh(store::Link link);
+  core::Task<Result<store::Installation>> refresh_bot(RefreshPath path, std::string team_id,
+                                                      store::Blob seen, bool only_if_due,
+                                                      bool* exchanged = nullptr);
+  // refresh_bot's work once the lease is held.
+  core::Task<Result<store::Installation>> refresh_if_stale(RefreshPath path, std::string team_id,
+                                                           store::Blob seen, bool only_if_due,
+                                                           bool* exchanged);
+  core::Task<Result<store::Installation>> exchange_refresh(RefreshPath path,
+                                                           store::Installation inst);
+  core::Task<Result<store::Link>> refresh_user(RefreshPath path, store::Link stale);
+  core::Task<Result<store::Link>> refresh_user_if_stale(RefreshPath path, store::Link stale);
+  core::Task<Result<store::Link>> exchange_user_refresh(RefreshPath path, store::Link link);
+  // oauth.v2.access with the refresh grant `refresh_token`, over `path`.
+  core::Task<Result<slack::OAuthAccess>> oauth_refresh(RefreshPath path, std::string refresh_token);
   // auth.revoke with the link's user token; false (logged) when it does not open or Slack refuses.
   bool revoke_at_slack(const store::Link& link);
-  // Runs `work` holding lease `name`; while another holder has it, calls `changed` after each
-  // pause until it yields a result or lease_wait ends (refresh_busy, transient).
+  // Runs `work()` (a Task) holding lease `name`; while another holder has it, calls `changed`
+  // after each pause until it yields a result or lease_wait ends (refresh_busy, transient).
   template <typename T, typename Work, typename Changed>
-  Result<T> single_flight(const std::string& name, Work work, Changed changed);
+  core::Task<Result<T>> single_flight(RefreshPath path, std::string name, Work work,
+                                      Changed changed);
+  // One pause between looks at another refresher's lease; false: cancel_timers() cut it short.
+  core::Task<bool> lease_pause(RefreshPath path) const;
+  // Whether a caller of this service holds lease `name` now; and marking it so.
+  bool held_here(const std::string& name);
+  void set_held_here(const std::string& name, bool held);
   bool due(const std::optional<store::UnixSeconds>& expires_at) const;
   void pause(std::chrono::milliseconds wait) const;
 
@@ -171,6 +209,10 @@ class InstallationService final : public InstallationDirectory {
   const core::Clock& clock_;
   InstallationServiceOptions options_;
   std::string lease_owner_;  // unique per instance: leases are per (process, service)
+  // Leases a caller of this service holds: the others of this process waiting for one (a burst
+  // told token_expired at once) look at the store with reads only, not a write each pause.
+  std::mutex held_mutex_;
+  std::set<std::string> held_;
   InstallationCache cache_;
 };
 

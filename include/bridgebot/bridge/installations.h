@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "bridgebot/core/result.h"
+#include "bridgebot/core/task.h"
+#include "bridgebot/slack/slack_api.h"
 
 namespace bridgebot::bridge {
 
@@ -43,6 +45,23 @@ class InstallationDirectory {
   // The decrypted user token of a platform user who went through personal Connect, if any.
   virtual Result<std::optional<std::string>> connected_user_token(
       std::string_view team_id, std::string_view platform_user_id) = 0;
+
+  // The same two for deliveries, as coroutines on a core::Executor: a refresh asks Slack
+  // (oauth.v2.access) over `slack`, whose asynchronous client holds no thread while it waits,
+  // and waits for another refresher's lease on executor timers, so no delivery thread waits for
+  // either. A wait cut short by Executor::cancel_timers() ends with the transient error
+  // "cancelled". These defaults call the blocking methods (test fakes).
+  virtual core::Task<Result<ActiveInstallation>> refresh_expired_async(slack::SlackApi& slack,
+                                                                       std::string team_id,
+                                                                       std::string expired_token) {
+    (void)slack;
+    co_return refresh_expired(team_id, expired_token);
+  }
+  virtual core::Task<Result<std::optional<std::string>>> connected_user_token_async(
+      slack::SlackApi& slack, std::string team_id, std::string platform_user_id) {
+    (void)slack;
+    co_return connected_user_token(team_id, platform_user_id);
+  }
 };
 
 }  // namespace bridgebot::bridge

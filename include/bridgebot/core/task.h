@@ -154,4 +154,15 @@ void start_detached(Task<T> task, Done done) {
   detail::run_detached(std::move(task), std::move(done));
 }
 
+// Runs `task` to its end on the calling thread and returns its result: for a task whose awaits
+// all finish at once (blocking calls behind a coroutine written once for both ways of calling).
+// A task that suspends anyway ends the process: nothing could resume it here.
+template <typename T>
+T run_inline(Task<T> task) {
+  std::optional<T> result;
+  start_detached(std::move(task), [&result](T value) { result.emplace(std::move(value)); });
+  if (!result) std::terminate();
+  return std::move(*result);
+}
+
 }  // namespace bridgebot::core

@@ -80,6 +80,10 @@ class SlackApi {
                                                          std::string json_body) {
     co_return post_incoming_webhook(team_id, url, json_body);
   }
+  virtual core::Task<Result<OAuthAccess>> oauth_v2_access_async(OAuthClient client,
+                                                                OAuthGrant grant) {
+    co_return oauth_v2_access(client, grant);
+  }
 };
 
 // Walks users.list page by page until next_cursor is empty; `page_size` 100-200 is what Slack

@@ -84,6 +84,8 @@ class WebApi final : public SlackApi {
                                                            std::string user_ids) override;
   core::Task<Status> post_incoming_webhook_async(std::string team_id, std::string url,
                                                  std::string json_body) override;
+  core::Task<Result<OAuthAccess>> oauth_v2_access_async(OAuthClient client,
+                                                        OAuthGrant grant) override;
 
  private:
   std::unique_ptr<ApiTransport> transport_;  // pacing, sending, retrying, error mapping
