@@ -27,7 +27,8 @@ inline constexpr sql::Dialect kDialect{
     .mark_claimed =
         "UPDATE outbox SET status = 'in_flight', claimed_by = $2 WHERE item_id = ANY($1::bigint[])",
     .marks_one_claim_per_run = false,
-    .claims_at_accept = false,
+    // Keyed by a hash of the key: a collision only makes two keys' accepts wait for each other.
+    .key_lock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7340023))",
     .returning_item_id = " RETURNING item_id",
     .inserted_item_id = "",
     .delivery_order = "d.delivery_id",

@@ -111,10 +111,12 @@ struct Dialect {
   // UPDATE there pays for a statement journal and one by rowid does not.
   std::string_view mark_claimed;
   bool marks_one_claim_per_run;
-  // Whether accept may insert items already claimed (AcceptRequest::claim): only where one writer
-  // runs every write transaction after the other (SQLite). On PostgreSQL two concurrent accepts
-  // could each see no unfinished item of a key and both take theirs.
-  bool claims_at_accept;
+  // Run by an accept that may take its items for delivery (AcceptRequest::claim), once per
+  // ordering key ($1) and before it looks whether that key has unfinished items. PostgreSQL
+  // locks the key until the transaction ends: a concurrent accept of the same key waits, then
+  // sees this one's item, where both would otherwise see none and both take theirs. SQLite's
+  // one writer runs accepts one after the other already.
+  std::string_view key_lock;
   // How accept learns an inserted outbox item's id: PostgreSQL appends returning_item_id to the
   // INSERT; SQLite runs inserted_item_id after it (RETURNING there costs a temporary table and a
   // statement journal per row).

@@ -1,6 +1,7 @@
 // Accepted messages/notifications: idempotency records (table sources), their outbox items and
 // deliveries.
 #include <algorithm>
+#include <set>
 #include <string>
 
 #include "sql_store.h"
@@ -236,6 +237,22 @@ Result<bool> key_unfinished(Session& s, const std::string& ordering_key) {
   return unfinished;
 }
 
+// Takes the dialect's key lock for each ordering key an accept may take an item of, in one
+// order (sorted) so that two accepts sharing keys cannot each hold one the other waits for.
+Status lock_keys(Session& s, const Dialect& dialect, const AcceptRequest& request) {
+  if (dialect.key_lock.empty()) return Status::success();
+  std::set<std::string_view> keys;
+  for (const NewOutboxItem& item : request.items) {
+    if (!item.ordering_key.empty() && item.next_attempt_at <= request.now) {
+      keys.insert(item.ordering_key);
+    }
+  }
+  for (std::string_view key : keys) {
+    if (auto locked = s.exec(dialect.key_lock, Params().text(key)); !locked) return locked.error();
+  }
+  return Status::success();
+}
+
 // Whether accept takes `item` for its claim's owner (AcceptRequest::claim), given how many it
 // took already; the caller checked the partition.
 Result<bool> claim_at_accept(Session& s, const AcceptRequest& request, const NewOutboxItem& item,
@@ -296,8 +313,11 @@ Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
       return Status::success();
     }
     const int partition = delivery_partition_of(request.team_id);
-    const bool may_claim = dialect_.claims_at_accept && !request.claim.lease_owner.empty() &&
-                           ((request.claim.partitions >> partition) & 1) != 0;
+    const bool may_claim =
+        !request.claim.lease_owner.empty() && ((request.claim.partitions >> partition) & 1) != 0;
+    if (may_claim) {
+      if (Status locked = lock_keys(s, dialect_, request); !locked.ok()) return locked;
+    }
     for (const NewOutboxItem& item : request.items) {
       bool claimed = false;
       if (may_claim) {

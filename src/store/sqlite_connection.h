@@ -25,7 +25,7 @@ inline constexpr sql::Dialect kDialect{
     .claim_lock = "",
     .mark_claimed = "UPDATE outbox SET status = 'in_flight', claimed_by = $2 WHERE item_id = $1",
     .marks_one_claim_per_run = true,
-    .claims_at_accept = true,
+    .key_lock = "",
     .returning_item_id = "",
     .inserted_item_id = "SELECT last_insert_rowid()",
     .delivery_order = "d.rowid",

@@ -1,11 +1,15 @@
 #include <stdlib.h>
 
+#include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "support/delivery_partition.h"
 #include "support/store_seed.h"
@@ -517,18 +521,12 @@ TEST_CASE("an accept takes an item for delivery only while no earlier one of its
   first.claim = claim_for("me");
   auto one = f.store->accept(first);
   REQUIRE(one.ok());
-#ifndef BRIDGEBOT_TEST_POSTGRES
-  // SQLite: taken in the accept's transaction, as a claim would have returned it.
+  // Taken in the accept's transaction, as a claim would have returned it.
   REQUIRE(one->claimed.size() == 1);
   CHECK(one->claimed[0].item_id == one->item_ids[0]);
   CHECK(one->claimed[0].status == ItemStatus::in_flight);
   CHECK(one->claimed[0].payload_json == R"({"text":"hi"})");
   CHECK(one->claimed[0].partition == delivery_partition_of("T1"));
-#else
-  // PostgreSQL takes none (concurrent accepts could both take one of a key): the claimer does.
-  CHECK(one->claimed.empty());
-  REQUIRE(f.store->claim_due(100, 10, "me", kAllPartitions)->size() == 1);
-#endif
   CHECK(f.store->claim_due(100, 10, "me", kAllPartitions)->empty());  // in flight already
 
   // The next message to that recipient while the first is in flight: queued behind it.
@@ -573,9 +571,7 @@ TEST_CASE("an item taken at accept by a process that died is delivered by the on
   request.claim = claim_for("gone");
   auto accepted = f.store->accept(request);
   REQUIRE(accepted.ok());
-  if (accepted->claimed.empty()) {  // PostgreSQL: the dead process's claimer took it
-    REQUIRE(f.store->claim_due(100, 10, "gone", kAllPartitions)->size() == 1);
-  }
+  REQUIRE(accepted->claimed.size() == 1);
   f.store = f.open();  // a restart
   CHECK(*f.store->recover_in_flight(kAllPartitions, "me") == 1);
   auto claimed = f.store->claim_due(100, 10, "me", kAllPartitions);
@@ -583,4 +579,47 @@ TEST_CASE("an item taken at accept by a process that died is delivered by the on
   CHECK(ids_of(*claimed) == accepted->item_ids);
   // Fenced: the dead owner's late outcome does not land.
   CHECK_FALSE(f.store->complete(accepted->item_ids[0], "gone", ItemStatus::delivered, "", {}).ok());
+}
+
+TEST_CASE("concurrent accepts for one recipient take at most one item, the earliest",
+          "[store][outbox][claim_at_accept]") {
+  StoreFixture f;
+  constexpr int kAccepts = 8;
+  std::vector<bridgebot::Result<AcceptResult>> results(kAccepts,
+                                                       bridgebot::make_error("not_run", ""));
+  std::atomic<int> ready{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kAccepts; ++i) {
+    threads.emplace_back([&, i] {
+      AcceptRequest request = message("m" + std::to_string(i), {item_for("recipient", "T1:U2")});
+      request.claim = claim_for("me", 4);
+      ++ready;
+      while (ready.load() < kAccepts) std::this_thread::yield();  // all at once
+      results[static_cast<std::size_t>(i)] = f.store->accept(request);
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  // PostgreSQL runs these transactions side by side: without the key's lock each saw no
+  // unfinished item of the recipient and took its own, sending them at once and out of order.
+  std::vector<ItemId> all, taken;
+  for (const auto& result : results) {
+    REQUIRE(result.ok());
+    all.insert(all.end(), result->item_ids.begin(), result->item_ids.end());
+    for (const auto& item : result->claimed) taken.push_back(item.item_id);
+  }
+  std::sort(all.begin(), all.end());
+  REQUIRE(taken.size() <= 1);
+  // The rest go one at a time, in the order they were accepted.
+  std::vector<ItemId> sent = taken;
+  while (sent.size() < all.size()) {
+    if (!sent.empty()) {
+      REQUIRE(f.store->complete(sent.back(), "me", ItemStatus::delivered, "", {}).ok());
+    }
+    auto next = f.store->claim_due(100, 10, "me", kAllPartitions);
+    REQUIRE(next.ok());
+    REQUIRE(next->size() == 1);
+    sent.push_back(next->front().item_id);
+  }
+  CHECK(sent == all);
 }
