@@ -10,15 +10,19 @@ namespace {
 
 // purge_team's deletes, children before parents so that each count is of rows that table itself
 // lost; $1 is the team id. A table added to the schema that holds a workspace's rows is listed
-// here.
+// here. The outbox has no index by team: a workspace's items are found through its sources (an
+// item's team is its source's), here and in the admin's reads below.
 struct TeamDelete {
   std::string_view sql;
   std::int64_t PurgeCounts::*count;
 };
 constexpr TeamDelete kPurgeDeletes[] = {
-    {"DELETE FROM deliveries WHERE item_id IN (SELECT item_id FROM outbox WHERE team_id = $1)",
+    {"DELETE FROM deliveries WHERE item_id IN (SELECT o.item_id FROM sources AS s "
+     "JOIN outbox AS o ON o.kind = s.kind AND o.source_id = s.source_id WHERE s.team_id = $1)",
      &PurgeCounts::deliveries},
-    {"DELETE FROM outbox WHERE team_id = $1", &PurgeCounts::outbox_items},
+    {"DELETE FROM outbox WHERE item_id IN (SELECT o.item_id FROM sources AS s "
+     "JOIN outbox AS o ON o.kind = s.kind AND o.source_id = s.source_id WHERE s.team_id = $1)",
+     &PurgeCounts::outbox_items},
     {"DELETE FROM sources WHERE team_id = $1", &PurgeCounts::sources},
     {"DELETE FROM links WHERE team_id = $1", &PurgeCounts::links},
     {"DELETE FROM directory WHERE team_id = $1", &PurgeCounts::directory_entries},
@@ -38,13 +42,15 @@ constexpr std::string_view kPruneFinished =
 constexpr std::string_view kTeamUsage =
     "SELECT (SELECT COUNT(*) FROM links WHERE team_id = $1), "
     "(SELECT COUNT(*) FROM links WHERE team_id = $1 AND has_user_token != 0), "
-    "(SELECT COUNT(*) FROM outbox WHERE team_id = $1 AND status IN ('queued', 'in_flight'))";
+    "(SELECT COUNT(*) FROM sources AS s JOIN outbox AS o ON o.kind = s.kind "
+    "AND o.source_id = s.source_id WHERE s.team_id = $1 AND o.status IN ('queued', 'in_flight'))";
 
 // Of team $1: (destination, failed count, latest reason) for the failed items after each
 // destination's last delivered one (item ids grow with acceptance).
 constexpr std::string_view kFailingDestinations =
-    "WITH team AS (SELECT item_id, destination, status, reason FROM outbox "
-    "  WHERE team_id = $1 AND kind = 'notification'), "
+    "WITH team AS (SELECT o.item_id, o.destination, o.status, o.reason FROM sources AS s "
+    "  JOIN outbox AS o ON o.kind = s.kind AND o.source_id = s.source_id "
+    "  WHERE s.team_id = $1 AND s.kind = 'notification'), "
     "last_delivered AS (SELECT destination, MAX(item_id) AS item_id FROM team "
     "  WHERE status = 'delivered' GROUP BY destination), "
     "failed AS (SELECT team.* FROM team LEFT JOIN last_delivered USING (destination) "

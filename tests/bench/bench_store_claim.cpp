@@ -5,8 +5,9 @@
 // recipients (one ordering key per recipient), then claims them --batch at a time, keeping
 // --in-flight items claimed and unrecorded as the dispatcher does (so that a claim steps over
 // items whose key is still in flight), recording each claimed batch's outcomes after the next
-// claim. The process's CPU time over each phase, per item, is printed; run it under
-// `valgrind --tool=callgrind` to see where each phase spends.
+// claim, each delivered with one Slack post as a relay records it. The process's CPU time and
+// write calls (SQLite's WAL frames and checkpoint pages: one pwrite each) over each phase, per
+// item, are printed; run it under `valgrind --tool=callgrind` to see where each phase spends.
 //
 //   bench_store_claim [--messages 20000] [--teams 1000] [--users 8] [--batch 64]
 //                     [--in-flight 256] [--accept-threads 32]
@@ -15,6 +16,8 @@
 #include <atomic>
 #include <cstdio>
 #include <deque>
+#include <fstream>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -34,6 +37,17 @@ double cpu_seconds() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
   };
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+// The process's write system calls so far (/proc/self/io "syscw").
+long write_calls() {
+  std::ifstream io("/proc/self/io");
+  std::string name;
+  long value = 0;
+  while (io >> name >> value) {
+    if (name == "syscw:") return value;
+  }
+  return 0;
 }
 
 std::string team_id(int n) {
@@ -63,6 +77,7 @@ int run(bench::Options& options) {
   // Accept from several threads, as the HTTP workers do (so group commits hold several).
   std::atomic<long> next{0};
   double cpu = cpu_seconds();
+  long writes = write_calls();
   std::vector<std::thread> threads;
   for (int c = 0; c < accept_threads; ++c) {
     threads.emplace_back([&] {
@@ -84,9 +99,12 @@ int run(bench::Options& options) {
   }
   for (auto& thread : threads) thread.join();
   const double accept_cpu = cpu_seconds() - cpu;
+  const long accept_writes = write_calls() - writes;
 
   double claim_cpu = 0;
   double record_cpu = 0;
+  long claim_writes = 0;
+  long record_writes = 0;
   long claimed_total = 0;
   std::deque<std::vector<store::OutboxItem>> unrecorded;
   std::size_t unrecorded_items = 0;
@@ -96,18 +114,25 @@ int run(bench::Options& options) {
       store::Outcome outcome;
       outcome.item_id = item.item_id;
       outcome.status = store::ItemStatus::delivered;
+      outcome.deliveries.push_back({"recipient", item.destination,
+                                    "D" + item.destination + item.team_id,
+                                    "1733370000." + std::to_string(100000 + item.item_id)});
       outcomes.push_back(outcome);
     }
     unrecorded_items -= unrecorded.front().size();
     unrecorded.pop_front();
     const double before = cpu_seconds();
+    const long writes_before = write_calls();
     (void)db.record_outcomes("bench", outcomes);
     record_cpu += cpu_seconds() - before;
+    record_writes += write_calls() - writes_before;
   };
   while (true) {
     const double before = cpu_seconds();
+    const long writes_before = write_calls();
     auto claimed = db.claim_due(100, batch, "bench", store::kAllPartitions);
     claim_cpu += cpu_seconds() - before;
+    claim_writes += write_calls() - writes_before;
     if (!claimed.ok()) {
       std::fprintf(stderr, "claim: %s\n", claimed.error().to_string().c_str());
       return 1;
@@ -126,6 +151,12 @@ int run(bench::Options& options) {
   std::printf("items: %ld accepted, %ld claimed\n", messages, claimed_total);
   std::printf("CPU per item: accept %.1f us, claim %.1f us, record %.1f us\n", per_item(accept_cpu),
               per_item(claim_cpu), per_item(record_cpu));
+  const auto writes_per_item = [&](long calls) {
+    return static_cast<double>(calls) / static_cast<double>(messages);
+  };
+  std::printf("write calls per item: accept %.2f, claim %.2f, record %.2f\n",
+              writes_per_item(accept_writes), writes_per_item(claim_writes),
+              writes_per_item(record_writes));
   return claimed_total == messages ? 0 : 1;
 }
 

@@ -346,3 +346,51 @@ TEST_CASE("Items queued before partitions were stored are delivered by their wor
   REQUIRE(claimed->size() == 3);  // the recovered one, the old queued one and the new one
   for (const auto& item : *claimed) CHECK(item.partition == partition);
 }
+
+TEST_CASE("Without the outbox's team index a workspace's items are still counted and purged",
+          "[store][migrations]") {
+  // Schema 9 drops outbox_by_team, which every accept wrote: the admin's count and the purge
+  // reach a workspace's items through its sources instead.
+  using namespace migrations_test;
+  TempDir dir;
+  auto file = (dir.path / "before_team_index.db").string();
+  {
+    auto db = Connection::open(file, std::chrono::seconds(1));
+    REQUIRE(db.ok());
+    REQUIRE(migrate(**db, up_to(sql::store_migrations(sqlite::kDialect), 8)).ok());
+    std::string rows;
+    for (const std::string team : {"T1", "T2"}) {
+      const std::string item =
+          "INSERT INTO outbox (kind, source_id, team_id, role, destination, payload, status, "
+          "reason, attempts, next_attempt_at, ordering_key, claimed_by, created_at) VALUES "
+          "('message', 'msg-" +
+          team + "', '" + team + "', 'recipient', 'p-bob', '{}', ";
+      rows += "INSERT INTO sources VALUES ('message', 'msg-" + team + "', '" + team +
+              "', 'queued', '', 1);" + item + "'delivered', '', 1, 1, 'k1', '', 1);" + item +
+              "'queued', '', 0, 1, 'k2', '', 1);" +
+              "INSERT INTO deliveries VALUES ((SELECT MAX(item_id) - 1 FROM outbox), "
+              "'recipient', 'U2', 'D2', '1.000100');";
+    }
+    REQUIRE((*db)->exec_script(rows).ok());
+  }
+  auto store = open_sqlite_store(file);
+  REQUIRE(store.ok());
+  {
+    auto db = Connection::open(file, std::chrono::seconds(1));
+    REQUIRE(db.ok());
+    CHECK(first_value(**db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'outbox_by_team'") ==
+          "0");
+  }
+  CHECK((*store)->team_usage("T1")->queued_items == 1);
+  auto purged = (*store)->purge_team("T1", 10);
+  REQUIRE(purged.ok());
+  CHECK(purged->sources == 1);
+  CHECK(purged->outbox_items == 2);
+  CHECK(purged->deliveries == 1);
+  CHECK((*store)->team_usage("T1")->queued_items == 0);
+  CHECK((*store)->team_usage("T2")->queued_items == 1);
+  auto kept = (*store)->source_status(SourceKind::message, "msg-T2");
+  REQUIRE(kept.ok());
+  REQUIRE(kept->has_value());
+  CHECK((*kept)->deliveries.size() == 1);
+}
