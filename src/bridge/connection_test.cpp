@@ -35,7 +35,7 @@ std::string admin_action_for(std::string_view code) {
            "that intercepts TLS, or slack.tls.ca_file";
   }
   if (code == "dns_failed" || code == "connect_failed" || code == "timeout" ||
-      code == "connection_closed" || code == "io_error") {
+      code == "queue_timeout" || code == "connection_closed" || code == "io_error") {
     return "Slack could not be reached: check the network, proxy and firewall, and "
            "slack.api_base_url";
   }

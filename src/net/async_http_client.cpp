@@ -221,8 +221,9 @@ class Pool final : public std::enable_shared_from_this<Pool> {
     return call;
   }
 
+  // Its own code, not "timeout": nothing reached the server, so any request may be repeated.
   Error waited_too_long(const Host& host, const Call& call) const {
-    return make_error("timeout",
+    return make_error("queue_timeout",
                       "no connection to " + host.where + " came free within the request's " +
                           milliseconds_text(call.timeout) + " (all " + std::to_string(limit()) +
                           " busy): not sent",

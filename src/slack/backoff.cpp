@@ -20,7 +20,10 @@ std::chrono::milliseconds backoff_delay(const BackoffPolicy& policy, int retry, 
 RetryKind retry_kind(std::string_view method, const Error& error) {
   if (error.retry_after || is_rate_limited(error.code)) return RetryKind::after_limit;
   if (!error.transient) return RetryKind::none;
-  if (error.code == "connect_failed" || error.code == "dns_failed") return RetryKind::backoff;
+  if (error.code == "connect_failed" || error.code == "dns_failed" ||
+      error.code == "queue_timeout") {
+    return RetryKind::backoff;
+  }
   return method_info(method).idempotent ? RetryKind::backoff : RetryKind::none;
 }
 

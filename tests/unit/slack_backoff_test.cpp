@@ -36,6 +36,8 @@ TEST_CASE("what may be repeated depends on whether Slack may already have acted"
       {"chat.postMessage", "connect_failed", true, RetryKind::backoff},
       {"chat.postMessage", "dns_failed", true, RetryKind::backoff},
       {"chat.postMessage", "timeout", true, RetryKind::none},
+      {"chat.postMessage", "queue_timeout", true, RetryKind::backoff},
+      {"oauth.v2.access", "queue_timeout", true, RetryKind::backoff},
       {"chat.postMessage", "connection_closed", true, RetryKind::none},
       {"chat.postMessage", "http_503", true, RetryKind::none},
       {"chat.postMessage", "internal_error", true, RetryKind::none},

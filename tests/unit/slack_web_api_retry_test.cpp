@@ -167,6 +167,23 @@ TEST_CASE("connect_failed is retried even for chat.postMessage: nothing reached 
   CHECK(h.http.count() == 3);
 }
 
+TEST_CASE(
+    "a chat.postMessage that timed out waiting for a connection is retried (never sent), one "
+    "that timed out after it went out is not",
+    "[slack][retry]") {
+  Harness h;
+  h.http.fail("queue_timeout");
+  h.http.answer_ok(kPosted);
+  CHECK(h.api.chat_post_message(kBot, {.channel = "C1", .text = "x"}).ok());
+  CHECK(h.http.count() == 2);
+
+  h.http.fail("timeout");
+  auto posted = h.api.chat_post_message(kBot, {.channel = "C1", .text = "x"});
+  REQUIRE_FALSE(posted.ok());
+  CHECK(posted.error().code == "timeout");
+  CHECK(h.http.count() == 3);
+}
+
 TEST_CASE("oauth.v2.access is not repeated after a timeout: the refresh token works once",
           "[slack][retry][oauth]") {
   Harness h;

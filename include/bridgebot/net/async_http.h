@@ -19,8 +19,9 @@ class EventLoops;
 //
 // The wait queue has no bound but memory: callers bound how much they keep in flight. A request's
 // timeout (request.timeout or ClientOptions::request_timeout) is a deadline from send(): a request
-// still queued then fails with "timeout" unsent, and one that gets a connection late has only the
-// time left to open it, write and read. Opening a connection also has connect_timeout, for the
+// still queued then fails with "queue_timeout" (nothing was sent, so it is safe to repeat, unlike
+// "timeout"), and one that gets a connection late has only the time left to open it, write and
+// read. Opening a connection also has connect_timeout, for the
 // host name's lookup and the TCP connect together (a lookup that runs out is "dns_failed"), then
 // again for the TLS handshake. Lookups run on threads of their own (ClientOptions::host_lookup),
 // so a name server that never answers holds up that host's connections only. Idle

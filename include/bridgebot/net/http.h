@@ -106,7 +106,8 @@ struct ClientRequest {
 // number of threads; beyond max_connections_per_host calls to one host wait their turn, in order.
 // Each client runs its own I/O thread. Errors (code, transient=true unless noted):
 //   invalid_url (permanent), plaintext_refused (permanent), dns_failed, connect_failed,
-//   tls_failed (certificate or handshake; permanent), timeout, connection_closed, io_error.
+//   tls_failed (certificate or handshake; permanent), timeout, connection_closed, io_error,
+//   queue_timeout (the timeout ran out while it waited for a connection: it was never sent).
 class HttpClient {
  public:
   virtual ~HttpClient() = default;

@@ -26,9 +26,10 @@ enum class RetryKind {
 };
 
 // Whether a failed call of `method` may be repeated by the Web API client itself.
-// connect_failed / dns_failed are always safe (nothing reached Slack); a 429 is always safe
-// (Slack refused without acting); timeouts, dropped connections, 5xx and Slack's transient codes
-// only for idempotent methods, since Slack may have acted before the failure.
+// connect_failed, dns_failed and queue_timeout (the timeout ran out while it waited for a
+// connection) are always safe: nothing reached Slack. A 429 is always safe (Slack refused without
+// acting). Timeouts, dropped connections, 5xx and Slack's transient codes only for idempotent
+// methods, since Slack may have acted before the failure.
 RetryKind retry_kind(std::string_view method, const Error& error);
 
 }  // namespace bridgebot::slack
