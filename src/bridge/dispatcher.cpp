@@ -47,7 +47,7 @@ core::Task<Result<Completion>> deliver(DeliveryContext& context, const store::Ou
 
 // The attempt ended before anything was posted, for a reason that is not the item's: the
 // dispatcher is stopping (a pacing wait cut short, or the gate closed) or the partition's lease
-// is no longer fresh. The item goes back as it was.
+// is no longer fresh. The item goes back (hand_back_unsent).
 bool not_sent_by_us(const Error& error) {
   return error.code == "cancelled" || error.code == "partition_lost";
 }
@@ -80,6 +80,25 @@ PendingOutcome hand_back(const store::OutboxItem& item) {
 // Whole seconds (the store's resolution), rounded up so a Retry-After is never cut short.
 std::int64_t ceil_seconds(std::chrono::milliseconds delay) {
   return std::max<std::int64_t>(1, (delay.count() + 999) / 1000);
+}
+
+// When an item may go to Slack again after a Retry-After of which `left` remains: the first
+// whole second surely past the window, however much of the clock's current second has gone by,
+// so that no process calls inside it, one restarted meanwhile included.
+store::UnixSeconds after_window(const core::Clock& clock, std::chrono::milliseconds left) {
+  return clock.unix_seconds() + 1 + ceil_seconds(left);
+}
+
+// An attempt that ended before anything was sent (not_sent_by_us) goes back as it was; when a
+// stop cut short its wait for Slack's Retry-After, due at the end of Slack's window, not at once.
+PendingOutcome hand_back_unsent(const store::OutboxItem& item, const Error& error,
+                                const core::Clock& clock) {
+  PendingOutcome pending = hand_back(item);
+  if (error.retry_after) {
+    pending.outcome.next_attempt_at =
+        std::max(item.next_attempt_at, after_window(clock, *error.retry_after));
+  }
+  return pending;
 }
 
 }  // namespace
@@ -388,7 +407,7 @@ core::Task<PendingOutcome> Dispatcher::attempt(const store::OutboxItem& item) {
     }
   }
   if (attempt.ok()) co_return finish(item, *attempt);
-  if (not_sent_by_us(attempt.error())) co_return hand_back(item);
+  if (not_sent_by_us(attempt.error())) co_return hand_back_unsent(item, attempt.error(), clock_);
   co_return retry_or_fail(item, attempt.error());
 }
 

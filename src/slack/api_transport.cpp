@@ -106,9 +106,7 @@ core::Task<Result<T>> ApiTransport::paced_async(RateLimitKey key, Send send) {
     if (step.kind == Pacer::Step::Kind::give_up) co_return std::move(*step.error);
     if (step.kind == Pacer::Step::Kind::wait) {
       const bool elapsed = co_await pause(step.wait);
-      if (!elapsed) {
-        co_return make_error("cancelled", key.method + " was not sent: delivery is stopping", true);
-      }
+      if (!elapsed) co_return stopped(key);
       step = pacer.waited();
       continue;
     }
@@ -117,6 +115,16 @@ core::Task<Result<T>> ApiTransport::paced_async(RateLimitKey key, Send send) {
     if (result.ok()) co_return result;
     step = pacer.failed(result.error());
   }
+}
+
+Error ApiTransport::stopped(const RateLimitKey& key) {
+  Error error = make_error("cancelled", key.method + " was not sent: delivery is stopping", true);
+  // Slack's window outlives this process: whoever makes the call next must wait out the rest.
+  const auto left = limiter_.blocked_for(key);
+  if (left > core::Clock::Duration::zero()) {
+    error.retry_after = std::chrono::ceil<milliseconds>(left);
+  }
+  return error;
 }
 
 core::Task<bool> ApiTransport::pause(core::Clock::Duration delay) {

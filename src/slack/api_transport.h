@@ -43,7 +43,8 @@ class ApiTransport {
 
   // The same, as coroutines that hold no thread while they wait (pacing, Retry-After, backoff,
   // Slack's answer). Run them on a core::Executor thread: they resume there. A pause cut short by
-  // Executor::cancel_timers() ends the call unsent with the transient error "cancelled".
+  // Executor::cancel_timers() ends the call unsent with the transient error "cancelled" (with
+  // retry_after set to what is left of a Retry-After window Slack told for its scope).
   // Only with an AsyncHttpClient (has_async()).
   core::Task<Result<ApiAnswer>> call_async(ApiCall call);
   core::Task<Status> post_webhook_async(std::string team_id, std::string url,
@@ -64,6 +65,9 @@ class ApiTransport {
   core::Task<Result<T>> paced_async(RateLimitKey key, Send send);
   // Waits `delay` without a thread; false when cancelled.
   core::Task<bool> pause(core::Clock::Duration delay);
+  // The call for `key` was not sent: a stop cut its pause short. While a Retry-After Slack told
+  // for the key's scope still holds, retry_after says how much of it is left.
+  Error stopped(const RateLimitKey& key);
 
   net::HttpClient& http_;
   const std::string base_url_;

@@ -1,7 +1,8 @@
 // Deliveries wait for Slack without holding a thread: a workspace told to wait (429 +
 // Retry-After) does not hold back another, directory lookups told to wait hold back no other
-// delivery, and with Slack answering slowly many posts are in flight at once, all against the
-// real bot and the emulator.
+// delivery, a stop during such a wait leaves the window to be waited out by the next start,
+// and with Slack answering slowly many posts are in flight at once, all against the real bot
+// and the emulator.
 #include <catch2/catch.hpp>
 
 #include "support/cli_fixture.h"
@@ -191,13 +192,56 @@ TEST_CASE(
   CHECK(lookups(bridge.emulator) == 1);
   CHECK(posts_in(bridge.emulator, "T2006") == 0);
 
-  // The items went back to the queue as they were: the next start delivers them.
+  // The items went back to the queue due when Slack's window ends: the next start delivers them
+  // then, not inside it.
   bridge.start_bot();
   for (const auto& id : waiting) {
     const std::string state = bridge.wait_final(id, false, 60s);
     INFO(id << ": " << state);
     CHECK(json_string(state, "status") == "delivered");
   }
+  const auto violations = bridge.emulator.rate_limit_violations();
+  for (const auto& v : violations) UNSCOPED_INFO("violation in " << v.scope);
+  CHECK(violations.empty());
+}
+
+TEST_CASE(
+    "a bot stopped while waiting out Slack's Retry-After and started again at once posts only "
+    "after the window, once",
+    "[cli][delivery][concurrency][restart]") {
+  Bridge bridge;
+  const auto people = add_workspace(bridge, "T2009", 1);
+  start_with_workspaces(bridge, {"T2009"});
+
+  // The post is told to wait 8 s; the bot is stopped during that wait and started again at once.
+  constexpr auto kWindow = 8s;
+  bridge.emulator.inject_fault("chat.postMessage", emu::Fault::ratelimited(kWindow));
+  const auto ids = send_to_each(bridge, people, "window", "T2009");
+  REQUIRE(wait_until([&] { return bridge.emulator.pending_faults() == 0; }, 30s));
+  const ExitStatus stopped = bridge.stop_bot();
+  INFO(bridge.bot->output_tail());
+  CHECK(stopped.exited);
+  CHECK(stopped.code == 0);
+  bridge.start_bot();
+
+  const std::string state = bridge.wait_final(ids[0], false, 60s);
+  INFO(state << "\n" << bridge.bot->output_tail());
+  CHECK(json_string(state, "status") == "delivered");
+  std::vector<emu::CallRecord> posts;
+  for (const auto& call : bridge.emulator.calls_of("chat.postMessage")) {
+    if (call.team_id == "T2009") posts.push_back(call);
+  }
+  // The post told to wait, then the one after the window: the message is in Slack once.
+  REQUIRE(posts.size() == 2);
+  INFO("posted again " << std::chrono::duration_cast<std::chrono::milliseconds>(posts[1].arrival -
+                                                                                posts[0].arrival)
+                              .count()
+                       << " ms after the 429");
+  CHECK(posts[1].arrival >= posts[0].arrival + kWindow);
+  CHECK(posts_in(bridge.emulator, "T2009") == 1);
+  const auto violations = bridge.emulator.rate_limit_violations();
+  for (const auto& v : violations) UNSCOPED_INFO("violation in " << v.scope);
+  CHECK(violations.empty());
 }
 
 TEST_CASE("messages to a recipient whose previous one is still on its way to Slack follow it",

@@ -1,6 +1,6 @@
 // WebApi's coroutine calls over an AsyncHttpClient: the same pacing and Retry-After as the
 // blocking calls (one Pacer drives both), many calls waiting for Slack on one executor thread,
-// and a pause cut short at shutdown ending the call unsent.
+// and a pause cut short at shutdown ending the call unsent (with what is left of a Retry-After).
 #include <catch2/catch.hpp>
 #include <future>
 #include <vector>
@@ -140,6 +140,7 @@ TEST_CASE("a pacing wait cut short at shutdown ends the call unsent, as cancelle
   REQUIRE_FALSE(cancelled.ok());
   CHECK(cancelled.error().code == "cancelled");
   CHECK(cancelled.error().transient);
+  CHECK_FALSE(cancelled.error().retry_after);  // our own pacing: no window of Slack's to keep
   CHECK(h.http.count() == 1);
 }
 
@@ -163,6 +164,8 @@ TEST_CASE("an async users.lookupByEmail told to wait holds no thread and is cut 
   REQUIRE_FALSE(cancelled.ok());
   CHECK(cancelled.error().code == "cancelled");
   CHECK(cancelled.error().transient);
+  // What is left of Slack's window goes with the error: whoever asks next waits it out.
+  CHECK(cancelled.error().retry_after == std::chrono::milliseconds(20s));
   auto sent = h.http.sent();
   REQUIRE(sent.size() == 2);
   CHECK(sent[0].request.url == "https://slack.test/api/users.lookupByEmail");
