@@ -83,6 +83,7 @@ int run(bench::Options& options) {
   std::atomic<long> next{0};
   const double cpu_at_start = bot.cpu_seconds();
   const long long switches_at_start = bot.context_switches();
+  const long long writes_at_start = bot.write_calls();
   const auto start = Clock::now();
   std::vector<std::thread> load;
   for (int c = 0; c < connections; ++c) {
@@ -114,6 +115,7 @@ int run(bench::Options& options) {
   watcher.join();
   const double cpu_used = bot.cpu_seconds() - cpu_at_start;
   const long long switches = bot.context_switches() - switches_at_start;
+  const long long writes = bot.write_calls() - writes_at_start;
   const bench::Memory peak = bot.memory();
 
   // Spot-check the bot's own view: the last message must read "delivered".
@@ -140,6 +142,8 @@ int run(bench::Options& options) {
   std::printf("last message: %s\n", last.c_str());
   std::printf("bot context switches: %.2f per message\n",
               static_cast<double>(switches) / static_cast<double>(messages));
+  std::printf("bot write calls: %.2f per message\n",
+              static_cast<double>(writes) / static_cast<double>(messages));
   std::printf("taken for delivery by their accept: %ld, by the claimer: %ld\n",
               bench::metric(client, "bridgebot_outbox_items_claimed_total{by=\"accept\"}"),
               bench::metric(client, "bridgebot_outbox_items_claimed_total{by=\"claimer\"}"));

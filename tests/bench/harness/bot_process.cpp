@@ -169,6 +169,16 @@ long long BotProcess::context_switches() const {
   return total;
 }
 
+long long BotProcess::write_calls() const {
+  std::ifstream io("/proc/" + std::to_string(process_.pid()) + "/io");
+  std::string name;
+  long long value = 0;
+  while (io >> name >> value) {
+    if (name == "syscw:") return value;
+  }
+  return 0;
+}
+
 void BotProcess::kill9() {
   process_.kill9();
 }

@@ -69,6 +69,9 @@ class BotProcess {
   double cpu_seconds() const;
   // Context switches of the bot's threads so far (voluntary and not, from /proc).
   long long context_switches() const;
+  // Write system calls the bot has made so far (/proc/PID/io syscw): with a SQLite store, one
+  // pwrite per WAL frame or checkpointed page, plus its logging.
+  long long write_calls() const;
   // SIGTERM and wait; returns the exit status (the bot drains in-flight work first).
   int stop();
   // kill -9 (and reap), or SIGSTOP / SIGCONT: a crash, or a process that hangs and comes back.
