@@ -41,6 +41,10 @@ class Params {
 
  private:
   Params& add(Value value) {
+    // Room for every statement on a message's way at once (accept's item insert has 12):
+    // growing one at a time moved every value again at 1, 2, 4 and 8, 2.6% of the store
+    // writer's instructions.
+    if (values_.empty()) values_.reserve(12);
     values_.push_back(std::move(value));
     return *this;
   }
