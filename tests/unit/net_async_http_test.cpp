@@ -4,7 +4,6 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -14,12 +13,15 @@
 
 #include "bridgebot/net/async_http.h"
 #include "bridgebot/net/http_server.h"
+#include "support/lookup_gate.h"
 #include "support/test_tls.h"
 #include "support/wait_until.h"
 
 using namespace bridgebot::net;
 using namespace std::chrono_literals;
 using bridgebot::Result;
+using bridgebot::test::lookup_hanging_for;
+using bridgebot::test::LookupGate;
 using bridgebot::test::make_test_certificates;
 using bridgebot::test::wait_until;
 using bridgebot::test::write_ca_file;
@@ -96,40 +98,6 @@ struct Silent {
   std::mutex mutex;
   std::vector<Responder> held;
 };
-
-// Host name lookups that find 127.0.0.1 for every name, but for one name only once the test opens
-// the gate. Shared with the client's lookup threads, which may outlive the client.
-struct LookupGate {
-  void open() {
-    {
-      std::lock_guard lock(mutex);
-      opened = true;
-    }
-    changed.notify_all();
-  }
-  int hanging() {
-    std::lock_guard lock(mutex);
-    return lookups_hanging;
-  }
-
-  std::mutex mutex;
-  std::condition_variable changed;
-  bool opened = false;
-  int lookups_hanging = 0;
-};
-
-HostLookup lookup_hanging_for(std::string hung_name, std::shared_ptr<LookupGate> gate) {
-  return [hung_name = std::move(hung_name),
-          gate = std::move(gate)](const std::string& host) -> Result<std::vector<std::string>> {
-    if (host == hung_name) {
-      std::unique_lock lock(gate->mutex);
-      ++gate->lookups_hanging;
-      gate->changed.wait_for(lock, 120s, [&] { return gate->opened; });
-      --gate->lookups_hanging;
-    }
-    return std::vector<std::string>{"127.0.0.1"};
-  };
-}
 
 // The outcome of a request, and when it arrived.
 struct Outcome {

@@ -4,12 +4,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "bridgebot/net/http_server.h"
 #include "bridgebot/net/websocket.h"
+#include "support/lookup_gate.h"
 #include "support/test_tls.h"
 
 using namespace bridgebot::net;
@@ -203,6 +205,37 @@ TEST_CASE("An upgrade the acceptor refuses fails the handshake", "[net][websocke
 
   REQUIRE_FALSE(connection.ok());
   CHECK(connection.error().code == "handshake_failed");
+}
+
+TEST_CASE(
+    "A host name lookup that hangs fails the connect as dns_failed within handshake_timeout, and "
+    "the same URL connects once the name server answers",
+    "[net][websocket][dns]") {
+  EchoServer echo;
+  REQUIRE(echo.server.start().ok());
+  auto gate = std::make_shared<bridgebot::test::LookupGate>();
+  WebSocketClientOptions options = plaintext_options();
+  options.handshake_timeout = 1s;  // the budget of the lookup and the connect together
+  options.host_lookup = bridgebot::test::lookup_hanging_for("hung.test", gate);
+  const std::string url = "ws://hung.test:" + std::to_string(echo.server.port()) + "/socket";
+
+  auto attempt = std::async(std::launch::async, [&] {
+    return connect_websocket(url, options, std::make_shared<RecordingHandler>());
+  });
+  REQUIRE(attempt.wait_for(60s) == std::future_status::ready);  // the lookup hangs for 120 s
+  const auto failed = attempt.get();
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error().code == "dns_failed");
+  CHECK(failed.error().transient);  // Socket Mode tries again on its backoff
+  CHECK(failed.error().message.find("looking up hung.test timed out") != std::string::npos);
+  CHECK(gate->hanging() == 1);  // the connect stopped waiting; the lookup did not end
+  CHECK(echo.first_handler() == nullptr);
+
+  gate->open();
+  auto client = std::make_shared<RecordingHandler>();
+  auto connection = connect(echo, url, options, client);
+  connection->send_text("after the lookup");
+  CHECK(client->wait_message("after the lookup"));
 }
 
 TEST_CASE("close() from the client gives the server code 1000, once", "[net][websocket]") {

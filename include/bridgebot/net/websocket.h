@@ -45,19 +45,25 @@ class WebSocketConnection {
 
 struct WebSocketClientOptions {
   TlsOptions tls;
+  // Bounds each step of connecting: the host name's lookup and the TCP connect together, then
+  // the TLS handshake, then the WebSocket handshake.
   std::chrono::milliseconds handshake_timeout{10'000};
   // The client sends a ping every ping_interval; a connection that has received nothing (no pong,
   // no frame) for idle_timeout is declared dead and closed (on_closed with code 0, "timeout").
   std::chrono::milliseconds ping_interval{5'000};
   std::chrono::milliseconds idle_timeout{15'000};
+  // How the host name is looked up: empty means the system resolver (getaddrinfo), on a thread of
+  // its own so that a name server that never answers costs handshake_timeout, not getaddrinfo's
+  // own timeouts. Tests supply a slow one here.
+  HostLookup host_lookup;
 };
 
 // Connects to a ws:// or wss:// URL. Blocks until the handshake succeeded or failed; afterwards
 // events go to `handler` (on_open first, before this returns; no event at all on failure).
-// Errors as for HttpClient plus handshake_failed, and wrong_thread when called from a
-// WebSocketHandler callback (it would block the network thread it needs): reconnect from your
-// own thread. The connection stays open until close(), drop(), the peer or a timeout ends it,
-// even if every reference to it is dropped.
+// Errors as for HttpClient (a lookup that runs out of time is dns_failed) plus handshake_failed,
+// and wrong_thread when called from a WebSocketHandler callback (it would block the network
+// thread it needs): reconnect from your own thread. The connection stays open until close(),
+// drop(), the peer or a timeout ends it, even if every reference to it is dropped.
 Result<std::shared_ptr<WebSocketConnection>> connect_websocket(
     const std::string& url, const WebSocketClientOptions& options,
     std::shared_ptr<WebSocketHandler> handler);
