@@ -79,10 +79,14 @@ Message* State::find_message(std::string_view channel, std::string_view ts) {
 
 const DirectMessage& State::open_dm(const std::string& team_id, const std::string& a,
                                     const std::string& b) {
-  for (const auto& [id, dm] : direct_messages) {
-    if (dm.team_id == team_id && dm.has_member(a) && dm.has_member(b)) return dm;
+  const std::string members = team_id + "\n" + std::min(a, b) + "\n" + std::max(a, b);
+  const auto known = dm_by_members_.find(members);
+  if (known != dm_by_members_.end()) {
+    const auto dm = direct_messages.find(known->second);
+    if (dm != direct_messages.end()) return dm->second;
   }
   DirectMessage dm{next_id('D'), team_id, a, b};
+  dm_by_members_[members] = dm.id;
   return direct_messages.emplace(dm.id, dm).first->second;
 }
 

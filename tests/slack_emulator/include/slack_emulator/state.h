@@ -207,6 +207,10 @@ struct State {
  private:
   std::uint64_t id_counter_ = 0;
   std::int64_t last_ts_micros_ = 0;
+  // open_dm's index: "team\nuser\nuser" (the two users in sorted order) -> DM id. A scan of
+  // direct_messages per chat.postMessage cost the bench's emulator more CPU than the bot it
+  // measures once thousands of DMs were open.
+  std::map<std::string, std::string> dm_by_members_;
 };
 
 // Slackbot exists in every workspace; users.list and users.info include it as Slack does.
