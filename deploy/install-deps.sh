@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   libboost1.81-dev libssl-dev openssl ca-certificates
-  rapidjson-dev libyaml-cpp-dev catch2 libsqlite3-dev sqlite3
+  rapidjson-dev libyaml-cpp-dev catch2 libsqlite3-dev sqlite3 libjemalloc-dev
   libcli11-dev libspdlog-dev libfmt-dev libpq-dev postgresql
   curl procps clang-format
   python3 python3-yaml systemd
