@@ -191,18 +191,6 @@ std::string dispatcher_metrics(const bridge::DispatcherMetrics& m) {
                       });
 }
 
-// Read right before each of the dispatcher's Slack calls, which may have waited (rate limits)
-// since the item was claimed: a Disconnect answered meanwhile must stop it. The stamp only: no
-// tokens read or decrypted.
-Status still_installed(store::Store& store, std::string_view team_id) {
-  auto stamp = store.installation_stamp(team_id);
-  if (!stamp.ok()) return stamp.error();
-  if (stamp->has_value() && (*stamp)->state == store::InstallationState::active) {
-    return Status::success();
-  }
-  return make_error("team_disconnected", "the workspace was disconnected: nothing is sent");
-}
-
 }  // namespace
 
 App::App(core::Config config) : config_(std::move(config)) {}
@@ -291,7 +279,9 @@ Status App::start() {
           return make_error("partition_lost",
                             "this process no longer delivers for the workspace: not sent", true);
         }
-        return still_installed(*p.store, team_id);
+        // Asked right before each of the dispatcher's Slack calls, which may have waited (rate
+        // limits) since the item was claimed: a Disconnect answered meanwhile must stop it.
+        return p.installations->may_post(team_id);
       },
       p.delivery_http.get());
   p.delivery_directory =

@@ -276,17 +276,23 @@ Result<std::optional<std::string>> InstallationService::connected_user_token(
 }
 
 core::Task<Result<std::optional<std::string>>> InstallationService::connected_user_token_async(
-    slack::SlackApi& slack, std::string team_id, std::string platform_user_id) {
+    slack::SlackApi& slack, store::Link link) {
   const RefreshPath path{slack, true};
-  return connected_user_token_via(path, std::move(team_id), std::move(platform_user_id));
+  return connected_user_token_of(path, std::move(link));
 }
 
 core::Task<Result<std::optional<std::string>>> InstallationService::connected_user_token_via(
     RefreshPath path, std::string team_id, std::string platform_user_id) {
   auto link = store_.get_link(team_id, platform_user_id);
   if (!link.ok()) co_return link.error();
-  if (!link->has_value() || !(*link)->user_token) co_return std::optional<std::string>{};
-  store::Link current = std::move(**link);
+  if (!link->has_value()) co_return std::optional<std::string>{};
+  co_return co_await connected_user_token_of(path, std::move(**link));
+}
+
+core::Task<Result<std::optional<std::string>>> InstallationService::connected_user_token_of(
+    RefreshPath path, store::Link current) {
+  if (!current.user_token) co_return std::optional<std::string>{};
+  const std::string team_id = current.team_id;
   if (!current.user_token->refresh_token.empty() && due(current.user_token->expires_at)) {
     auto refreshed = co_await refresh_user(path, current);
     if (!refreshed.ok()) co_return refreshed.error();

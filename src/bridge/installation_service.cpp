@@ -4,6 +4,7 @@
 
 #include "bridgebot/bridge/workspace_domain.h"
 #include "bridgebot/core/crypto.h"
+#include "bridgebot/core/executor.h"
 #include "bridgebot/core/log.h"
 #include "bridgebot/slack/scopes.h"
 #include "installation_errors.h"
@@ -160,18 +161,60 @@ Result<store::Installation> InstallationService::install_oauth(const slack::OAut
   return inst;
 }
 
+namespace {
+
+// The last stamp active() read as active on this thread, while no send has used it yet.
+struct FreshStamp {
+  const InstallationService* service = nullptr;
+  std::uint64_t turn = 0;  // core::Executor::turn(); 0: none
+  std::string team_id;
+};
+thread_local FreshStamp fresh_stamp;
+
+void note_active_stamp(const InstallationService* service, std::string_view team_id) {
+  const std::uint64_t turn = core::Executor::turn();
+  fresh_stamp.turn = turn;
+  if (turn == 0) return;
+  fresh_stamp.service = service;
+  fresh_stamp.team_id.assign(team_id);
+}
+
+// Whether this thread's last stamp was read active for `team_id` in this very job; it is used up.
+bool take_fresh_stamp(const InstallationService* service, std::string_view team_id) {
+  const std::uint64_t turn = core::Executor::turn();
+  const bool fresh = turn != 0 && fresh_stamp.turn == turn && fresh_stamp.service == service &&
+                     fresh_stamp.team_id == team_id;
+  fresh_stamp.turn = 0;
+  return fresh;
+}
+
+}  // namespace
+
+Status InstallationService::may_post(std::string_view team_id) {
+  if (take_fresh_stamp(this, team_id)) return Status::success();
+  auto stamp = store_.installation_stamp(team_id);
+  if (!stamp.ok()) return stamp.error();
+  if (stamp->has_value() && (*stamp)->state == store::InstallationState::active) {
+    return Status::success();
+  }
+  return make_error("team_disconnected", "the workspace was disconnected: nothing is sent");
+}
+
 Result<ActiveInstallation> InstallationService::active(std::string_view team_id) {
   auto stamp = store_.installation_stamp(team_id);
   if (!stamp.ok()) return stamp.error();
   if (!stamp->has_value() || (*stamp)->state != store::InstallationState::active) {
+    fresh_stamp.turn = 0;
     cache_.forget(team_id);
     return unknown_team(team_id);
   }
+  note_active_stamp(this, team_id);
   if (auto cached = cache_.find(team_id, (*stamp)->generation)) return std::move(*cached);
 
   auto record = store_.get_installation(team_id);
   if (!record.ok()) return record.error();
   if (!record->has_value() || (*record)->state != store::InstallationState::active) {
+    fresh_stamp.turn = 0;
     cache_.forget(team_id);
     return unknown_team(team_id);
   }

@@ -108,9 +108,14 @@ core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
   const std::string recipient_user = (*recipient)->slack_user_id;
 
   if (!message.sender.external) {
+    auto sender_link = context.store.get_link(team, message.sender.id);
+    if (!sender_link.ok()) co_return sender_link.error();
     // (d) Connected sender: their own token posts into their DM with the recipient.
-    auto user_token = co_await context.installations.connected_user_token_async(context.slack, team,
-                                                                                message.sender.id);
+    Result<std::optional<std::string>> user_token = std::optional<std::string>{};
+    if (sender_link->has_value()) {
+      user_token =
+          co_await context.installations.connected_user_token_async(context.slack, **sender_link);
+    }
     if (!user_token.ok()) co_return user_token.error();
     if (user_token->has_value()) {
       const slack::TeamToken auth{team, **user_token};
@@ -124,11 +129,12 @@ core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
           "relay: the user token of platform user {} in team {} failed ({}): the bot "
           "posts instead",
           message.sender.id, team, posted.error().code);
+      // Read again: the link may have changed while Slack was asked.
+      sender_link = context.store.get_link(team, message.sender.id);
+      if (!sender_link.ok()) co_return sender_link.error();
     }
 
     // (a) Sender linked by email: the bot posts, naming the sender as their Slack user.
-    auto sender_link = context.store.get_link(team, message.sender.id);
-    if (!sender_link.ok()) co_return sender_link.error();
     if (sender_link->has_value()) {
       const bool show_identity =
           installation.sender_identity && installation.has_scope("chat:write.customize");
@@ -156,14 +162,15 @@ core::Task<Result<Completion>> deliver_sender_copy(DeliveryContext& context,
   const std::string& team = installation.team_id;
 
   if (message.sender.external) co_return finished(ItemStatus::ignored, "sender_external");
-  auto user_token = co_await context.installations.connected_user_token_async(context.slack, team,
-                                                                              message.sender.id);
+  auto sender_link = context.store.get_link(team, message.sender.id);
+  if (!sender_link.ok()) co_return sender_link.error();
+  // Only a linked sender can have connected their own token.
+  if (!sender_link->has_value()) co_return finished(ItemStatus::ignored, "sender_not_linked");
+  auto user_token =
+      co_await context.installations.connected_user_token_async(context.slack, **sender_link);
   if (!user_token.ok()) co_return user_token.error();
   // A connected sender's message is already in their own DM with the recipient.
   if (user_token->has_value()) co_return finished(ItemStatus::ignored, "sender_connected");
-  auto sender_link = context.store.get_link(team, message.sender.id);
-  if (!sender_link.ok()) co_return sender_link.error();
-  if (!sender_link->has_value()) co_return finished(ItemStatus::ignored, "sender_not_linked");
 
   // The ordering key guarantees the recipient item is final by now.
   auto source = context.store.source_status(store::SourceKind::message, item.source_id);

@@ -6,6 +6,7 @@ namespace bridgebot::core {
 namespace {
 
 thread_local Executor* current_executor = nullptr;
+thread_local std::uint64_t current_turn = 0;
 
 }  // namespace
 
@@ -15,6 +16,14 @@ Executor* Executor::current() noexcept {
 
 void Executor::set_current(Executor* executor) noexcept {
   current_executor = executor;
+}
+
+std::uint64_t Executor::turn() noexcept {
+  return current_executor != nullptr ? current_turn : 0;
+}
+
+void Executor::next_turn() noexcept {
+  ++current_turn;
 }
 
 void SleepFor::await_suspend(std::coroutine_handle<> coroutine) {

@@ -88,6 +88,7 @@ void ThreadExecutor::run() {
       Job job = std::move(jobs_.front());
       jobs_.pop_front();
       lock.unlock();
+      next_turn();
       job();
       job = nullptr;  // its captures are released outside the lock
       lock.lock();

@@ -30,6 +30,8 @@ class FailingStore final : public Store {
   }
   // How many whole installation rows were read (get_installation) so far.
   int installation_reads() const { return installation_reads_.load(); }
+  // How many installation stamps were read (installation_stamp) so far.
+  int stamp_reads() const { return stamp_reads_.load(); }
 
   Result<AcceptResult> accept(const AcceptRequest& request) override {
     return inner_->accept(request);
@@ -80,6 +82,7 @@ class FailingStore final : public Store {
   }
 
   Result<std::optional<InstallationStamp>> installation_stamp(std::string_view team_id) override {
+    ++stamp_reads_;
     return inner_->installation_stamp(team_id);
   }
 
@@ -244,6 +247,7 @@ class FailingStore final : public Store {
   int fail_reschedules_ = 0;
   int fail_leases_ = 0;
   std::atomic<int> installation_reads_{0};
+  std::atomic<int> stamp_reads_{0};
 };
 
 }  // namespace bridgebot::store

@@ -1,8 +1,10 @@
 // The decrypted installations the delivery reads per item: served from memory while the row is
 // unchanged, and never once it changed, whichever service sharing the store changed it.
 #include <catch2/catch.hpp>
+#include <future>
 
 #include "bridgebot/bridge/installation_cache.h"
+#include "bridgebot/core/thread_executor.h"
 #include "installs_fakes.h"
 #include "support/failing_store.h"
 
@@ -30,6 +32,15 @@ struct Replicas {
 
   std::string bot_token() { return replica.active("T0001").value().bot_token; }
 };
+
+// Runs `job` as one job of `executor` and waits for it.
+template <typename Job>
+auto in_one_job(core::Executor& executor, Job job) {
+  std::packaged_task<decltype(job())()> task(std::move(job));
+  auto done = task.get_future();
+  executor.post([&task] { task(); });
+  return done.get();
+}
 
 }  // namespace
 
@@ -131,4 +142,50 @@ TEST_CASE("the installation cache holds one entry per workspace, within its capa
   cache.forget("T3");
   CHECK_FALSE(cache.find("T3", 1).has_value());
   CHECK(cache.size() == 1);
+}
+
+TEST_CASE("a send reads the installation's stamp unless its delivery read it in the same job",
+          "[installs][cache][disconnect]") {
+  Replicas r;
+  core::ThreadExecutor executor(1);
+  CHECK(r.bot_token() == "xoxe.xoxb-1-original");  // warm: the decrypted copy is cached
+
+  SECTION("the delivery's own read serves its first send: one stamp read for both") {
+    const int before = r.counted.stamp_reads();
+    in_one_job(executor, [&] {
+      REQUIRE(r.replica.active("T0001").ok());
+      CHECK(r.replica.may_post("T0001").ok());
+    });
+    CHECK(r.counted.stamp_reads() == before + 1);
+  }
+  SECTION("a Disconnect before a later send of the same delivery stops that send") {
+    in_one_job(executor, [&] {
+      REQUIRE(r.replica.active("T0001").ok());
+      CHECK(r.replica.may_post("T0001").ok());
+      REQUIRE(r.other.disconnect("T0001").ok());
+      auto refused = r.replica.may_post("T0001");
+      REQUIRE_FALSE(refused.ok());
+      CHECK(refused.error().code == "team_disconnected");
+    });
+  }
+  SECTION("a Disconnect while the delivery waited (a later job) stops its send") {
+    in_one_job(executor, [&] { REQUIRE(r.replica.active("T0001").ok()); });
+    REQUIRE(r.other.disconnect("T0001").ok());
+    auto refused = in_one_job(executor, [&] { return r.replica.may_post("T0001"); });
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().code == "team_disconnected");
+  }
+  SECTION("another workspace's read does not stand in for this one's") {
+    in_one_job(executor, [&] {
+      REQUIRE(r.replica.active("T0001").ok());
+      auto refused = r.replica.may_post("T0NOTHERE");
+      REQUIRE_FALSE(refused.ok());
+      CHECK(refused.error().code == "team_disconnected");
+    });
+  }
+  SECTION("off an executor every send reads the stamp") {
+    REQUIRE(r.replica.active("T0001").ok());
+    REQUIRE(r.other.disconnect("T0001").ok());
+    CHECK_FALSE(r.replica.may_post("T0001").ok());
+  }
 }

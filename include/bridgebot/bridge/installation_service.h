@@ -101,6 +101,12 @@ class InstallationService final : public InstallationDirectory {
   // Reads the row's stamp; the row itself and its tokens only when it changed since the last
   // call (InstallationCache): exact across processes sharing the store.
   Result<ActiveInstallation> active(std::string_view team_id) override;
+  // Right before a send for `team_id` (the delivery's Slack client asks, after any pacing wait):
+  // success while the installation is active, team_disconnected once it is not. The stamp that
+  // active() read on this executor thread in the current job (core::Executor::turn) stands in
+  // for a read of its own, once: nothing was awaited since, so it is as fresh as a read now
+  // bar that job's CPU time. Any other call reads the stamp.
+  Status may_post(std::string_view team_id);
   Result<ActiveInstallation> refresh_expired(std::string_view team_id,
                                              std::string_view expired_token) override;
   std::vector<std::string> active_team_ids() override;
@@ -113,7 +119,7 @@ class InstallationService final : public InstallationDirectory {
                                                                std::string team_id,
                                                                std::string expired_token) override;
   core::Task<Result<std::optional<std::string>>> connected_user_token_async(
-      slack::SlackApi& slack, std::string team_id, std::string platform_user_id) override;
+      slack::SlackApi& slack, store::Link link) override;
 
   // The timer's job (run it every few minutes): refreshes every rotating bot token that has
   // refresh_margin or less left. Safe to run in several processes at once.
@@ -170,6 +176,8 @@ class InstallationService final : public InstallationDirectory {
                                                              std::string expired_token);
   core::Task<Result<std::optional<std::string>>> connected_user_token_via(
       RefreshPath path, std::string team_id, std::string platform_user_id);
+  core::Task<Result<std::optional<std::string>>> connected_user_token_of(RefreshPath path,
+                                                                         store::Link current);
   // Single-flight refresh of the bot token. `seen` is the sealed token the caller found stale:
   // when the store holds another one by the time the lease is ours (or while waiting), that one
   // is returned without calling Slack. `only_if_due`: skip when more than refresh_margin is left.

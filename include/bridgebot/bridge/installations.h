@@ -11,6 +11,7 @@
 #include "bridgebot/core/result.h"
 #include "bridgebot/core/task.h"
 #include "bridgebot/slack/slack_api.h"
+#include "bridgebot/store/types.h"
 
 namespace bridgebot::bridge {
 
@@ -57,10 +58,11 @@ class InstallationDirectory {
     (void)slack;
     co_return refresh_expired(team_id, expired_token);
   }
+  // The user token of `link`, the platform user's link the delivery read (no second read).
   virtual core::Task<Result<std::optional<std::string>>> connected_user_token_async(
-      slack::SlackApi& slack, std::string team_id, std::string platform_user_id) {
+      slack::SlackApi& slack, store::Link link) {
     (void)slack;
-    co_return connected_user_token(team_id, platform_user_id);
+    co_return connected_user_token(link.team_id, link.platform_user_id);
   }
 };
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <coroutine>
+#include <cstdint>
 #include <functional>
 
 namespace bridgebot::core {
@@ -39,9 +40,16 @@ class Executor {
   // The executor whose thread calls this, or null on any other thread.
   static Executor* current() noexcept;
 
+  // Which job this executor thread is running: a new number for every job (posted, timer, I/O
+  // completion), 0 on threads of no executor. Two calls seeing the same nonzero number were made
+  // with nothing awaited in between: only the CPU time of one job separates them.
+  static std::uint64_t turn() noexcept;
+
  protected:
   // Called first thing on each thread of `executor`, so that current() names it there.
   static void set_current(Executor* executor) noexcept;
+  // Called by the thread's loop before each job it runs.
+  static void next_turn() noexcept;
 };
 
 // `co_await sleep_for(d)` in a coroutine running on an Executor: resumes on that executor after
