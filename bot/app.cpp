@@ -109,6 +109,8 @@ struct App::Parts {
   std::unique_ptr<PeriodicJob> token_refresher;
   std::unique_ptr<bridge::Retention> retention;
   std::unique_ptr<PeriodicJob> retention_job;  // hourly, from start; none with retention_days 0
+  // Before the Directories that share it (directory_memo.h).
+  std::unique_ptr<bridge::DirectoryMemo> directory_memo;
   std::unique_ptr<bridge::Directory> directory;
   std::unique_ptr<bridge::DirectorySweeper> sweeper;
   // The dispatcher's, over delivery_slack: its lookups hold no thread while paced (or told to
@@ -247,7 +249,11 @@ Status App::start() {
     }
   }
 
-  p.directory = std::make_unique<bridge::Directory>(*p.store, *p.slack, *p.installations, clock);
+  p.directory_memo = std::make_unique<bridge::DirectoryMemo>(clock);
+  bridge::DirectoryOptions directory_options;
+  directory_options.memo = p.directory_memo.get();
+  p.directory = std::make_unique<bridge::Directory>(*p.store, *p.slack, *p.installations, clock,
+                                                    directory_options);
   p.sweeper = std::make_unique<bridge::DirectorySweeper>(*p.directory, *p.installations);
   bridge::DispatcherOptions dispatch_options;
   dispatch_options.relay = config_.relay;
@@ -284,8 +290,8 @@ Status App::start() {
         return p.installations->may_post(team_id);
       },
       p.delivery_http.get());
-  p.delivery_directory =
-      std::make_unique<bridge::Directory>(*p.store, *p.delivery_slack, *p.installations, clock);
+  p.delivery_directory = std::make_unique<bridge::Directory>(
+      *p.store, *p.delivery_slack, *p.installations, clock, directory_options);
   p.dispatcher =
       std::make_unique<bridge::Dispatcher>(*p.store, *p.delivery_slack, *p.installations,
                                            *p.delivery_directory, clock, dispatch_options);

@@ -72,18 +72,31 @@ Directory::Directory(store::Store& store, slack::SlackApi& slack,
       options_(options) {}
 
 Result<Directory::EmailLookup> Directory::start_lookup(std::string_view team_id,
-                                                       std::string_view email) {
+                                                       std::string_view email,
+                                                       std::int64_t generation) {
   EmailLookup lookup;
   lookup.email = normalize_email(email);
   lookup.now = clock_.unix_seconds();
+  lookup.generation = generation;
   if (lookup.email.empty()) {
     lookup.answer.emplace();
     return lookup;
   }
+  DirectoryMemo* memo = options_.memo;
+  if (memo != nullptr) {
+    lookup.memo_epoch = memo->epoch();  // before the store is read or Slack asked
+    if (auto held = memo->find(team_id, lookup.email, generation)) {
+      lookup.answer = fresh_answer(held, lookup.now, options_);
+      if (lookup.answer) return lookup;
+    }
+  }
   auto cached = store_.lookup_directory(team_id, lookup.email);
   if (!cached.ok()) return cached.error();
   lookup.answer = fresh_answer(*cached, lookup.now, options_);
-  if (lookup.answer) return lookup;
+  if (lookup.answer) {
+    if (memo != nullptr && generation != 0) memo->keep(**cached, generation, lookup.memo_epoch);
+    return lookup;
+  }
 
   auto installation = installations_.active(team_id);
   if (!installation.ok()) return installation.error();
@@ -99,21 +112,23 @@ Result<std::optional<store::DirectoryUser>> Directory::finish_lookup(
     // The answer is still right; only the next lookup will ask Slack again.
     spdlog::warn("directory: could not cache a lookup for team {}: {}", lookup.auth.team_id,
                  stored.error().to_string());
+  } else if (options_.memo != nullptr) {
+    options_.memo->keep(*entry, lookup.generation, lookup.memo_epoch);
   }
   return entry->user;
 }
 
 Result<std::optional<store::DirectoryUser>> Directory::find_by_email(std::string_view team_id,
                                                                      std::string_view email) {
-  auto lookup = start_lookup(team_id, email);
+  auto lookup = start_lookup(team_id, email, 0);
   if (!lookup.ok()) return lookup.error();
   if (lookup->answer) return *lookup->answer;
   return finish_lookup(*lookup, slack_.users_lookup_by_email(lookup->auth, lookup->email));
 }
 
 core::Task<Result<std::optional<store::DirectoryUser>>> Directory::find_by_email_async(
-    std::string team_id, std::string email) {
-  auto lookup = start_lookup(team_id, email);
+    std::string team_id, std::string email, std::int64_t generation) {
+  auto lookup = start_lookup(team_id, email, generation);
   if (!lookup.ok()) co_return lookup.error();
   if (lookup->answer) co_return *lookup->answer;
   // Pacing, a Retry-After and Slack's answer are awaited: no thread waits for them.
@@ -133,11 +148,11 @@ Result<std::optional<SlackIdentity>> Directory::resolve(std::string_view team_id
 }
 
 core::Task<Result<std::optional<SlackIdentity>>> Directory::resolve_async(
-    std::string team_id, std::string platform_user_id, std::string email) {
+    std::string team_id, std::string platform_user_id, std::string email, std::int64_t generation) {
   auto link = store_.get_link(team_id, platform_user_id);
   if (!link.ok()) co_return link.error();
   if (link->has_value()) co_return linked_identity(std::move(**link));
-  auto user = co_await find_by_email_async(std::move(team_id), std::move(email));
+  auto user = co_await find_by_email_async(std::move(team_id), std::move(email), generation);
   co_return identity_of(user);
 }
 
@@ -165,13 +180,17 @@ Result<std::int64_t> Directory::sweep(std::string_view team_id) {
     if (email.empty()) continue;  // no users:read.email: nothing to match on
     page.push_back({std::string(team_id), email, directory_user_of(user), now});
     if (page.size() == page_size) {
-      if (auto stored = store_.upsert_directory(page); !stored.ok()) return stored.error();
+      auto stored = store_.upsert_directory(page);
+      drop_memo(team_id);
+      if (!stored.ok()) return stored.error();
       cached += static_cast<std::int64_t>(page.size());
       page.clear();
     }
   }
   if (!page.empty()) {
-    if (auto stored = store_.upsert_directory(page); !stored.ok()) return stored.error();
+    auto stored = store_.upsert_directory(page);
+    drop_memo(team_id);
+    if (!stored.ok()) return stored.error();
     cached += static_cast<std::int64_t>(page.size());
   }
   spdlog::info("directory: swept team {}: {} users cached of {} listed", team_id, cached,
@@ -196,6 +215,7 @@ Status Directory::on_user_change(std::string_view team_id, const slack::SlackUse
   }
   // The old email's entry must stop matching before the new one is cached.
   auto forgotten = store_.forget_directory_user(team_id, user.id);
+  drop_memo(team_id);
   if (!forgotten.ok()) return forgotten.error();
   return cache_user(team_id, user);
 }
@@ -207,6 +227,7 @@ Status Directory::on_team_join(std::string_view team_id, const slack::SlackUser&
 
 Status Directory::forget_user(std::string_view team_id, const std::string& slack_user_id) {
   auto forgotten = store_.forget_directory_user(team_id, slack_user_id);
+  drop_memo(team_id);
   if (!forgotten.ok()) return forgotten.error();
   for (int i = 0; i < kMaxLinksPerSlackUser; ++i) {
     auto link = store_.find_link_by_slack_user(team_id, slack_user_id);
@@ -223,8 +244,15 @@ Status Directory::forget_user(std::string_view team_id, const std::string& slack
 Status Directory::cache_user(std::string_view team_id, const slack::SlackUser& user) {
   const std::string email = normalize_email(user.email);
   if (email.empty()) return Status::success();
-  return store_.upsert_directory(
+  Status stored = store_.upsert_directory(
       {{std::string(team_id), email, directory_user_of(user), clock_.unix_seconds()}});
+  drop_memo(team_id);
+  return stored;
+}
+
+void Directory::drop_memo(std::string_view team_id) {
+  // After the write, whether it succeeded or not (a failed commit may still have landed).
+  if (options_.memo != nullptr) options_.memo->forget_team(team_id);
 }
 
 }  // namespace bridgebot::bridge

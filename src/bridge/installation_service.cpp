@@ -229,6 +229,7 @@ Result<ActiveInstallation> InstallationService::active(std::string_view team_id)
   out.scopes = inst.scopes;
   out.sender_identity = inst.sender_identity;
   out.notification_channel = inst.notification_channel;
+  out.generation = inst.generation;
   if (inst.incoming_webhook) {
     auto url = open(inst.incoming_webhook->url, webhook_context(inst.team_id));
     if (!url.ok()) return url.error();

@@ -96,8 +96,8 @@ core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
   const std::string& team = installation.team_id;
 
   // A cache miss asks Slack (users.lookupByEmail, paced as Tier 3): awaited, holding no thread.
-  auto recipient = co_await context.directory.resolve_async(team, payload->recipient.id,
-                                                            payload->recipient.email);
+  auto recipient = co_await context.directory.resolve_async(
+      team, payload->recipient.id, payload->recipient.email, installation.generation);
   if (!recipient.ok()) co_return recipient.error();
   if (!recipient->has_value()) {
     co_return finished(ItemStatus::undeliverable, "recipient_not_in_slack");

@@ -32,6 +32,8 @@ class FailingStore final : public Store {
   int installation_reads() const { return installation_reads_.load(); }
   // How many installation stamps were read (installation_stamp) so far.
   int stamp_reads() const { return stamp_reads_.load(); }
+  // How many directory entries were looked up (lookup_directory) so far.
+  int directory_reads() const { return directory_reads_.load(); }
 
   Result<AcceptResult> accept(const AcceptRequest& request) override {
     return inner_->accept(request);
@@ -124,6 +126,7 @@ class FailingStore final : public Store {
 
   Result<std::optional<DirectoryEntry>> lookup_directory(std::string_view team_id,
                                                          std::string_view email) override {
+    ++directory_reads_;
     return inner_->lookup_directory(team_id, email);
   }
 
@@ -248,6 +251,7 @@ class FailingStore final : public Store {
   int fail_leases_ = 0;
   std::atomic<int> installation_reads_{0};
   std::atomic<int> stamp_reads_{0};
+  std::atomic<int> directory_reads_{0};
 };
 
 }  // namespace bridgebot::store

@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include "bridge_fakes.h"
+#include "bridgebot/bridge/directory_memo.h"
 #include "bridgebot/bridge/directory_sweeper.h"
+#include "bridgebot/core/task.h"
+#include "support/failing_store.h"
 
 using namespace bridge_test;
 using namespace std::chrono_literals;
@@ -169,4 +172,108 @@ TEST_CASE("a new member is matchable at once", "[bridge][directory]") {
   REQUIRE(f.directory.on_team_join(kTeam, human("U6", "dana@example.com")).ok());
   CHECK(found_id(f, "dana@example.com") == "U6");
   CHECK(f.slack.lookup_calls() == 0);
+}
+
+namespace {
+
+constexpr std::int64_t kGeneration = 7;  // the installation's, as a delivery read it
+
+// A process whose Directories share one memo (the delivery's and the Socket Mode events'), its
+// directory reads counted, and another process on the same store without it.
+struct MemoProcess {
+  BridgeFixture f;
+  store::FailingStore counted{f.open_store()};
+  bridge::DirectoryMemo memo{f.clock};
+  bridge::Directory delivery{counted, f.slack, f.installations, f.clock, with_memo()};
+  bridge::Directory events{counted, f.slack, f.installations, f.clock, with_memo()};
+  bridge::Directory other_process{*f.store, f.slack, f.installations, f.clock};
+
+  bridge::DirectoryOptions with_memo() {
+    bridge::DirectoryOptions options;
+    options.memo = &memo;
+    return options;
+  }
+  std::optional<std::string> delivered_to(const std::string& email,
+                                          std::int64_t generation = kGeneration) {
+    auto found = core::run_inline(delivery.find_by_email_async(kTeam, email, generation));
+    REQUIRE(found.ok());
+    if (!found->has_value()) return std::nullopt;
+    return (*found)->slack_user_id;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a burst to one recipient reads the directory entry from the store once",
+          "[bridge][directory][memo]") {
+  MemoProcess p;
+  p.f.slack.add_user(human("U2", "bob@example.com"));
+  CHECK(p.delivered_to("bob@example.com") == "U2");
+  const int reads = p.counted.directory_reads();
+  for (int i = 0; i < 5; ++i) CHECK(p.delivered_to("Bob@example.com") == "U2");
+  CHECK(p.counted.directory_reads() == reads);
+  CHECK(p.f.slack.lookup_calls() == 1);
+}
+
+TEST_CASE("a user_change this process handled is what its next delivery uses",
+          "[bridge][directory][memo]") {
+  MemoProcess p;
+  p.f.slack.add_user(human("U2", "bob@example.com"));
+  CHECK(p.delivered_to("bob@example.com") == "U2");
+  CHECK(p.delivered_to("bob@example.com") == "U2");  // from memory
+
+  SECTION("deactivated: no longer answered from memory, Slack is asked again") {
+    auto bob = human("U2", "bob@example.com");
+    bob.deleted = true;
+    REQUIRE(p.events.on_user_change(kTeam, bob).ok());
+    (void)p.delivered_to("bob@example.com");
+    CHECK(p.f.slack.lookup_calls() == 2);
+  }
+  SECTION("email changed: the new email matches at once, the old one is asked again") {
+    REQUIRE(p.events.on_user_change(kTeam, human("U2", "robert@example.com")).ok());
+    CHECK(p.delivered_to("robert@example.com") == "U2");
+    (void)p.delivered_to("bob@example.com");
+    CHECK(p.f.slack.lookup_calls() == 2);
+  }
+}
+
+TEST_CASE("after a Disconnect the memo's entries of the workspace are never served",
+          "[bridge][directory][memo][disconnect]") {
+  MemoProcess p;
+  p.f.slack.add_user(human("U2", "bob@example.com"));
+  CHECK(p.delivered_to("bob@example.com") == "U2");
+  // Purged, and installed again: the installation row has a new generation.
+  REQUIRE(p.f.store->purge_team(kTeam, p.f.clock.unix_seconds()).ok());
+  (void)p.delivered_to("bob@example.com", kGeneration + 1);
+  CHECK(p.f.slack.lookup_calls() == 2);
+}
+
+TEST_CASE("a directory write by another process is seen here within the memo's hold",
+          "[bridge][directory][memo]") {
+  MemoProcess p;
+  p.f.slack.add_user(human("U2", "bob@example.com"));
+  CHECK(p.delivered_to("bob@example.com") == "U2");
+  auto bob = human("U2", "bob@example.com");
+  bob.deleted = true;
+  REQUIRE(p.other_process.on_user_change(kTeam, bob).ok());
+  p.f.clock.advance(5s);
+  (void)p.delivered_to("bob@example.com");
+  CHECK(p.f.slack.lookup_calls() == 2);
+}
+
+TEST_CASE("the memo keeps no answer read before a write that dropped the workspace",
+          "[bridge][directory][memo]") {
+  core::FakeClock clock;
+  bridge::DirectoryMemo memo(clock);
+  const store::DirectoryEntry entry{kTeam, "bob@example.com", store::DirectoryUser{"U2", "Bob", ""},
+                                    clock.unix_seconds()};
+  const auto seen = memo.epoch();  // a delivery about to read the store...
+  memo.forget_team(kTeam);         // ...while an event's write drops the workspace
+  memo.keep(entry, kGeneration, seen);
+  CHECK_FALSE(memo.find(kTeam, "bob@example.com", kGeneration));
+
+  memo.keep(entry, kGeneration, memo.epoch());
+  CHECK(memo.find(kTeam, "bob@example.com", kGeneration));
+  CHECK_FALSE(memo.find(kTeam, "bob@example.com", kGeneration + 1));  // another installation
+  CHECK(memo.size() == 0);                                            // and dropped for good
 }

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "bridgebot/bridge/directory_memo.h"
 #include "bridgebot/bridge/installations.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/result.h"
@@ -35,6 +36,9 @@ struct DirectoryOptions {
   std::chrono::seconds positive_ttl{std::chrono::hours(24)};
   std::chrono::seconds negative_ttl{std::chrono::hours(1)};
   int sweep_page_size = 200;
+  // Entries in memory in front of the store (directory_memo.h), shared by every Directory of
+  // the process so that each one's writes reach it; null: every lookup reads the store.
+  DirectoryMemo* memo = nullptr;
 };
 
 // A platform user as found in Slack.
@@ -69,8 +73,10 @@ class Directory {
   // matchable user with it. Errors are Slack's or the store's (token_expired, ratelimited, ...).
   Result<std::optional<store::DirectoryUser>> find_by_email(std::string_view team_id,
                                                             std::string_view email);
-  core::Task<Result<std::optional<store::DirectoryUser>>> find_by_email_async(std::string team_id,
-                                                                              std::string email);
+  // `generation`: the installation's, as the delivery just read it (ActiveInstallation), which
+  // lets the memo answer; 0 reads the store.
+  core::Task<Result<std::optional<store::DirectoryUser>>> find_by_email_async(
+      std::string team_id, std::string email, std::int64_t generation = 0);
 
   // The platform user's link when there is one, else the email match; nullopt when neither.
   Result<std::optional<SlackIdentity>> resolve(std::string_view team_id,
@@ -78,7 +84,8 @@ class Directory {
                                                std::string_view email);
   core::Task<Result<std::optional<SlackIdentity>>> resolve_async(std::string team_id,
                                                                  std::string platform_user_id,
-                                                                 std::string email);
+                                                                 std::string email,
+                                                                 std::int64_t generation = 0);
 
   // Walks users.list for the team and upserts the cache in pages; deactivated users lose their
   // cache entries and links. Returns how many matchable users were cached.
@@ -98,14 +105,19 @@ class Directory {
     slack::TeamToken auth;
     std::string email;
     store::UnixSeconds now = 0;
+    std::int64_t generation = 0;  // the installation's, for the memo; 0: unknown
+    std::uint64_t memo_epoch = 0;
   };
-  Result<EmailLookup> start_lookup(std::string_view team_id, std::string_view email);
+  Result<EmailLookup> start_lookup(std::string_view team_id, std::string_view email,
+                                   std::int64_t generation);
   // Caches Slack's answer `found` and returns what it means.
   Result<std::optional<store::DirectoryUser>> finish_lookup(const EmailLookup& lookup,
                                                             const Result<slack::SlackUser>& found);
 
   Status forget_user(std::string_view team_id, const std::string& slack_user_id);
   Status cache_user(std::string_view team_id, const slack::SlackUser& user);
+  // After a write of the team's entries other than a lookup's answer: the memo drops the team.
+  void drop_memo(std::string_view team_id);
 
   store::Store& store_;
   slack::SlackApi& slack_;

@@ -3,6 +3,7 @@
 // tests substitute a fake.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,8 @@ struct ActiveInstallation {
   bool sender_identity = true;  // show a linked sender's name/avatar (with chat:write.customize)
   std::string notification_channel;  // the default destination, or empty
   std::string incoming_webhook_url;  // decrypted install-time webhook, or empty
+  // The installation row's generation when read (store::Installation::generation); 0: unknown.
+  std::int64_t generation = 0;
 
   bool has_scope(std::string_view scope) const;
 };
