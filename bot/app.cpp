@@ -298,9 +298,12 @@ Status App::start() {
   p.acceptor = std::make_unique<bridge::Acceptor>(
       *p.store, *p.installations, config_, clock, [d = p.dispatcher.get()] { d->notify(); },
       p.dispatcher.get());
-  // Enough accept calls in flight for the store's group commit to batch them. Beyond 256 waiting
-  // requests the API answers 503 overloaded instead of queueing without bound.
-  p.workers = std::make_unique<core::ThreadPool>(32, 256);
+  // Enough accept calls in flight for the store's group commit to batch them (PostgreSQL: on
+  // SQLite an accept is handed to the store's writer from the HTTP I/O thread, no worker held).
+  // Beyond 256 waiting requests, on either path, the API answers 503 overloaded instead of
+  // queueing without bound.
+  constexpr std::size_t kMaxWaitingRequests = 256;
+  p.workers = std::make_unique<core::ThreadPool>(32, kMaxWaitingRequests);
   p.platform = std::make_unique<api::PlatformApi>(api::PlatformApiDeps{
       config_, clock, *p.store, *p.acceptor, *p.workers,
       [&p]() -> std::string {
@@ -314,7 +317,8 @@ Status App::start() {
         if (p.inbox) out += inbox_metrics(p.inbox->metrics());
         if (p.socket_mode) out += socket_mode_metrics(p.socket_mode->status());
         return out;
-      }});
+      },
+      kMaxWaitingRequests});
 
   api::add_link_routes(
       *p.platform, {*p.store, *p.directory, *p.acceptor, clock,
@@ -402,6 +406,9 @@ void App::stop() {
   p.token_refresher.reset();
   p.retention_job.reset();
   if (p.workers) p.workers->shutdown();
+  // Accepts handed to the store's writer are answered before the dispatcher stops, as the
+  // workers' are: their completions hand items to the dispatcher.
+  if (p.platform) p.platform->wait_for_accepts();
   if (p.sweeper) p.sweeper->stop();
   if (p.dispatcher) p.dispatcher->stop();
   parts_.reset();

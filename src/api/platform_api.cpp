@@ -92,10 +92,61 @@ net::RequestHandler PlatformApi::handler() {
 void PlatformApi::on_worker(net::Responder respond, std::function<net::HttpResponse()> work) {
   // Copies of a Responder share one answer, so the copy left here can still refuse.
   if (deps_.workers.try_post([respond, work = std::move(work)] { respond(work()); })) return;
+  refuse_overloaded(respond);
+}
+
+void PlatformApi::refuse_overloaded(const net::Responder& respond) {
   ++overloaded_total_;
   auto refused = error_response(503, "overloaded", "too many requests are waiting: try again");
   refused.headers.set("Retry-After", "1");
   respond(std::move(refused));
+}
+
+bool PlatformApi::begin_accept(const net::Responder& respond) {
+  {
+    std::lock_guard lock(accepts_mutex_);
+    if (waiting_accepts_ < deps_.max_waiting_accepts) {
+      ++waiting_accepts_;
+      return true;
+    }
+  }
+  refuse_overloaded(respond);
+  return false;
+}
+
+void PlatformApi::end_accept() {
+  // Notified under the lock: wait_for_accepts() cannot return (and the API be destroyed) before
+  // this call is done with it.
+  std::lock_guard lock(accepts_mutex_);
+  if (--waiting_accepts_ == 0) accepts_done_.notify_all();
+}
+
+void PlatformApi::answer_accept(net::Responder respond, net::HttpResponse response) {
+  respond(std::move(response));
+  respond = nullptr;  // nothing of the request outlives its count: the API may go right after
+  end_accept();
+}
+
+void PlatformApi::wait_for_accepts() {
+  std::unique_lock lock(accepts_mutex_);
+  accepts_done_.wait(lock, [this] { return waiting_accepts_ == 0; });
+}
+
+net::HttpResponse PlatformApi::message_answer(const std::string& id,
+                                              const Result<bridge::AcceptOutcome>& outcome) {
+  if (!outcome.ok()) return error_response(http_status_for(outcome.error()), outcome.error());
+  if (outcome->status == "queued") ++messages_queued_total_;
+  if (outcome->status == "ignored") ++messages_ignored_total_;
+  if (outcome->status == "duplicate") ++duplicates_total_;
+  return json_response(accept_http_status(*outcome), accept_body(id, *outcome));
+}
+
+net::HttpResponse PlatformApi::notification_answer(const std::string& id,
+                                                   const Result<bridge::AcceptOutcome>& outcome) {
+  if (!outcome.ok()) return error_response(http_status_for(outcome.error()), outcome.error());
+  if (outcome->status == "queued") ++notifications_queued_total_;
+  if (outcome->status == "duplicate") ++duplicates_total_;
+  return json_response(accept_http_status(*outcome), accept_body(id, *outcome));
 }
 
 RouteHandler PlatformApi::signed_route(RouteHandler inner) {
@@ -150,16 +201,19 @@ void PlatformApi::add_message_routes() {
                   respond(error_response(400, message.error()));
                   return;
                 }
-                on_worker(std::move(respond), [this, m = std::move(*message)]() mutable {
-                  const std::string id = m.id;
-                  auto outcome = deps_.acceptor.accept_message(std::move(m));
-                  if (!outcome.ok())
-                    return error_response(http_status_for(outcome.error()), outcome.error());
-                  if (outcome->status == "queued") ++messages_queued_total_;
-                  if (outcome->status == "ignored") ++messages_ignored_total_;
-                  if (outcome->status == "duplicate") ++duplicates_total_;
-                  return json_response(accept_http_status(*outcome), accept_body(id, *outcome));
-                });
+                const std::string id = message->id;
+                if (!deps_.acceptor.accepts_without_blocking(message->team_id)) {
+                  on_worker(std::move(respond), [this, id, m = std::move(*message)]() mutable {
+                    return message_answer(id, deps_.acceptor.accept_message(std::move(m)));
+                  });
+                  return;
+                }
+                if (!begin_accept(respond)) return;
+                deps_.acceptor.accept_message(
+                    std::move(*message), [this, id, respond = std::move(respond)](
+                                             Result<bridge::AcceptOutcome> outcome) mutable {
+                      answer_accept(std::move(respond), message_answer(id, outcome));
+                    });
               }));
   router_.add("GET", "/v1/messages/{id}",
               signed_route([this](const net::HttpRequest&, const PathParams& params,
@@ -177,24 +231,29 @@ void PlatformApi::add_message_routes() {
 }
 
 void PlatformApi::add_notification_routes() {
-  router_.add("POST", "/v1/notifications",
-              signed_route([this](const net::HttpRequest& request, const PathParams&,
-                                  net::Responder respond) {
-                auto notification = parse_notification(request.body);
-                if (!notification.ok()) {
-                  respond(error_response(400, notification.error()));
-                  return;
-                }
-                on_worker(std::move(respond), [this, n = std::move(*notification)]() mutable {
-                  const std::string id = n.id;
-                  auto outcome = deps_.acceptor.accept_notification(std::move(n));
-                  if (!outcome.ok())
-                    return error_response(http_status_for(outcome.error()), outcome.error());
-                  if (outcome->status == "queued") ++notifications_queued_total_;
-                  if (outcome->status == "duplicate") ++duplicates_total_;
-                  return json_response(accept_http_status(*outcome), accept_body(id, *outcome));
+  router_.add(
+      "POST", "/v1/notifications",
+      signed_route(
+          [this](const net::HttpRequest& request, const PathParams&, net::Responder respond) {
+            auto notification = parse_notification(request.body);
+            if (!notification.ok()) {
+              respond(error_response(400, notification.error()));
+              return;
+            }
+            const std::string id = notification->id;
+            if (!deps_.acceptor.accepts_without_blocking(notification->team_id)) {
+              on_worker(std::move(respond), [this, id, n = std::move(*notification)]() mutable {
+                return notification_answer(id, deps_.acceptor.accept_notification(std::move(n)));
+              });
+              return;
+            }
+            if (!begin_accept(respond)) return;
+            deps_.acceptor.accept_notification(
+                std::move(*notification), [this, id, respond = std::move(respond)](
+                                              Result<bridge::AcceptOutcome> outcome) mutable {
+                  answer_accept(std::move(respond), notification_answer(id, outcome));
                 });
-              }));
+          }));
   router_.add("GET", "/v1/notifications/{id}",
               signed_route([this](const net::HttpRequest&, const PathParams& params,
                                   net::Responder respond) {
@@ -229,7 +288,9 @@ void PlatformApi::add_health_routes() {
               });
 }
 
-PlatformApi::~PlatformApi() = default;
+PlatformApi::~PlatformApi() {
+  wait_for_accepts();
+}
 
 // Anonymous callers learn only "store_unavailable"; StoreReadiness logs the detail.
 net::HttpResponse PlatformApi::readiness_answer(bool store_writable) const {

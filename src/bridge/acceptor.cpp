@@ -31,11 +31,18 @@ Result<std::string> Acceptor::resolve_team(const std::string& team_id) {
   return e;
 }
 
-Result<AcceptOutcome> Acceptor::record(store::AcceptRequest& request) {
+bool Acceptor::accepts_without_blocking(const std::string& team_id) const {
+  return !team_id.empty() && store_.accepts_without_blocking();
+}
+
+void Acceptor::reserve(store::AcceptRequest& request) {
   if (handoff_ != nullptr && !request.items.empty()) {
     request.claim = handoff_->reserve(request.team_id, static_cast<int>(request.items.size()));
   }
-  auto result = store_.accept(request);
+}
+
+Result<AcceptOutcome> Acceptor::recorded(const store::AcceptRequest& request,
+                                         Result<store::AcceptResult> result) {
   std::size_t taken = 0;
   if (request.claim.limit > 0) {
     std::vector<store::OutboxItem> claimed;
@@ -57,7 +64,39 @@ Result<AcceptOutcome> Acceptor::record(store::AcceptRequest& request) {
   return AcceptOutcome{"queued", ""};
 }
 
+Result<AcceptOutcome> Acceptor::record(Result<store::AcceptRequest> request) {
+  if (!request.ok()) return request.error();
+  reserve(*request);
+  return recorded(*request, store_.accept(*request));
+}
+
+void Acceptor::record(Result<store::AcceptRequest> request, Done done) {
+  if (!request.ok()) return done(request.error());
+  reserve(*request);
+  store_.accept_async(std::move(*request),
+                      [this, done = std::move(done)](const store::AcceptRequest& accepted,
+                                                     Result<store::AcceptResult> result) {
+                        done(recorded(accepted, std::move(result)));
+                      });
+}
+
 Result<AcceptOutcome> Acceptor::accept_message(PlatformMessage message) {
+  return record(message_request(std::move(message)));
+}
+
+Result<AcceptOutcome> Acceptor::accept_notification(PlatformNotification notification) {
+  return record(notification_request(std::move(notification)));
+}
+
+void Acceptor::accept_message(PlatformMessage message, Done done) {
+  record(message_request(std::move(message)), std::move(done));
+}
+
+void Acceptor::accept_notification(PlatformNotification notification, Done done) {
+  record(notification_request(std::move(notification)), std::move(done));
+}
+
+Result<store::AcceptRequest> Acceptor::message_request(PlatformMessage message) {
   auto team = resolve_team(message.team_id);
   if (!team.ok()) return team.error();
   message.team_id = *team;
@@ -71,7 +110,7 @@ Result<AcceptOutcome> Acceptor::accept_message(PlatformMessage message) {
   if (!decision.relay) {
     request.status = store::ItemStatus::ignored;
     request.reason = decision.ignore_reason;
-    return record(request);
+    return request;
   }
   const Mention recipient = *decision.recipient;
   const std::string recipient_key =
@@ -84,10 +123,10 @@ Result<AcceptOutcome> Acceptor::accept_message(PlatformMessage message) {
     request.items.push_back(
         {kRoleSenderCopy, message.sender.id, payload, ordering_key, request.now});
   }
-  return record(request);
+  return request;
 }
 
-Result<AcceptOutcome> Acceptor::accept_notification(PlatformNotification notification) {
+Result<store::AcceptRequest> Acceptor::notification_request(PlatformNotification notification) {
   auto team = resolve_team(notification.team_id);
   if (!team.ok()) return team.error();
   notification.team_id = *team;
@@ -111,7 +150,7 @@ Result<AcceptOutcome> Acceptor::accept_notification(PlatformNotification notific
     request.items.push_back(
         {kRoleDestination, key, payload, *team + ":" + key + ":" + thread, request.now});
   }
-  return record(request);
+  return request;
 }
 
 }  // namespace bridgebot::bridge

@@ -32,33 +32,46 @@ GroupCommitWriter::~GroupCommitWriter() {
   thread_.join();
 }
 
-Status GroupCommitWriter::write(const Operation& operation, Sync sync) {
-  Pending pending{&operation, sync, Status::success()};
-  std::unique_lock lock(mutex_);
-  queue_.push_back(&pending);
+void GroupCommitWriter::submit(Operation operation, Sync sync, Done done) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back({std::move(operation), sync, std::move(done), Status::success()});
+  }
   work_ready_.notify_one();
-  group_done_.wait(lock, [&] { return pending.done; });
-  return std::move(pending.result);
+}
+
+Status GroupCommitWriter::write(const Operation& operation, Sync sync) {
+  struct Waiter {
+    Status result;
+    bool done = false;
+  } waiter;
+  // Both closures fit in std::function's own storage: a blocking write allocates nothing more.
+  submit([&operation](sql::Session& session) { return operation(session); }, sync,
+         [this, &waiter](Status result) {
+           std::lock_guard lock(mutex_);
+           waiter.result = std::move(result);
+           waiter.done = true;
+         });
+  std::unique_lock lock(mutex_);
+  group_done_.wait(lock, [&] { return waiter.done; });
+  return std::move(waiter.result);
 }
 
 void GroupCommitWriter::run() {
-  std::vector<Pending*> group;
+  std::vector<Pending> group;
   for (;;) {
     {
       std::unique_lock lock(mutex_);
       work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and nothing left to write
       while (!queue_.empty() && group.size() < max_group_size_) {
-        group.push_back(queue_.front());
+        group.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     commit_group(group);
-    {
-      std::lock_guard lock(mutex_);
-      for (Pending* pending : group) pending->done = true;
-    }
-    group_done_.notify_all();
+    for (Pending& pending : group) pending.done(std::move(pending.result));
+    group_done_.notify_all();  // the callers blocked in write()
     group.clear();
   }
 }
@@ -68,7 +81,7 @@ bool GroupCommitWriter::run_in_savepoint(Pending& pending, Status& broken) {
     broken = std::move(s);
     return false;
   }
-  pending.result = (*pending.operation)(*connection_);
+  pending.result = pending.operation(*connection_);
   if (!pending.result.ok()) {
     if (Status s = run_cached(*connection_, "ROLLBACK TO operation"); !s.ok()) {
       broken = std::move(s);
@@ -90,18 +103,17 @@ Status GroupCommitWriter::use_sync(Sync sync) {
   return set;
 }
 
-Status GroupCommitWriter::run_group(const std::vector<Pending*>& group, bool isolated,
-                                    bool& failed) {
+Status GroupCommitWriter::run_group(std::vector<Pending>& group, bool isolated, bool& failed) {
   failed = false;
   if (Status begun = run_cached(*connection_, "BEGIN IMMEDIATE"); !begun.ok()) return begun;
-  for (Pending* pending : group) {
+  for (Pending& pending : group) {
     if (isolated) {
       Status broken;
-      if (!run_in_savepoint(*pending, broken)) return broken;
+      if (!run_in_savepoint(pending, broken)) return broken;
       continue;
     }
-    pending->result = (*pending->operation)(*connection_);
-    if (!pending->result.ok()) {
+    pending.result = pending.operation(*connection_);
+    if (!pending.result.ok()) {
       failed = true;  // what it wrote cannot be undone alone: the caller starts over
       return Status::success();
     }
@@ -109,10 +121,10 @@ Status GroupCommitWriter::run_group(const std::vector<Pending*>& group, bool iso
   return Status::success();
 }
 
-void GroupCommitWriter::commit_group(const std::vector<Pending*>& group) {
+void GroupCommitWriter::commit_group(std::vector<Pending>& group) {
   operations_ += group.size();
-  const bool any_full = std::any_of(group.begin(), group.end(), [](const Pending* pending) {
-    return pending->sync == Sync::full;
+  const bool any_full = std::any_of(group.begin(), group.end(), [](const Pending& pending) {
+    return pending.sync == Sync::full;
   });
   Status broken = use_sync(any_full ? Sync::full : Sync::deferred);
   // First without savepoints: with one per operation SQLite copies every page an operation
@@ -133,7 +145,7 @@ void GroupCommitWriter::commit_group(const std::vector<Pending*>& group) {
   // Nothing of this group is stored: every caller learns why, including those whose own
   // operation succeeded. The rollback fails harmlessly when SQLite already rolled back.
   (void)connection_->exec_script("ROLLBACK");
-  for (Pending* pending : group) pending->result = broken;
+  for (Pending& pending : group) pending.result = broken;
 }
 
 }  // namespace bridgebot::store::sqlite

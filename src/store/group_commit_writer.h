@@ -1,15 +1,16 @@
-// Group commit for one SQLite connection, after leveldb's DBImpl::Write: callers queue their write
-// and block; a dedicated writer thread takes everything queued, runs it in one transaction with one
-// fsync, then wakes each caller with its own result. Under load, one commit serves many callers,
-// which is what makes a durable accept fast with synchronous=FULL.
+// Group commit for one SQLite connection, after leveldb's DBImpl::Write: callers queue their write;
+// a dedicated writer thread takes everything queued, runs it in one transaction with one fsync,
+// then gives each caller its own result: through the callback given to submit(), or by waking the
+// caller blocked in write(). Under load, one commit serves many callers, which is what makes a
+// durable accept fast with synchronous=FULL.
 //
 // A failing operation is rolled back alone and the rest of its group still commits: the group is
 // first run without savepoints and, when an operation fails, run again with each operation in
 // its own SAVEPOINT. When the COMMIT itself fails, every caller of that group gets the error and
 // nothing of the group is stored.
 //
-// Thread safety: write() may be called from any number of threads. The connection is used only
-// by the writer thread once the writer exists.
+// Thread safety: write() and submit() may be called from any number of threads. The connection is
+// used only by the writer thread once the writer exists.
 #pragma once
 
 #include <atomic>
@@ -38,13 +39,20 @@ class GroupCommitWriter {
   // reference: write() does not return before the operation has run. A non-ok Status rolls back
   // what the operation wrote.
   using Operation = sql::Database::Work;
+  // Called on the writer thread with the operation's result once its group committed (ok) or it
+  // was rolled back (the error). It runs before the next group starts: keep it short.
+  using Done = sql::Database::Done;
 
   GroupCommitWriter(std::unique_ptr<Connection> connection, int max_group_size);
   GroupCommitWriter(const GroupCommitWriter&) = delete;
   GroupCommitWriter& operator=(const GroupCommitWriter&) = delete;
-  // Finishes every queued write, then stops the thread.
+  // Finishes every queued write, calling its Done, then stops the thread.
   ~GroupCommitWriter();
 
+  // Queues `operation` and returns at once; `done` gets its result. The Done calls of one group
+  // come after its commit, outside the writer's lock (so a Done may submit again), in the order
+  // the operations were queued.
+  void submit(Operation operation, Sync sync, Done done);
   // Blocks until `operation` is committed (ok) or rolled back (the error).
   Status write(const Operation& operation, Sync sync);
 
@@ -52,20 +60,19 @@ class GroupCommitWriter {
   std::uint64_t transactions() const { return transactions_.load(); }
 
  private:
-  // Lives on the calling thread's stack for the duration of write().
   struct Pending {
-    const Operation* operation;
+    Operation operation;
     Sync sync;
+    Done done;
     Status result;
-    bool done = false;
   };
 
   void run();
-  void commit_group(const std::vector<Pending*>& group);
+  void commit_group(std::vector<Pending>& group);
   // Opens the group's transaction and runs its operations; `isolated`: each in a savepoint.
   // Not isolated, it stops at the first failing operation and sets `failed`, leaving the
   // transaction for the caller to roll back. A non-ok Status: the transaction is broken.
-  Status run_group(const std::vector<Pending*>& group, bool isolated, bool& failed);
+  Status run_group(std::vector<Pending>& group, bool isolated, bool& failed);
   // Runs one operation within a savepoint. false: the transaction itself is broken.
   bool run_in_savepoint(Pending& pending, Status& broken);
   // Sets PRAGMA synchronous for the next group (outside any transaction) when it changes.
@@ -77,8 +84,8 @@ class GroupCommitWriter {
 
   std::mutex mutex_;
   std::condition_variable work_ready_;  // writer waits: queue non-empty or stopping
-  std::condition_variable group_done_;  // callers wait: their Pending is done
-  std::deque<Pending*> queue_;
+  std::condition_variable group_done_;  // write() waits: its Done was called
+  std::deque<Pending> queue_;
   bool stopping_ = false;
 
   std::atomic<std::uint64_t> operations_{0};

@@ -149,6 +149,7 @@ struct Dialect {
 class Database {
  public:
   using Work = std::function<Status(Session&)>;
+  using Done = std::function<void(Status)>;
   virtual ~Database() = default;
 
   // Runs `work` in a transaction and returns once it is durable (ok) or rolled back (its error).
@@ -161,6 +162,12 @@ class Database {
   // again, as items left in flight by any crash are. Saves a claim its fsync (one of the three
   // on a message's way).
   virtual Status write_unsynced(const Work& work) = 0;
+  // As write(), with the result given to `done` (once). Where writes_async() (SQLite's group
+  // commit), it returns at once and `done` runs on the writer thread after the commit, so it
+  // must be short and never block; elsewhere it blocks as write() does and calls `done` before
+  // returning.
+  virtual void write_async(Work work, Done done) { done(write(work)); }
+  virtual bool writes_async() const { return false; }
   // Runs `work` on a connection that sees every write whose call has returned.
   virtual Status read(const Work& work) = 0;
   virtual StoreStats stats() const = 0;

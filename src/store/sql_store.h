@@ -32,6 +32,8 @@ class SqlStore final : public Store {
   explicit SqlStore(std::unique_ptr<Database> db);
 
   Result<AcceptResult> accept(const AcceptRequest& request) override;
+  void accept_async(AcceptRequest request, AcceptDone done) override;
+  bool accepts_without_blocking() const override { return db_->writes_async(); }
   Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
                                             std::string_view lease_owner,
                                             PartitionMask partitions) override;
@@ -135,6 +137,8 @@ class SqlStore final : public Store {
     if (records->empty()) return std::optional<Record>();
     return std::optional<Record>(std::move(records->front()));
   }
+  // accept()'s transaction: fills `result` from scratch (a write may run more than once).
+  Status accept_in(Session& s, const AcceptRequest& request, AcceptResult& result) const;
   // Inside a write: ok when `team_id` has an active installation, which then stays active until
   // the write commits; else team_not_installed.
   Status active_team(Session& s, std::string_view team_id) const;

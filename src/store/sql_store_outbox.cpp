@@ -285,77 +285,98 @@ std::string recover_in_flight_sql(const Dialect& dialect) {
          in_partitions(dialect, "", "$1") + " AND claimed_by <> $2";
 }
 
+Status SqlStore::accept_in(Session& s, const AcceptRequest& request, AcceptResult& result) const {
+  result = AcceptResult{};
+  // In the same transaction as the insert: nothing is accepted for a workspace that a
+  // Disconnect purged after the caller looked it up.
+  if (Status active = active_team(s, request.team_id); !active.ok()) return active;
+  auto source = s.exec(
+      "INSERT INTO sources (kind, source_id, team_id, status, reason, created_at) "
+      "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, source_id) DO NOTHING",
+      Params()
+          .text(to_string(request.kind))
+          .text(request.source_id)
+          .text(request.team_id)
+          .text(to_string(request.status))
+          .text(request.reason)
+          .integer(request.now));
+  if (!source) return source.error();
+  if (*source == 0) {
+    auto existing =
+        load_source_status(s, deliveries_of_source_sql_, request.kind, request.source_id);
+    if (!existing) return existing.error();
+    result.duplicate = true;
+    result.status = std::move(**existing);
+    return Status::success();
+  }
+  const int partition = delivery_partition_of(request.team_id);
+  const bool may_claim =
+      !request.claim.lease_owner.empty() && ((request.claim.partitions >> partition) & 1) != 0;
+  if (may_claim) {
+    if (Status locked = lock_keys(s, dialect_, request); !locked.ok()) return locked;
+  }
+  for (const NewOutboxItem& item : request.items) {
+    bool claimed = false;
+    if (may_claim) {
+      auto taken = claim_at_accept(s, request, item, result.claimed.size());
+      if (!taken) return taken.error();
+      claimed = *taken;
+    }
+    auto added = s.exec(insert_item_sql_,
+                        Params()
+                            .text(to_string(request.kind))
+                            .text(request.source_id)
+                            .text(request.team_id)
+                            .text(item.role)
+                            .text(item.destination)
+                            .text(item.payload_json)
+                            .integer(item.next_attempt_at)
+                            .text(item.ordering_key)
+                            .integer(request.now)
+                            .integer(std::int64_t{partition})
+                            .text(to_string(claimed ? ItemStatus::in_flight : ItemStatus::queued))
+                            .text(claimed ? request.claim.lease_owner : std::string_view()),
+                        [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
+    if (!added) return added.error();
+    if (!dialect_.inserted_item_id.empty()) {
+      auto id = s.exec(dialect_.inserted_item_id, {},
+                       [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
+      if (!id) return id.error();
+    }
+    if (claimed) {
+      result.claimed.push_back(claimed_item(request, item, result.item_ids.back(), partition));
+    }
+  }
+  result.status = {request.kind,   request.source_id, request.team_id,
+                   request.status, request.reason,    {}};
+  return Status::success();
+}
+
 Result<AcceptResult> SqlStore::accept(const AcceptRequest& request) {
   if (Status valid = validate_accept(request); !valid.ok()) return valid.error();
   AcceptResult result;
-  Status written = db_->write([&](Session& s) -> Status {
-    result = AcceptResult{};
-    // In the same transaction as the insert: nothing is accepted for a workspace that a
-    // Disconnect purged after the caller looked it up.
-    if (Status active = active_team(s, request.team_id); !active.ok()) return active;
-    auto source = s.exec(
-        "INSERT INTO sources (kind, source_id, team_id, status, reason, created_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, source_id) DO NOTHING",
-        Params()
-            .text(to_string(request.kind))
-            .text(request.source_id)
-            .text(request.team_id)
-            .text(to_string(request.status))
-            .text(request.reason)
-            .integer(request.now));
-    if (!source) return source.error();
-    if (*source == 0) {
-      auto existing =
-          load_source_status(s, deliveries_of_source_sql_, request.kind, request.source_id);
-      if (!existing) return existing.error();
-      result.duplicate = true;
-      result.status = std::move(**existing);
-      return Status::success();
-    }
-    const int partition = delivery_partition_of(request.team_id);
-    const bool may_claim =
-        !request.claim.lease_owner.empty() && ((request.claim.partitions >> partition) & 1) != 0;
-    if (may_claim) {
-      if (Status locked = lock_keys(s, dialect_, request); !locked.ok()) return locked;
-    }
-    for (const NewOutboxItem& item : request.items) {
-      bool claimed = false;
-      if (may_claim) {
-        auto taken = claim_at_accept(s, request, item, result.claimed.size());
-        if (!taken) return taken.error();
-        claimed = *taken;
-      }
-      auto added = s.exec(insert_item_sql_,
-                          Params()
-                              .text(to_string(request.kind))
-                              .text(request.source_id)
-                              .text(request.team_id)
-                              .text(item.role)
-                              .text(item.destination)
-                              .text(item.payload_json)
-                              .integer(item.next_attempt_at)
-                              .text(item.ordering_key)
-                              .integer(request.now)
-                              .integer(std::int64_t{partition})
-                              .text(to_string(claimed ? ItemStatus::in_flight : ItemStatus::queued))
-                              .text(claimed ? request.claim.lease_owner : std::string_view()),
-                          [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
-      if (!added) return added.error();
-      if (!dialect_.inserted_item_id.empty()) {
-        auto id = s.exec(dialect_.inserted_item_id, {},
-                         [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
-        if (!id) return id.error();
-      }
-      if (claimed) {
-        result.claimed.push_back(claimed_item(request, item, result.item_ids.back(), partition));
-      }
-    }
-    result.status = {request.kind,   request.source_id, request.team_id,
-                     request.status, request.reason,    {}};
-    return Status::success();
-  });
+  Status written = db_->write([&](Session& s) { return accept_in(s, request, result); });
   if (!written.ok()) return written.error();
   return result;
+}
+
+void SqlStore::accept_async(AcceptRequest request, AcceptDone done) {
+  if (Status valid = validate_accept(request); !valid.ok()) return done(request, valid.error());
+  struct Accept {
+    AcceptRequest request;
+    AcceptResult result;
+    AcceptDone done;
+  };
+  // Owned by the write until its Done, which write_async calls exactly once. A raw pointer keeps
+  // both closures within std::function's own storage (no allocation per accept for them).
+  auto* accept = new Accept{std::move(request), {}, std::move(done)};
+  db_->write_async(
+      [this, accept](Session& s) { return accept_in(s, accept->request, accept->result); },
+      [accept](Status written) {
+        const std::unique_ptr<Accept> owned(accept);
+        if (!written.ok()) return owned->done(owned->request, written.error());
+        owned->done(owned->request, std::move(owned->result));
+      });
 }
 
 Result<std::vector<OutboxItem>> SqlStore::claim_due(UnixSeconds now, int limit,

@@ -24,6 +24,10 @@ class SqliteDatabase final : public sql::Database {
 
   Status write(const Work& work) override { return writer_.write(work, Sync::full); }
   Status write_unsynced(const Work& work) override { return writer_.write(work, Sync::deferred); }
+  void write_async(Work work, Done done) override {
+    writer_.submit(std::move(work), Sync::full, std::move(done));
+  }
+  bool writes_async() const override { return true; }
   Status read(const Work& work) override {
     std::lock_guard lock(reader_mutex_);
     return work(*reader_);

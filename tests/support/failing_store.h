@@ -5,6 +5,8 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "bridgebot/store/store.h"
 
@@ -28,6 +30,23 @@ class FailingStore final : public Store {
     std::lock_guard lock(mutex_);
     fail_leases_ = count;
   }
+  // Until release_accepts(), accept_async() keeps each accept instead of starting it, as a store
+  // writer busy with a slow commit would; release_accepts() starts the kept ones, in order.
+  void hold_accepts() {
+    std::lock_guard lock(mutex_);
+    holding_accepts_ = true;
+  }
+  void release_accepts() {
+    std::vector<std::pair<AcceptRequest, AcceptDone>> held;
+    {
+      std::lock_guard lock(mutex_);
+      holding_accepts_ = false;
+      held.swap(held_accepts_);
+    }
+    for (auto& [request, done] : held) inner_->accept_async(std::move(request), std::move(done));
+  }
+  // accepts_without_blocking() says false from now on, as on PostgreSQL: accept_async() blocks.
+  void accept_blocking() { accept_blocking_ = true; }
   // How many whole installation rows were read (get_installation) so far.
   int installation_reads() const { return installation_reads_.load(); }
   // How many installation stamps were read (installation_stamp) so far.
@@ -37,6 +56,21 @@ class FailingStore final : public Store {
 
   Result<AcceptResult> accept(const AcceptRequest& request) override {
     return inner_->accept(request);
+  }
+
+  void accept_async(AcceptRequest request, AcceptDone done) override {
+    if (accept_blocking_) return Store::accept_async(std::move(request), std::move(done));
+    {
+      std::lock_guard lock(mutex_);
+      if (holding_accepts_) {
+        held_accepts_.emplace_back(std::move(request), std::move(done));
+        return;
+      }
+    }
+    inner_->accept_async(std::move(request), std::move(done));
+  }
+  bool accepts_without_blocking() const override {
+    return !accept_blocking_ && inner_->accepts_without_blocking();
   }
 
   Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
@@ -249,6 +283,9 @@ class FailingStore final : public Store {
   int fail_completes_ = 0;
   int fail_reschedules_ = 0;
   int fail_leases_ = 0;
+  bool holding_accepts_ = false;                                    // guarded by mutex_
+  std::vector<std::pair<AcceptRequest, AcceptDone>> held_accepts_;  // guarded by mutex_
+  std::atomic<bool> accept_blocking_{false};
   std::atomic<int> installation_reads_{0};
   std::atomic<int> stamp_reads_{0};
   std::atomic<int> directory_reads_{0};

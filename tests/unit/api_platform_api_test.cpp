@@ -69,6 +69,13 @@ struct Fixture {
 
   net::HttpResponse call_on(api::PlatformApi& api, std::string method, std::string target,
                             std::string body = {}, bool sign = true) {
+    return send_on(api, std::move(method), std::move(target), std::move(body), sign).get();
+  }
+
+  // Sends without waiting for the answer.
+  std::future<net::HttpResponse> send_on(api::PlatformApi& api, std::string method,
+                                         std::string target, std::string body = {},
+                                         bool sign = true) {
     net::HttpRequest request;
     request.method = std::move(method);
     request.target = std::move(target);
@@ -79,9 +86,10 @@ struct Fixture {
                           api::sign_v2("signing-secret", clock.unix_seconds(), request.method,
                                        request.target, request.body));
     }
-    std::promise<net::HttpResponse> done;
-    api.handler()(request, [&done](net::HttpResponse r) { done.set_value(std::move(r)); });
-    return done.get_future().get();
+    auto done = std::make_shared<std::promise<net::HttpResponse>>();
+    auto answer = done->get_future();
+    api.handler()(request, [done](net::HttpResponse r) { done->set_value(std::move(r)); });
+    return answer;
   }
 };
 
@@ -92,6 +100,17 @@ std::string field(const net::HttpResponse& r, const char* key) {
 
 const char* kMessage = R"({"id":"msg-1","sender":{"id":"p-alice","name":"Alice"},
   "mentions":[{"type":"user","id":"p-bob"}],"text":"hi"})";
+
+// A message naming its workspace, as an accept without a worker needs (finding the only installed
+// workspace reads the store).
+std::string message_to_team(const std::string& id) {
+  return R"({"id":")" + id +
+         R"(","team_id":"T0001","sender":{"id":"p-alice"},"mentions":[{"type":"user","id":"p-bob"}],"text":"hi"})";
+}
+
+bool ready(std::future<net::HttpResponse>& answer) {
+  return answer.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
 
 }  // namespace
 
@@ -215,4 +234,71 @@ TEST_CASE("a full worker queue answers 503 overloaded at once", "[api][overload]
   CHECK_THAT(f.call_on(platform, "GET", "/metrics", "", false).body,
              Catch::Contains("bridgebot_api_overloaded_total 1"));
   busy.shutdown();
+}
+
+TEST_CASE("on SQLite, accepts are answered from the store's commit without a worker thread",
+          "[api][messages][notifications]") {
+  Fixture f;
+  f.config.routes = {{{"x"}, {}, {{"C1", "", false}}}};
+  core::ThreadPool no_workers{0, 0};  // refuses every job: overloaded
+  api::PlatformApi platform(
+      api::PlatformApiDeps{f.config, f.clock, *f.db, *f.acceptor, no_workers, nullptr, nullptr});
+
+  auto queued = f.call_on(platform, "POST", "/v1/messages", message_to_team("m1"));
+  CHECK(queued.status == 202);
+  CHECK(field(queued, "status") == "queued");
+  CHECK(f.call_on(platform, "POST", "/v1/messages", message_to_team("m1")).status == 200);
+  auto notified = f.call_on(platform, "POST", "/v1/notifications",
+                            R"({"id":"e1","team_id":"T0001","route":"x","title":"t"})");
+  CHECK(notified.status == 202);
+  auto unknown = f.call_on(platform, "POST", "/v1/messages",
+                           R"({"id":"m9","team_id":"T9","sender":{"id":"a"},"text":"x"})");
+  CHECK(unknown.status == 404);
+  CHECK(field(unknown, "error") == "unknown_team");
+  // What still blocks on the store uses the workers: a status read, or an accept that names no
+  // workspace.
+  CHECK(field(f.call_on(platform, "GET", "/v1/messages/m1"), "error") == "overloaded");
+  CHECK(field(f.call_on(platform, "POST", "/v1/messages", kMessage), "error") == "overloaded");
+  const std::string metrics = f.call_on(platform, "GET", "/metrics", "", false).body;
+  CHECK_THAT(metrics, Catch::Contains("bridgebot_messages_queued_total 1"));
+  CHECK_THAT(metrics, Catch::Contains("bridgebot_duplicates_total 1"));
+  CHECK_THAT(metrics, Catch::Contains("bridgebot_notifications_queued_total 1"));
+}
+
+TEST_CASE("on a store whose accept blocks (PostgreSQL), accepts run on the workers",
+          "[api][messages]") {
+  Fixture f;
+  f.failing->accept_blocking();
+  core::ThreadPool no_workers{0, 0};
+  api::PlatformApi platform(
+      api::PlatformApiDeps{f.config, f.clock, *f.db, *f.acceptor, no_workers, nullptr, nullptr});
+  CHECK(field(f.call_on(platform, "POST", "/v1/messages", message_to_team("m1")), "error") ==
+        "overloaded");
+  CHECK(f.call("POST", "/v1/messages", message_to_team("m1")).status == 202);
+}
+
+TEST_CASE("accepts waiting for the store's commit beyond the limit answer 503 overloaded at once",
+          "[api][overload]") {
+  Fixture f;
+  api::PlatformApiDeps deps{f.config, f.clock, *f.db, *f.acceptor, f.workers, nullptr, nullptr};
+  deps.max_waiting_accepts = 2;
+  api::PlatformApi platform(deps);
+  f.failing->hold_accepts();  // as a writer busy with a slow commit
+
+  auto first = f.send_on(platform, "POST", "/v1/messages", message_to_team("m1"));
+  auto second = f.send_on(platform, "POST", "/v1/messages", message_to_team("m2"));
+  auto refused = f.call_on(platform, "POST", "/v1/messages", message_to_team("m3"));
+  CHECK(refused.status == 503);
+  CHECK(field(refused, "error") == "overloaded");
+  CHECK(refused.headers.get("Retry-After") == "1");
+  CHECK_FALSE(ready(first));
+  CHECK_FALSE(ready(second));
+
+  f.failing->release_accepts();
+  CHECK(first.get().status == 202);
+  CHECK(second.get().status == 202);
+  // Answered, they make room again.
+  CHECK(f.call_on(platform, "POST", "/v1/messages", message_to_team("m3")).status == 202);
+  CHECK_THAT(f.call_on(platform, "GET", "/metrics", "", false).body,
+             Catch::Contains("bridgebot_api_overloaded_total 1"));
 }

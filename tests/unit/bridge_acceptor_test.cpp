@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <future>
 
 #include "bridge_fakes.h"
 #include "bridgebot/bridge/acceptor.h"
@@ -53,6 +54,33 @@ bridge::PlatformMessage message(std::string id, std::vector<bridge::Mention> men
 }
 
 const bridge::Mention kBob{bridge::MentionType::user, "p-bob", "bob@example.com", "Bob"};
+
+// Takes every item an accept offers, and counts what the Acceptor reserved and handed over.
+class RecordingHandoff final : public bridge::AcceptHandoff {
+ public:
+  store::ClaimAtAccept reserve(std::string_view, int items) override {
+    ++reserves;
+    return {"this-process", store::kAllPartitions, items};
+  }
+  void hand_over(const store::ClaimAtAccept&, std::vector<store::OutboxItem> claimed) override {
+    ++hand_overs;
+    handed += static_cast<int>(claimed.size());
+  }
+  std::atomic<int> reserves{0};
+  std::atomic<int> hand_overs{0};
+  std::atomic<int> handed{0};
+};
+
+// The answer of the accept that calls back, once it came (from the store's writer thread).
+Result<bridge::AcceptOutcome> accept_with_callback(bridge::Acceptor& acceptor,
+                                                   bridge::PlatformMessage m) {
+  std::promise<Result<bridge::AcceptOutcome>> answered;
+  auto answer = answered.get_future();
+  acceptor.accept_message(std::move(m), [&answered](Result<bridge::AcceptOutcome> outcome) {
+    answered.set_value(std::move(outcome));
+  });
+  return answer.get();
+}
 
 }  // namespace
 
@@ -170,4 +198,53 @@ TEST_CASE("notifications fan out to every matching destination or fail with no_r
   auto none = f.acceptor.accept_notification(n);
   REQUIRE_FALSE(none.ok());
   CHECK(none.error().code == "no_route");
+}
+
+TEST_CASE("an accept answered through a callback keeps the blocking accept's rules",
+          "[bridge][accept]") {
+  Fixture f;
+  f.install_acme();
+  f.config.relay.copy_to_sender = false;  // one item per message
+  REQUIRE(f.acceptor.accepts_without_blocking("T0001"));
+  CHECK_FALSE(f.acceptor.accepts_without_blocking(""));  // finding the workspace reads the store
+  RecordingHandoff handoff;
+  bridge::Acceptor claiming{*f.db, f.installs, f.config, f.clock, [&f] { ++f.wakeups; }, &handoff};
+  auto to_acme = [](std::string id, std::vector<bridge::Mention> mentions) {
+    auto m = message(std::move(id), std::move(mentions));
+    m.team_id = "T0001";
+    return m;
+  };
+
+  // Claimed at accept: handed over once, after the commit; nothing left for the claimer.
+  auto queued = accept_with_callback(claiming, to_acme("m1", {kBob}));
+  REQUIRE(queued.ok());
+  CHECK(queued->status == "queued");
+  CHECK(handoff.reserves == 1);
+  CHECK(handoff.hand_overs == 1);
+  CHECK(handoff.handed == 1);
+  CHECK(f.wakeups == 0);
+
+  // A repeat, and a workspace never installed: the reservation is still handed back, empty.
+  auto again = accept_with_callback(claiming, to_acme("m1", {kBob}));
+  REQUIRE(again.ok());
+  CHECK(again->status == "duplicate");
+  auto elsewhere = message("m2", {kBob});
+  elsewhere.team_id = "T9";
+  auto unknown = accept_with_callback(claiming, elsewhere);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().code == "unknown_team");
+  CHECK(handoff.reserves == 3);
+  CHECK(handoff.hand_overs == 3);
+  CHECK(handoff.handed == 1);
+
+  // Ignored: recorded, nothing reserved. Without a handoff, queued items wake the claimer.
+  auto ignored =
+      accept_with_callback(claiming, to_acme("m3", {kBob, {bridge::MentionType::all, "", "", ""}}));
+  REQUIRE(ignored.ok());
+  CHECK(ignored->status == "ignored");
+  CHECK(handoff.reserves == 3);
+  auto left_queued = accept_with_callback(f.acceptor, to_acme("m4", {kBob}));
+  REQUIRE(left_queued.ok());
+  CHECK(left_queued->status == "queued");
+  CHECK(f.wakeups == 1);
 }

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -183,4 +185,112 @@ TEST_CASE("An operation that fails after writing is undone alone; the rest of it
               .ok());
   CHECK(notes == std::vector<std::string>{"good-0", "good-1", "good-2", "good-3", "good-5",
                                           "good-6", "good-7"});
+}
+
+namespace {
+
+// A writer over a fresh file with a notes table, and a second connection to read what it
+// committed.
+struct NotesWriter {
+  TempDir dir;
+  std::string file = (dir.path / "bridge.db").string();
+  std::unique_ptr<sqlite::Connection> reader;
+  std::unique_ptr<sqlite::GroupCommitWriter> writer;
+
+  NotesWriter() {
+    auto connection = sqlite::Connection::open(file, std::chrono::seconds(1));
+    REQUIRE(connection.ok());
+    REQUIRE((*connection)->exec_script("CREATE TABLE notes (text TEXT NOT NULL)").ok());
+    writer = std::make_unique<sqlite::GroupCommitWriter>(std::move(*connection), 64);
+    auto opened = sqlite::Connection::open(file, std::chrono::seconds(1));
+    REQUIRE(opened.ok());
+    reader = std::move(*opened);
+  }
+  static Status insert(sql::Session& session, const std::string& text) {
+    auto added = session.exec("INSERT INTO notes (text) VALUES ($1)", sql::Params().text(text));
+    return added ? Status::success() : Status(added.error());
+  }
+  // Whether another connection sees `text`: committed.
+  bool committed(const std::string& text) {
+    bool found = false;
+    auto read = reader->exec("SELECT 1 FROM notes WHERE text = $1", sql::Params().text(text),
+                             [&](const sql::Row&) { found = true; });
+    return read && found;
+  }
+};
+
+}  // namespace
+
+TEST_CASE(
+    "Submitted operations are answered after their group's commit, in queue order, a "
+    "failing one alone with its own error",
+    "[store][group_commit]") {
+  NotesWriter notes;
+  // The first operation holds the writer until the others are queued: they share one group.
+  std::promise<void> started;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  notes.writer->submit(
+      [&started, released](sql::Session&) -> Status {
+        started.set_value();
+        released.wait();
+        return Status::success();
+      },
+      sqlite::Sync::full, [](Status) {});
+  started.get_future().wait();
+
+  constexpr int kOperations = 6;
+  constexpr int kFailing = 3;
+  struct Answer {
+    int index;
+    Status result;
+    bool committed;  // its note, seen by another connection when the callback ran
+  };
+  std::vector<Answer> answers;  // written by the writer thread only, read after all_done
+  std::promise<void> all_done;
+  const auto transactions_before = notes.writer->transactions();
+  for (int i = 0; i < kOperations; ++i) {
+    const std::string text = "note-" + std::to_string(i);
+    notes.writer->submit(
+        [i, text](sql::Session& session) -> Status {
+          Status written = NotesWriter::insert(session, text);
+          if (!written.ok() || i != kFailing) return written;
+          return bridgebot::make_error("conflict", "refused after writing");
+        },
+        sqlite::Sync::full,
+        [&, i, text](Status result) {
+          answers.push_back({i, std::move(result), notes.committed(text)});
+          if (i == kOperations - 1) all_done.set_value();
+        });
+  }
+  release.set_value();
+  all_done.get_future().wait();
+
+  REQUIRE(answers.size() == kOperations);
+  for (int i = 0; i < kOperations; ++i) {
+    const Answer& answer = answers[static_cast<std::size_t>(i)];
+    INFO("operation " << i);
+    CHECK(answer.index == i);
+    CHECK(answer.result.ok() == (i != kFailing));
+    CHECK(answer.committed == (i != kFailing));
+  }
+  CHECK(answers[kFailing].result.error().code == "conflict");
+  // The holder's group, then one group for the six.
+  CHECK(notes.writer->transactions() - transactions_before == 2);
+}
+
+TEST_CASE("Destroying the writer commits every submitted operation and calls each callback",
+          "[store][group_commit]") {
+  NotesWriter notes;
+  constexpr int kOperations = 20;
+  std::atomic<int> succeeded{0};
+  for (int i = 0; i < kOperations; ++i) {
+    const std::string text = "note-" + std::to_string(i);
+    notes.writer->submit(
+        [text](sql::Session& session) { return NotesWriter::insert(session, text); },
+        sqlite::Sync::full, [&](Status result) { succeeded += result.ok() ? 1 : 0; });
+  }
+  notes.writer.reset();
+  CHECK(succeeded == kOperations);
+  for (int i = 0; i < kOperations; ++i) CHECK(notes.committed("note-" + std::to_string(i)));
 }

@@ -33,11 +33,33 @@ class Acceptor {
   Result<AcceptOutcome> accept_message(PlatformMessage message);
   Result<AcceptOutcome> accept_notification(PlatformNotification notification);
 
+  using Done = std::function<void(Result<AcceptOutcome>)>;
+  // The same, answering through `done` (once). When accepts_without_blocking(team_id), they
+  // return before the commit and `done` runs on the store's writer thread after it (keep it
+  // short: it holds up the next group commit); otherwise they block and call `done` first.
+  void accept_message(PlatformMessage message, Done done);
+  void accept_notification(PlatformNotification notification, Done done);
+  // Whether the asynchronous accept of a request naming `team_id` never blocks its caller, so
+  // that an event loop may call it: the store commits on a thread of its own, and the workspace
+  // is named (finding the only installed one reads the store).
+  bool accepts_without_blocking(const std::string& team_id) const;
+
   // The workspace a request names, or the only installed one when it names none.
   Result<std::string> resolve_team(const std::string& team_id);
 
  private:
-  Result<AcceptOutcome> record(store::AcceptRequest& request);
+  // What the store records for an accept, or why nothing is.
+  Result<store::AcceptRequest> message_request(PlatformMessage message);
+  Result<store::AcceptRequest> notification_request(PlatformNotification notification);
+  // Records `request` (or answers its error): blocking, or with the answer through `done`.
+  Result<AcceptOutcome> record(Result<store::AcceptRequest> request);
+  void record(Result<store::AcceptRequest> request, Done done);
+  // Claim at accept: the room the request may take its items into, before the store's accept.
+  void reserve(store::AcceptRequest& request);
+  // After the store's accept, whatever its result: hands the claimed items over, wakes the
+  // dispatcher for the rest, and says what the caller is answered.
+  Result<AcceptOutcome> recorded(const store::AcceptRequest& request,
+                                 Result<store::AcceptResult> result);
 
   store::Store& store_;
   InstallationDirectory& installations_;

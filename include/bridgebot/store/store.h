@@ -4,13 +4,15 @@
 //
 // Thread safety: every method may be called concurrently from any number of threads. Calls block
 // on disk I/O (a write returns only after its transaction is durable), so call them from worker
-// threads, never from an event loop thread.
+// threads, never from an event loop thread; accept_async() is the one exception, where
+// accepts_without_blocking().
 //
 // Errors: codes are "store_error" (I/O, corruption, full disk), "store_busy" (another process held
 // the database lock too long; transient), "not_found", "conflict" (the record is not in the state
 // the call requires) and "invalid_argument". Messages name the database file.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +45,17 @@ class Store {
   // nothing is written and the earlier record's status comes back with duplicate = true.
   // "conflict" when the team has no active installation (never installed, or disconnected).
   virtual Result<AcceptResult> accept(const AcceptRequest& request) = 0;
+  // The request comes back with its result, so that the caller need not keep a copy of it.
+  using AcceptDone = std::function<void(const AcceptRequest& request, Result<AcceptResult> result)>;
+  // As accept(), with the result given to `done` (once, durable as accept()'s). Where
+  // accepts_without_blocking() (SQLite: the group-commit writer), it returns at once and `done`
+  // runs later on the store's writer thread, so `done` must be short and never block (nor call
+  // the store); elsewhere (PostgreSQL) it blocks as accept() does and calls `done` first.
+  virtual void accept_async(AcceptRequest request, AcceptDone done) {
+    auto result = accept(request);
+    done(request, std::move(result));
+  }
+  virtual bool accepts_without_blocking() const { return false; }
 
   // Marks up to `limit` due items (queued, next_attempt_at <= now) of the given delivery
   // partitions in_flight for `lease_owner` and returns them, oldest first. An item is never
