@@ -213,6 +213,12 @@ class Pool final : public std::enable_shared_from_this<Pool> {
         return;
       }
     }
+    // Nothing waits: a timer left set would keep the loop busy until that deadline, and a loop
+    // shutting down (the dispatcher's stop) runs until nothing is pending.
+    if (host.expiry_set) {
+      host.expiry_set.reset();
+      host.expiry.cancel();
+    }
   }
 
   static std::unique_ptr<Call> take_first(std::deque<std::unique_ptr<Call>>& calls) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "bridgebot/net/async_http.h"
+#include "bridgebot/net/event_loops.h"
 #include "bridgebot/net/http_server.h"
 #include "support/lookup_gate.h"
 #include "support/test_tls.h"
@@ -457,4 +459,34 @@ TEST_CASE("Async: a request that gets its connection late has only the rest of i
   CHECK(outcome.result.error().code == "timeout");
   CHECK(counting.requests_seen() == 2);  // it went out on the connection the first one freed
   CHECK(outcome.at - released < 4s);     // about 2 s left, not a fresh 4 s
+}
+
+TEST_CASE(
+    "Async: once every call is answered, its loops shut down at once, though a call waited for a "
+    "connection",
+    "[net][async_http]") {
+  // Each answer takes a moment, so the second call waits in the host's queue for the one
+  // connection; that queue's deadline timer must not outlive the wait (the dispatcher's stop
+  // shuts these loops down, and would wait until the deadline: here an hour).
+  CountingServer counting({}, [](HttpRequest request, Responder respond) {
+    std::this_thread::sleep_for(100ms);
+    echo(std::move(request), std::move(respond));
+  });
+  EventLoops loops(1, "test-loop");
+  ClientOptions options = plaintext_options();
+  options.max_connections_per_host = 1;
+  options.request_timeout = 1h;
+  auto client = make_async_http_client(options, loops);
+  std::promise<Outcome> first;
+  std::promise<Outcome> second;
+  client->send(post(url_of(counting.server), "first"), keep_outcome(first));
+  client->send(post(url_of(counting.server), "second"), keep_outcome(second));
+  REQUIRE(first.get_future().get().result.ok());
+  REQUIRE(second.get_future().get().result.ok());
+  REQUIRE(counting.connections() == 1);  // the second did wait for the first's connection
+
+  auto shut = std::async(std::launch::async, [&] { loops.shutdown(); });
+  const bool down = shut.wait_for(60s) == std::future_status::ready;
+  CHECK(down);
+  if (!down) std::quick_exit(1);  // a loop blocked for an hour: no point waiting for it
 }
