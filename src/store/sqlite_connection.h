@@ -2,7 +2,7 @@
 // prepared once and cached, SQLite result codes turned into bridgebot Errors naming the file.
 //
 // Thread safety: none. A Connection is used by one thread at a time (the writer thread, or a
-// reader holding the owner's mutex).
+// reader borrowing it from the ReaderPool).
 #pragma once
 
 #include <sqlite3.h>

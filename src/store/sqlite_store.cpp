@@ -1,9 +1,8 @@
 // The Store on one SQLite file: SqlStore over a group-commit writer (its own connection and
-// thread) and a reader connection shared under a mutex. With WAL, a read sees every write whose
-// call has returned.
+// thread) and a pool of reader connections, one per concurrent read. With WAL, a read sees every
+// write whose call has returned (or whose write_async callback has run: it runs after the commit).
 #include "bridgebot/store/sqlite_store.h"
 
-#include <mutex>
 #include <utility>
 
 #include "group_commit_writer.h"
@@ -11,16 +10,22 @@
 #include "sql_schema.h"
 #include "sql_store.h"
 #include "sqlite_connection.h"
+#include "sqlite_reader_pool.h"
 
 namespace bridgebot::store {
 namespace sqlite {
 namespace {
 
+// Reads that may run at once: the two delivery loops, the HTTP API, the claimer and the
+// maintenance jobs; a few more reads wait for a connection to come back.
+constexpr int kMaxReaders = 4;
+
 class SqliteDatabase final : public sql::Database {
  public:
-  SqliteDatabase(std::unique_ptr<Connection> writer, std::unique_ptr<Connection> reader,
-                 int max_group_size)
-      : writer_(std::move(writer), max_group_size), reader_(std::move(reader)) {}
+  SqliteDatabase(std::unique_ptr<Connection> writer, ReaderPool::Opener open_reader,
+                 std::unique_ptr<Connection> reader, int max_group_size)
+      : writer_(std::move(writer), max_group_size),
+        readers_(std::move(reader), std::move(open_reader), kMaxReaders) {}
 
   Status write(const Work& work) override { return writer_.write(work, Sync::full); }
   Status write_unsynced(const Work& work) override { return writer_.write(work, Sync::deferred); }
@@ -28,17 +33,13 @@ class SqliteDatabase final : public sql::Database {
     writer_.submit(std::move(work), Sync::full, std::move(done));
   }
   bool writes_async() const override { return true; }
-  Status read(const Work& work) override {
-    std::lock_guard lock(reader_mutex_);
-    return work(*reader_);
-  }
+  Status read(const Work& work) override { return readers_.read(work); }
   StoreStats stats() const override { return {writer_.operations(), writer_.transactions()}; }
   const sql::Dialect& dialect() const override { return kDialect; }
 
  private:
   GroupCommitWriter writer_;
-  std::mutex reader_mutex_;
-  std::unique_ptr<Connection> reader_;  // guarded by reader_mutex_
+  ReaderPool readers_;
 };
 
 }  // namespace
@@ -57,10 +58,15 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
       !migrated.ok()) {
     return migrated.error();
   }
-  auto reader = sqlite::Connection::open(path, options.busy_timeout);
+  // One reader is opened now, so a file that cannot be read fails the open; the pool opens the
+  // others when reads overlap.
+  auto open_reader = [path, timeout = options.busy_timeout] {
+    return sqlite::Connection::open(path, timeout);
+  };
+  auto reader = open_reader();
   if (!reader) return reader.error();
   return std::unique_ptr<Store>(new sql::SqlStore(std::make_unique<sqlite::SqliteDatabase>(
-      std::move(*writer), std::move(*reader), options.max_group_size)));
+      std::move(*writer), open_reader, std::move(*reader), options.max_group_size)));
 }
 
 int sqlite_schema_version() {
