@@ -32,7 +32,7 @@ Result<std::string> Acceptor::resolve_team(const std::string& team_id) {
 }
 
 bool Acceptor::accepts_without_blocking(const std::string& team_id) const {
-  return !team_id.empty() && store_.accepts_without_blocking();
+  return !team_id.empty() && store_.writes_without_blocking();
 }
 
 void Acceptor::reserve(store::AcceptRequest& request) {

@@ -33,7 +33,7 @@ class SqlStore final : public Store {
 
   Result<AcceptResult> accept(const AcceptRequest& request) override;
   void accept_async(AcceptRequest request, AcceptDone done) override;
-  bool accepts_without_blocking() const override { return db_->writes_async(); }
+  bool writes_without_blocking() const override { return db_->writes_async(); }
   Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
                                             std::string_view lease_owner,
                                             PartitionMask partitions) override;
@@ -44,6 +44,8 @@ class SqlStore final : public Store {
   // One transaction for the whole batch, each outcome in its own savepoint.
   std::vector<Status> record_outcomes(std::string_view claimed_by,
                                       const std::vector<Outcome>& outcomes) override;
+  void record_outcomes_async(std::string claimed_by, std::vector<Outcome> outcomes,
+                             OutcomesDone done) override;
   Result<std::int64_t> recover_in_flight(PartitionMask partitions,
                                          std::string_view keep_owner) override;
   Result<std::optional<SourceStatus>> source_status(SourceKind kind,
@@ -137,6 +139,9 @@ class SqlStore final : public Store {
     if (records->empty()) return std::optional<Record>();
     return std::optional<Record>(std::move(records->front()));
   }
+  struct OutcomesWrite;
+  // One record_outcomes_async() write; `isolated`: each outcome in its own savepoint.
+  void write_outcomes(std::shared_ptr<OutcomesWrite> write, bool isolated);
   // accept()'s transaction: fills `result` from scratch (a write may run more than once).
   Status accept_in(Session& s, const AcceptRequest& request, AcceptResult& result) const;
   // Inside a write: ok when `team_id` has an active installation, which then stays active until

@@ -1,6 +1,7 @@
 // Accepted messages/notifications: idempotency records (table sources), their outbox items and
 // deliveries.
 #include <algorithm>
+#include <future>
 #include <set>
 #include <string>
 
@@ -433,22 +434,44 @@ Status SqlStore::reschedule(ItemId item_id, std::string_view claimed_by,
 
 std::vector<Status> SqlStore::record_outcomes(std::string_view claimed_by,
                                               const std::vector<Outcome>& outcomes) {
+  std::promise<std::vector<Status>> written;
+  auto results = written.get_future();
+  record_outcomes_async(std::string(claimed_by), outcomes, [&written](std::vector<Status> answer) {
+    written.set_value(std::move(answer));
+  });
+  return results.get();
+}
+
+struct SqlStore::OutcomesWrite {
+  std::string claimed_by;
+  std::vector<Outcome> outcomes;
+  OutcomesDone done;
+  std::vector<Status> results;
+  bool one_failed = false;
+};
+
+void SqlStore::record_outcomes_async(std::string claimed_by, std::vector<Outcome> outcomes,
+                                     OutcomesDone done) {
+  write_outcomes(std::make_shared<OutcomesWrite>(OutcomesWrite{
+                     std::move(claimed_by), std::move(outcomes), std::move(done), {}, false}),
+                 false);
+}
+
+void SqlStore::write_outcomes(std::shared_ptr<OutcomesWrite> write, bool isolated) {
   // An outcome fails after writing only when the database does (I/O, a full disk), and a
   // savepoint per outcome costs SQLite a copy of every page the batch changed before it (the
   // statement journal): they are written without first, and again each in its own savepoint
-  // when one failed so.
-  std::vector<Status> results;
-  bool one_failed = false;
-  Status written = db_->write([&](Session& s) {
-    return record_outcomes_in(s, claimed_by, outcomes, false, results, one_failed);
-  });
-  if (!written.ok() && one_failed) {
-    written = db_->write([&](Session& s) {
-      return record_outcomes_in(s, claimed_by, outcomes, true, results, one_failed);
-    });
-  }
-  if (!written.ok()) results.assign(outcomes.size(), written);
-  return results;
+  // when one failed so (from the first write's Done, which may write again).
+  db_->write_async(
+      [write, isolated](Session& s) {
+        return record_outcomes_in(s, write->claimed_by, write->outcomes, isolated, write->results,
+                                  write->one_failed);
+      },
+      [this, write, isolated](Status written) {
+        if (!written.ok() && write->one_failed && !isolated) return write_outcomes(write, true);
+        if (!written.ok()) write->results.assign(write->outcomes.size(), written);
+        write->done(std::move(write->results));
+      });
 }
 
 Result<std::int64_t> SqlStore::recover_in_flight(PartitionMask partitions,

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -45,7 +46,31 @@ class FailingStore final : public Store {
     }
     for (auto& [request, done] : held) inner_->accept_async(std::move(request), std::move(done));
   }
-  // accepts_without_blocking() says false from now on, as on PostgreSQL: accept_async() blocks.
+  // Until release_outcomes(), record_outcomes_async() keeps each batch instead of writing it, as a
+  // store writer busy with a slow commit would; release_outcomes() writes the kept ones, in order.
+  void hold_outcomes() {
+    std::lock_guard lock(mutex_);
+    holding_outcomes_ = true;
+  }
+  void release_outcomes() {
+    std::vector<std::pair<std::vector<Outcome>, OutcomesDone>> held;
+    std::string claimed_by;
+    {
+      std::lock_guard lock(mutex_);
+      holding_outcomes_ = false;
+      held.swap(held_outcomes_);
+      claimed_by = held_claimed_by_;
+    }
+    for (auto& [outcomes, done] : held) done(Store::record_outcomes(claimed_by, outcomes));
+  }
+  // How many batches record_outcomes_async() keeps now.
+  std::size_t held_outcome_batches() {
+    std::lock_guard lock(mutex_);
+    return held_outcomes_.size();
+  }
+  // How many record_outcomes() calls blocked their caller so far.
+  int blocking_outcome_writes() const { return blocking_outcome_writes_.load(); }
+  // writes_without_blocking() says false from now on, as on PostgreSQL: accept_async() blocks.
   void accept_blocking() { accept_blocking_ = true; }
   // How many whole installation rows were read (get_installation) so far.
   int installation_reads() const { return installation_reads_.load(); }
@@ -69,8 +94,28 @@ class FailingStore final : public Store {
     }
     inner_->accept_async(std::move(request), std::move(done));
   }
-  bool accepts_without_blocking() const override {
-    return !accept_blocking_ && inner_->accepts_without_blocking();
+  bool writes_without_blocking() const override {
+    return !accept_blocking_ && inner_->writes_without_blocking();
+  }
+
+  // Through complete() / reschedule(), so that fail_completes() / fail_reschedules() apply.
+  std::vector<Status> record_outcomes(std::string_view claimed_by,
+                                      const std::vector<Outcome>& outcomes) override {
+    ++blocking_outcome_writes_;
+    return Store::record_outcomes(claimed_by, outcomes);
+  }
+  void record_outcomes_async(std::string claimed_by, std::vector<Outcome> outcomes,
+                             OutcomesDone done) override {
+    {
+      std::lock_guard lock(mutex_);
+      if (holding_outcomes_) {
+        held_claimed_by_ = std::move(claimed_by);
+        held_outcomes_.emplace_back(std::move(outcomes), std::move(done));
+        return;
+      }
+    }
+    // Not blocking_outcome_writes_: as a store writing without blocking would, it answers once.
+    done(Store::record_outcomes(claimed_by, outcomes));
   }
 
   Result<std::vector<OutboxItem>> claim_due(UnixSeconds now, int limit,
@@ -286,6 +331,10 @@ class FailingStore final : public Store {
   bool holding_accepts_ = false;                                    // guarded by mutex_
   std::vector<std::pair<AcceptRequest, AcceptDone>> held_accepts_;  // guarded by mutex_
   std::atomic<bool> accept_blocking_{false};
+  bool holding_outcomes_ = false;                                             // guarded by mutex_
+  std::string held_claimed_by_;                                               // guarded by mutex_
+  std::vector<std::pair<std::vector<Outcome>, OutcomesDone>> held_outcomes_;  // guarded by mutex_
+  std::atomic<int> blocking_outcome_writes_{0};
   std::atomic<int> installation_reads_{0};
   std::atomic<int> stamp_reads_{0};
   std::atomic<int> directory_reads_{0};

@@ -4,8 +4,8 @@
 //
 // Thread safety: every method may be called concurrently from any number of threads. Calls block
 // on disk I/O (a write returns only after its transaction is durable), so call them from worker
-// threads, never from an event loop thread; accept_async() is the one exception, where
-// accepts_without_blocking().
+// threads, never from an event loop thread; accept_async() and record_outcomes_async() are the
+// exceptions, where writes_without_blocking().
 //
 // Errors: codes are "store_error" (I/O, corruption, full disk), "store_busy" (another process held
 // the database lock too long; transient), "not_found", "conflict" (the record is not in the state
@@ -48,14 +48,15 @@ class Store {
   // The request comes back with its result, so that the caller need not keep a copy of it.
   using AcceptDone = std::function<void(const AcceptRequest& request, Result<AcceptResult> result)>;
   // As accept(), with the result given to `done` (once, durable as accept()'s). Where
-  // accepts_without_blocking() (SQLite: the group-commit writer), it returns at once and `done`
+  // writes_without_blocking() (SQLite: the group-commit writer), it returns at once and `done`
   // runs later on the store's writer thread, so `done` must be short and never block (nor call
   // the store); elsewhere (PostgreSQL) it blocks as accept() does and calls `done` first.
   virtual void accept_async(AcceptRequest request, AcceptDone done) {
     auto result = accept(request);
     done(request, std::move(result));
   }
-  virtual bool accepts_without_blocking() const { return false; }
+  // Whether accept_async() and record_outcomes_async() return before their write is done.
+  virtual bool writes_without_blocking() const { return false; }
 
   // Marks up to `limit` due items (queued, next_attempt_at <= now) of the given delivery
   // partitions in_flight for `lease_owner` and returns them, oldest first. An item is never
@@ -93,6 +94,14 @@ class Store {
               : complete(o.item_id, claimed_by, o.status, o.reason, o.deliveries));
     }
     return results;
+  }
+  using OutcomesDone = std::function<void(std::vector<Status> results)>;
+  // As record_outcomes(), with the results given to `done` (once). Where writes_without_blocking(),
+  // it returns at once and `done` runs later on the store's writer thread (short, never blocking,
+  // never calling the store); elsewhere it blocks as record_outcomes() does and calls `done` first.
+  virtual void record_outcomes_async(std::string claimed_by, std::vector<Outcome> outcomes,
+                                     OutcomesDone done) {
+    done(record_outcomes(claimed_by, outcomes));
   }
 
   // Items of the given partitions left in_flight by another owner than `keep_owner` (a crashed
