@@ -42,13 +42,14 @@ void Acceptor::reserve(store::AcceptRequest& request) {
 }
 
 Result<AcceptOutcome> Acceptor::recorded(const store::AcceptRequest& request,
+                                         std::shared_ptr<const MessagePayload> message,
                                          Result<store::AcceptResult> result) {
   std::size_t taken = 0;
   if (request.claim.limit > 0) {
     std::vector<store::OutboxItem> claimed;
     if (result.ok()) claimed = std::move(result->claimed);
     taken = claimed.size();
-    handoff_->hand_over(request.claim, std::move(claimed));
+    handoff_->hand_over(request.claim, std::move(claimed), std::move(message));
   }
   if (!result.ok() && result.error().code == "conflict") {
     // Never installed, or disconnected (perhaps a moment ago).
@@ -64,20 +65,22 @@ Result<AcceptOutcome> Acceptor::recorded(const store::AcceptRequest& request,
   return AcceptOutcome{"queued", ""};
 }
 
-Result<AcceptOutcome> Acceptor::record(Result<store::AcceptRequest> request) {
-  if (!request.ok()) return request.error();
-  reserve(*request);
-  return recorded(*request, store_.accept(*request));
+Result<AcceptOutcome> Acceptor::record(Result<Prepared> prepared) {
+  if (!prepared.ok()) return prepared.error();
+  store::AcceptRequest& request = prepared->request;
+  reserve(request);
+  return recorded(request, std::move(prepared->message), store_.accept(request));
 }
 
-void Acceptor::record(Result<store::AcceptRequest> request, Done done) {
-  if (!request.ok()) return done(request.error());
-  reserve(*request);
-  store_.accept_async(std::move(*request),
-                      [this, done = std::move(done)](const store::AcceptRequest& accepted,
-                                                     Result<store::AcceptResult> result) {
-                        done(recorded(accepted, std::move(result)));
-                      });
+void Acceptor::record(Result<Prepared> prepared, Done done) {
+  if (!prepared.ok()) return done(prepared.error());
+  reserve(prepared->request);
+  store_.accept_async(
+      std::move(prepared->request),
+      [this, message = std::move(prepared->message), done = std::move(done)](
+          const store::AcceptRequest& accepted, Result<store::AcceptResult> result) mutable {
+        done(recorded(accepted, std::move(message), std::move(result)));
+      });
 }
 
 Result<AcceptOutcome> Acceptor::accept_message(PlatformMessage message) {
@@ -96,12 +99,13 @@ void Acceptor::accept_notification(PlatformNotification notification, Done done)
   record(notification_request(std::move(notification)), std::move(done));
 }
 
-Result<store::AcceptRequest> Acceptor::message_request(PlatformMessage message) {
+Result<Acceptor::Prepared> Acceptor::message_request(PlatformMessage message) {
   auto team = resolve_team(message.team_id);
   if (!team.ok()) return team.error();
   message.team_id = *team;
 
-  store::AcceptRequest request;
+  Prepared prepared;
+  store::AcceptRequest& request = prepared.request;
   request.kind = store::SourceKind::message;
   request.source_id = message.id;
   request.team_id = *team;
@@ -110,23 +114,27 @@ Result<store::AcceptRequest> Acceptor::message_request(PlatformMessage message) 
   if (!decision.relay) {
     request.status = store::ItemStatus::ignored;
     request.reason = decision.ignore_reason;
-    return request;
+    return prepared;
   }
   const Mention recipient = *decision.recipient;
   const std::string recipient_key =
       recipient.id.empty() ? normalize_email(recipient.email) : recipient.id;
   const std::string ordering_key = *team + ":" + recipient_key;
-  const std::string payload = encode_message_payload({message, recipient});
+  const bool copy_to_sender = config_.relay.copy_to_sender && !message.sender.external;
+  const std::string sender_id = message.sender.id;
+  auto payload =
+      std::make_shared<const MessagePayload>(MessagePayload{std::move(message), recipient});
+  const std::string payload_json = encode_message_payload(*payload);
   request.status = store::ItemStatus::queued;
-  request.items.push_back({kRoleRecipient, recipient_key, payload, ordering_key, request.now});
-  if (config_.relay.copy_to_sender && !message.sender.external) {
-    request.items.push_back(
-        {kRoleSenderCopy, message.sender.id, payload, ordering_key, request.now});
+  request.items.push_back({kRoleRecipient, recipient_key, payload_json, ordering_key, request.now});
+  if (copy_to_sender) {
+    request.items.push_back({kRoleSenderCopy, sender_id, payload_json, ordering_key, request.now});
   }
-  return request;
+  prepared.message = std::move(payload);
+  return prepared;
 }
 
-Result<store::AcceptRequest> Acceptor::notification_request(PlatformNotification notification) {
+Result<Acceptor::Prepared> Acceptor::notification_request(PlatformNotification notification) {
   auto team = resolve_team(notification.team_id);
   if (!team.ok()) return team.error();
   notification.team_id = *team;
@@ -136,7 +144,8 @@ Result<store::AcceptRequest> Acceptor::notification_request(PlatformNotification
                                       "' with severity '" + notification.severity +
                                       "' (see notifications.routes in the configuration)");
   }
-  store::AcceptRequest request;
+  Prepared prepared;
+  store::AcceptRequest& request = prepared.request;
   request.kind = store::SourceKind::notification;
   request.source_id = notification.id;
   request.team_id = *team;
@@ -150,7 +159,7 @@ Result<store::AcceptRequest> Acceptor::notification_request(PlatformNotification
     request.items.push_back(
         {kRoleDestination, key, payload, *team + ":" + key + ":" + thread, request.now});
   }
-  return request;
+  return prepared;
 }
 
 }  // namespace bridgebot::bridge

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "bridgebot/bridge/claimed_item.h"
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/dm_channels.h"
 #include "bridgebot/bridge/installations.h"
@@ -44,23 +45,22 @@ struct Completion {
 Completion finished(store::ItemStatus status, std::string reason);
 
 // role "recipient": the DM to the mentioned user (cases a, c, d of platform-api.md).
-core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
-                                                 const store::OutboxItem& item,
+core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context, const ClaimedItem& item,
                                                  const ActiveInstallation& installation);
 
 // role "sender_copy": the linked sender's copy, once the recipient's DM was delivered (case b).
 core::Task<Result<Completion>> deliver_sender_copy(DeliveryContext& context,
-                                                   const store::OutboxItem& item,
+                                                   const ClaimedItem& item,
                                                    const ActiveInstallation& installation);
 
 // role "destination": one notification to one route destination.
 core::Task<Result<Completion>> deliver_notification(DeliveryContext& context,
-                                                    const store::OutboxItem& item,
+                                                    const ClaimedItem& item,
                                                     const ActiveInstallation& installation);
 
 // role "platform_reply": a Slack reply to the platform's reply webhook.
 core::Task<Result<Completion>> deliver_platform_reply(DeliveryContext& context,
-                                                      const store::OutboxItem& item,
+                                                      const ClaimedItem& item,
                                                       const ActiveInstallation& installation);
 
 }  // namespace bridgebot::bridge

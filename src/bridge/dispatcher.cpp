@@ -18,8 +18,7 @@ namespace {
 
 using store::ItemStatus;
 
-using DeliverFunction = core::Task<Result<Completion>> (*)(DeliveryContext&,
-                                                           const store::OutboxItem&,
+using DeliverFunction = core::Task<Result<Completion>> (*)(DeliveryContext&, const ClaimedItem&,
                                                            const ActiveInstallation&);
 
 // One row per outbox role (see outbox_payloads.h).
@@ -35,11 +34,11 @@ constexpr RoleHandler kRoleHandlers[] = {
     {kRolePlatformReply, deliver_platform_reply},
 };
 
-core::Task<Result<Completion>> deliver(DeliveryContext& context, const store::OutboxItem& item,
+core::Task<Result<Completion>> deliver(DeliveryContext& context, const ClaimedItem& item,
                                        const ActiveInstallation& installation) {
   DeliverFunction handler = nullptr;
   for (const auto& row : kRoleHandlers) {
-    if (row.role == item.role) handler = row.deliver;
+    if (row.role == item.row.role) handler = row.deliver;
   }
   if (handler == nullptr) co_return finished(ItemStatus::failed, "unknown_role");
   co_return co_await handler(context, item, installation);
@@ -156,12 +155,12 @@ void Dispatcher::stop() {
   // Pacing waits end now: those items were not sent and go back as they were. Items not
   // started yet see stopping_ and go back too.
   executor_->cancel_timers();
-  std::deque<store::OutboxItem> unstarted;
+  std::deque<ClaimedItem> unstarted;
   {
     std::lock_guard lock(mutex_);
     unstarted.swap(claimed_);
   }
-  for (const auto& item : unstarted) recorder_->add(hand_back(item));
+  for (const auto& item : unstarted) recorder_->add(hand_back(item.row));
   {
     // An item in the middle of a Slack call finishes and its outcome is recorded.
     std::unique_lock lock(mutex_);
@@ -230,7 +229,7 @@ std::size_t Dispatcher::claim_into_queue(std::size_t limit) {
   note_claimed(*claimed);
   std::lock_guard lock(mutex_);
   unrecorded_ += count;
-  for (auto& item : *claimed) claimed_.push_back(std::move(item));
+  for (auto& item : *claimed) claimed_.push_back({std::move(item), nullptr});
   start_waiting_locked();
   return count;
 }
@@ -287,7 +286,8 @@ store::ClaimAtAccept Dispatcher::reserve(std::string_view team_id, int items) {
 }
 
 void Dispatcher::hand_over(const store::ClaimAtAccept& reserved,
-                           std::vector<store::OutboxItem> claimed) {
+                           std::vector<store::OutboxItem> claimed,
+                           std::shared_ptr<const MessagePayload> message) {
   if (reserved.limit <= 0) return;
   const auto wanted = static_cast<std::size_t>(reserved.limit);
   const std::size_t taken = std::min(claimed.size(), wanted);
@@ -305,7 +305,7 @@ void Dispatcher::hand_over(const store::ClaimAtAccept& reserved,
     // Checked with the queue under one lock: stop() hands back what it finds queued.
     stopped = stopping_;
     if (!stopped) {
-      for (auto& item : claimed) claimed_.push_back(std::move(item));
+      for (auto& item : claimed) claimed_.push_back({std::move(item), message});
       start_waiting_locked();
     }
   }
@@ -339,7 +339,7 @@ int Dispatcher::run_once() {
     // One at a time, on the executor (the Slack calls resume there), waiting for each.
     std::promise<PendingOutcome> outcome;
     executor_->post([&] {
-      core::start_detached(attempt_or_hand_back((*claimed)[done]),
+      core::start_detached(attempt_or_hand_back({(*claimed)[done], nullptr}),
                            [&](PendingOutcome o) { outcome.set_value(std::move(o)); });
     });
     recorder_->add(outcome.get_future().get());
@@ -369,14 +369,17 @@ bool Dispatcher::may_send(std::string_view team_id) const {
   return partitions_.may_deliver(partition);
 }
 
-core::Task<PendingOutcome> Dispatcher::attempt_or_hand_back(store::OutboxItem item) {
+core::Task<PendingOutcome> Dispatcher::attempt_or_hand_back(ClaimedItem claimed) {
   // Not started before stop(); or its partition's lease is no longer fresh: it may be another
   // process's by now.
-  if (stopping_ || !partitions_.may_deliver(item.partition)) co_return hand_back(item);
-  co_return co_await attempt(item);
+  if (stopping_ || !partitions_.may_deliver(claimed.row.partition)) {
+    co_return hand_back(claimed.row);
+  }
+  co_return co_await attempt(claimed);
 }
 
-core::Task<PendingOutcome> Dispatcher::attempt(const store::OutboxItem& item) {
+core::Task<PendingOutcome> Dispatcher::attempt(const ClaimedItem& claimed) {
+  const store::OutboxItem& item = claimed.row;
   auto installation = installations_.active(item.team_id);
   if (!installation.ok()) {
     if (installation.error().code == "unknown_team") {
@@ -387,7 +390,7 @@ core::Task<PendingOutcome> Dispatcher::attempt(const store::OutboxItem& item) {
 
   DeliveryContext context{store_,         slack_,          installations_, directory_,
                           options_.relay, options_.routes, dm_channels_,   options_.replies};
-  auto attempt = co_await deliver(context, item, *installation);
+  auto attempt = co_await deliver(context, claimed, *installation);
   if (!attempt.ok() && attempt.error().code == "token_expired") {
     // Once per attempt. A token that is expired again right after the refresh was rotated by
     // another process meanwhile: a later attempt reads the stored token, so it is retried with
@@ -396,7 +399,7 @@ core::Task<PendingOutcome> Dispatcher::attempt(const store::OutboxItem& item) {
     auto refreshed = co_await installations_.refresh_expired_async(slack_, item.team_id,
                                                                    installation->bot_token);
     if (refreshed.ok()) {
-      attempt = co_await deliver(context, item, *refreshed);
+      attempt = co_await deliver(context, claimed, *refreshed);
       if (!attempt.ok() && attempt.error().code == "token_expired") {
         Error again = attempt.error();
         again.transient = true;

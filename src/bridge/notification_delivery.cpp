@@ -57,8 +57,9 @@ std::string webhook_body(const SlackMessage& message) {
 }  // namespace
 
 core::Task<Result<Completion>> deliver_notification(DeliveryContext& context,
-                                                    const store::OutboxItem& item,
+                                                    const ClaimedItem& claimed,
                                                     const ActiveInstallation& installation) {
+  const store::OutboxItem& item = claimed.row;
   auto notification = decode_notification_payload(item.payload_json);
   if (!notification.ok()) co_return finished(ItemStatus::failed, "invalid_payload");
   const std::string& team = installation.team_id;

@@ -2,6 +2,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "bridgebot/bridge/message_builder.h"
 #include "bridgebot/bridge/outbox_payloads.h"
@@ -57,6 +58,14 @@ core::Task<Result<std::string>> bot_dm_channel(DeliveryContext& context,
   co_return opened;
 }
 
+// The relayed message: as its accept handed it over, else decoded from the stored payload.
+Result<std::shared_ptr<const MessagePayload>> message_of(const ClaimedItem& item) {
+  if (item.message) return item.message;
+  auto decoded = decode_message_payload(item.row.payload_json);
+  if (!decoded.ok()) return decoded.error();
+  return std::make_shared<const MessagePayload>(std::move(*decoded));
+}
+
 bool conversation_gone(const std::string& code) {
   return code == "channel_not_found" || code == "is_archived";
 }
@@ -87,17 +96,16 @@ Completion finished(ItemStatus status, std::string reason) {
   return done;
 }
 
-core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
-                                                 const store::OutboxItem& item,
+core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context, const ClaimedItem& item,
                                                  const ActiveInstallation& installation) {
-  auto payload = decode_message_payload(item.payload_json);
+  auto payload = message_of(item);
   if (!payload.ok()) co_return finished(ItemStatus::failed, "invalid_payload");
-  const PlatformMessage& message = payload->message;
+  const PlatformMessage& message = (*payload)->message;
   const std::string& team = installation.team_id;
 
   // A cache miss asks Slack (users.lookupByEmail, paced as Tier 3): awaited, holding no thread.
   auto recipient = co_await context.directory.resolve_async(
-      team, payload->recipient.id, payload->recipient.email, installation.generation);
+      team, (*payload)->recipient.id, (*payload)->recipient.email, installation.generation);
   if (!recipient.ok()) co_return recipient.error();
   if (!recipient->has_value()) {
     co_return finished(ItemStatus::undeliverable, "recipient_not_in_slack");
@@ -154,11 +162,11 @@ core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context,
 }
 
 core::Task<Result<Completion>> deliver_sender_copy(DeliveryContext& context,
-                                                   const store::OutboxItem& item,
+                                                   const ClaimedItem& item,
                                                    const ActiveInstallation& installation) {
-  auto payload = decode_message_payload(item.payload_json);
+  auto payload = message_of(item);
   if (!payload.ok()) co_return finished(ItemStatus::failed, "invalid_payload");
-  const PlatformMessage& message = payload->message;
+  const PlatformMessage& message = (*payload)->message;
   const std::string& team = installation.team_id;
 
   if (message.sender.external) co_return finished(ItemStatus::ignored, "sender_external");
@@ -173,7 +181,7 @@ core::Task<Result<Completion>> deliver_sender_copy(DeliveryContext& context,
   if (user_token->has_value()) co_return finished(ItemStatus::ignored, "sender_connected");
 
   // The ordering key guarantees the recipient item is final by now.
-  auto source = context.store.source_status(store::SourceKind::message, item.source_id);
+  auto source = context.store.source_status(store::SourceKind::message, item.row.source_id);
   if (!source.ok()) co_return source.error();
   const store::Delivery* to_recipient = nullptr;
   if (source->has_value()) {

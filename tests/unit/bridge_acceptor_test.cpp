@@ -62,13 +62,18 @@ class RecordingHandoff final : public bridge::AcceptHandoff {
     ++reserves;
     return {"this-process", store::kAllPartitions, items};
   }
-  void hand_over(const store::ClaimAtAccept&, std::vector<store::OutboxItem> claimed) override {
+  void hand_over(const store::ClaimAtAccept&, std::vector<store::OutboxItem> claimed,
+                 std::shared_ptr<const bridge::MessagePayload> message) override {
     ++hand_overs;
     handed += static_cast<int>(claimed.size());
+    std::lock_guard lock(mutex);
+    last_message = std::move(message);
   }
   std::atomic<int> reserves{0};
   std::atomic<int> hand_overs{0};
   std::atomic<int> handed{0};
+  std::mutex mutex;
+  std::shared_ptr<const bridge::MessagePayload> last_message;  // guarded by mutex
 };
 
 // The answer of the accept that calls back, once it came (from the store's writer thread).
@@ -247,4 +252,44 @@ TEST_CASE("an accept answered through a callback keeps the blocking accept's rul
   REQUIRE(left_queued.ok());
   CHECK(left_queued->status == "queued");
   CHECK(f.wakeups == 1);
+}
+
+TEST_CASE("the items an accept takes are handed over with the message their payload encodes",
+          "[bridge][accept]") {
+  Fixture f;
+  f.install_acme();
+  RecordingHandoff handoff;
+  bridge::Acceptor claiming{*f.db, f.installs, f.config, f.clock, [&f] { ++f.wakeups; }, &handoff};
+  auto to_acme = [](std::string id) {
+    auto m = message(std::move(id), {kBob});
+    m.team_id = "T0001";
+    return m;
+  };
+  auto handed_message = [&handoff] {
+    std::lock_guard lock(handoff.mutex);
+    return handoff.last_message;
+  };
+
+  SECTION("blocking") {
+    REQUIRE(claiming.accept_message(to_acme("m1")).ok());
+  }
+  SECTION("answered through a callback") {
+    REQUIRE(accept_with_callback(claiming, to_acme("m1")).ok());
+  }
+  REQUIRE(handoff.handed == 1);  // the sender's copy waits behind the recipient's DM
+  const auto message = handed_message();
+  REQUIRE(message);
+  // The message and recipient the payload was encoded from.
+  const bridge::MessagePayload expected{to_acme("m1"), kBob};
+  CHECK(bridge::encode_message_payload(*message) == bridge::encode_message_payload(expected));
+
+  // A notification's items carry no relayed message.
+  f.config.routes = {{{"deploys"}, {}, {{"C1", "", false}}}};
+  bridge::PlatformNotification n;
+  n.id = "n1";
+  n.team_id = "T0001";
+  n.route = "deploys";
+  n.title = "Deployed";
+  REQUIRE(claiming.accept_notification(n).ok());
+  CHECK(handed_message() == nullptr);
 }

@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "bridge_fakes.h"
+#include "support/wait_until.h"
 
 using namespace bridge_test;
 using bridgebot::store::ItemStatus;
@@ -400,4 +401,47 @@ TEST_CASE("worker threads wake on notify and stop cleanly", "[bridge][relay][thr
   CHECK(f.status("msg-1").status == ItemStatus::delivered);
   f.dispatch().stop();
   CHECK(f.slack.posts().size() == 2);
+}
+
+TEST_CASE("items their accept took go out from the message as accepted, not a decoded payload",
+          "[bridge][relay][threads]") {
+  BridgeFixture f;
+  f.link("p-alice", "U1", "alice@example.com");
+  f.link("p-bob", "U2", "bob@example.com");
+  f.dispatch().start();
+
+  // What the Acceptor does with a handoff (acceptor.cpp), with the stored payload spoilt: a
+  // delivery that decoded it again would fail the items with invalid_payload.
+  const auto m = BridgeFixture::message();
+  auto accepted =
+      std::make_shared<const bridge::MessagePayload>(bridge::MessagePayload{m, m.mentions.at(0)});
+  const std::string ordering = std::string(kTeam) + ":p-bob";
+  store::AcceptRequest request;
+  request.kind = store::SourceKind::message;
+  request.source_id = m.id;
+  request.team_id = kTeam;
+  request.now = f.clock.unix_seconds();
+  request.items.push_back({bridge::kRoleRecipient, "p-bob", "{}", ordering, request.now});
+  request.items.push_back({bridge::kRoleSenderCopy, "p-alice", "{}", ordering, request.now});
+  request.claim = f.dispatch().reserve(kTeam, 1);
+  REQUIRE(request.claim.limit == 1);
+  auto result = f.store->accept(request);
+  REQUIRE(result.ok());
+  REQUIRE(result->claimed.size() == 1);
+  f.dispatch().hand_over(request.claim, std::move(result->claimed), accepted);
+
+  // The recipient's item, taken at accept, is delivered; the sender's copy, left for the
+  // claimer, decodes the spoilt payload as before.
+  REQUIRE(bridgebot::test::wait_until(
+      [&] { return f.status("msg-1").status != ItemStatus::queued; }, std::chrono::seconds(10)));
+  f.dispatch().stop();
+  const auto posts = f.slack.posts();
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].request.channel == "U2");
+  CHECK(starts_with(posts[0].request.text,
+                    "<@U1> mentioned you in Design floor:\n@Bob can you look"));
+  const auto status = f.status("msg-1");
+  REQUIRE(delivery_of(status, "recipient"));
+  CHECK(status.status == ItemStatus::failed);
+  CHECK(status.reason == "invalid_payload");
 }

@@ -3,9 +3,11 @@
 // store's claim and the claimer thread. The Dispatcher implements it.
 #pragma once
 
+#include <memory>
 #include <string_view>
 #include <vector>
 
+#include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/store/types.h"
 
 namespace bridgebot::bridge {
@@ -19,9 +21,12 @@ class AcceptHandoff {
   // workspace's partition now, is stopping, or has no room to start them at once.
   virtual store::ClaimAtAccept reserve(std::string_view team_id, int items) = 0;
   // Once per reserve() that gave a limit, after the accept whatever its result: the items it
-  // took (none when it failed or was a duplicate); the rest of the room is given back.
+  // took (none when it failed or was a duplicate); the rest of the room is given back. For a
+  // relayed message, `message` is what its items' payload encodes (null otherwise): their
+  // delivery starts from it instead of decoding the payload again.
   virtual void hand_over(const store::ClaimAtAccept& reserved,
-                         std::vector<store::OutboxItem> claimed) = 0;
+                         std::vector<store::OutboxItem> claimed,
+                         std::shared_ptr<const MessagePayload> message) = 0;
 };
 
 }  // namespace bridgebot::bridge

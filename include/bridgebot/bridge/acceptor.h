@@ -4,10 +4,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "bridgebot/bridge/accept_handoff.h"
 #include "bridgebot/bridge/installations.h"
+#include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/bridge/platform_types.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/config.h"
@@ -48,17 +50,23 @@ class Acceptor {
   Result<std::string> resolve_team(const std::string& team_id);
 
  private:
-  // What the store records for an accept, or why nothing is.
-  Result<store::AcceptRequest> message_request(PlatformMessage message);
-  Result<store::AcceptRequest> notification_request(PlatformNotification notification);
-  // Records `request` (or answers its error): blocking, or with the answer through `done`.
-  Result<AcceptOutcome> record(Result<store::AcceptRequest> request);
-  void record(Result<store::AcceptRequest> request, Done done);
+  // What the store records for an accept, and for a relayed message the payload its items
+  // encode (handed over with the items the accept takes).
+  struct Prepared {
+    store::AcceptRequest request;
+    std::shared_ptr<const MessagePayload> message;
+  };
+  Result<Prepared> message_request(PlatformMessage message);
+  Result<Prepared> notification_request(PlatformNotification notification);
+  // Records the request (or answers its error): blocking, or with the answer through `done`.
+  Result<AcceptOutcome> record(Result<Prepared> prepared);
+  void record(Result<Prepared> prepared, Done done);
   // Claim at accept: the room the request may take its items into, before the store's accept.
   void reserve(store::AcceptRequest& request);
-  // After the store's accept, whatever its result: hands the claimed items over, wakes the
-  // dispatcher for the rest, and says what the caller is answered.
+  // After the store's accept, whatever its result: hands the claimed items over (with
+  // `message`), wakes the dispatcher for the rest, and says what the caller is answered.
   Result<AcceptOutcome> recorded(const store::AcceptRequest& request,
+                                 std::shared_ptr<const MessagePayload> message,
                                  Result<store::AcceptResult> result);
 
   store::Store& store_;

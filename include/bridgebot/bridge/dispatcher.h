@@ -63,6 +63,7 @@
 #include <vector>
 
 #include "bridgebot/bridge/accept_handoff.h"
+#include "bridgebot/bridge/claimed_item.h"
 #include "bridgebot/bridge/delivery_partitions.h"
 #include "bridgebot/bridge/directory.h"
 #include "bridgebot/bridge/dm_channels.h"
@@ -164,8 +165,8 @@ class Dispatcher final : public AcceptHandoff {
   // only when every reserved item could start at once (within max_in_flight, and the claim cap
   // counts it); handed-over items start on the executor, as claimed ones do.
   store::ClaimAtAccept reserve(std::string_view team_id, int items) override;
-  void hand_over(const store::ClaimAtAccept& reserved,
-                 std::vector<store::OutboxItem> claimed) override;
+  void hand_over(const store::ClaimAtAccept& reserved, std::vector<store::OutboxItem> claimed,
+                 std::shared_ptr<const MessagePayload> message) override;
 
  private:
   struct Counters {
@@ -188,8 +189,8 @@ class Dispatcher final : public AcceptHandoff {
   void note_claimed(const std::vector<store::OutboxItem>& items);
   // One attempt at one item (the Slack calls, then what to record), or the item handed back
   // when its partition's lease is no longer fresh or the dispatcher is stopping.
-  core::Task<PendingOutcome> attempt_or_hand_back(store::OutboxItem item);
-  core::Task<PendingOutcome> attempt(const store::OutboxItem& item);
+  core::Task<PendingOutcome> attempt_or_hand_back(ClaimedItem claimed);
+  core::Task<PendingOutcome> attempt(const ClaimedItem& claimed);
   PendingOutcome finish(const store::OutboxItem& item, const Completion& completion);
   PendingOutcome retry_or_fail(const store::OutboxItem& item, const Error& error);
   // A batch of outcomes was recorded, or is no longer ours to record: counters, logs, room to
@@ -221,10 +222,10 @@ class Dispatcher final : public AcceptHandoff {
   // queued since (notify(), a retry, a hand-back): outcomes need not wake the claimer, which
   // still polls every poll_interval.
   bool nothing_queued_ = false;
-  std::deque<store::OutboxItem> claimed_;  // claimed, waiting to start
-  std::size_t running_ = 0;                // started on the executor, outcome not yet added
-  std::size_t reserved_ = 0;               // room reserved by accepts not yet handed over
-  std::size_t unrecorded_ = 0;             // claimed and not yet settled
+  std::deque<ClaimedItem> claimed_;  // claimed, waiting to start
+  std::size_t running_ = 0;          // started on the executor, outcome not yet added
+  std::size_t reserved_ = 0;         // room reserved by accepts not yet handed over
+  std::size_t unrecorded_ = 0;       // claimed and not yet settled
   std::thread claimer_;
   std::mt19937_64 random_;
   std::unique_ptr<core::Executor> own_executor_;  // when options_.executor is null
