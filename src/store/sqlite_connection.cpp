@@ -145,6 +145,17 @@ Status Connection::exec_script(const std::string& sql) {
   return e;
 }
 
+void Connection::set_wal_hook(WalHook hook, void* context) {
+  (void)sqlite3_wal_hook(db_, hook, context);
+}
+
+Status Connection::checkpoint() {
+  const int rc =
+      sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_OK) return Status::success();
+  return error(rc, "checkpoint");
+}
+
 Error Connection::error(int rc, std::string_view doing) const {
   int primary = rc & 0xff;
   bool busy = primary == SQLITE_BUSY || primary == SQLITE_LOCKED;

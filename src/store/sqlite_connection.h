@@ -54,6 +54,15 @@ class Connection final : public sql::Session {
                             sql::OnRow on_row = {}) override;
   Status exec_script(const std::string& sql) override;
 
+  // Called after each commit with the WAL's size in pages, on the committing thread; replaces
+  // SQLite's automatic checkpoint (wal_autocheckpoint). `hook` returns an SQLite result code.
+  using WalHook = int (*)(void* context, sqlite3* db, const char* schema, int wal_pages);
+  void set_wal_hook(WalHook hook, void* context);
+  // Copies what the WAL holds into the database file, as far as no reader still needs it, and
+  // syncs the file (SQLITE_CHECKPOINT_PASSIVE: waits for no one). Safe on a connection of its own
+  // while another commits.
+  Status checkpoint();
+
  private:
   Connection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
