@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "beast_common.h"
+#include "bridgebot/core/hand_over_batch.h"
 #include "bridgebot/core/thread_name.h"
 #include "connection_registry.h"
 #include "tls_context.h"
@@ -136,10 +137,41 @@ class HttpSession final : public ServerConnection,
   }
 
   void post_response(HttpResponse response) override {
-    asio::post(stream_.get_executor(),
-               [self = this->shared_from_this(), response = std::move(response)]() mutable {
-                 self->write_response(std::move(response));
-               });
+    auto* batch = core::HandOverBatch::current();
+    if (batch == nullptr) {
+      return asio::post(stream_.get_executor(), [self = this->shared_from_this(),
+                                                 response = std::move(response)]() mutable {
+        self->write_response(std::move(response));
+      });
+    }
+    // In a batch (the store writer answering a committed group): one post per I/O thread for
+    // all of the batch's answers to its connections; run there, each answer enters its
+    // connection's strand at once (dispatch). The answer holds the session weakly and nothing
+    // of its loop: it may be dropped after the server is gone (a waiting session keeps itself).
+    // Every connection's executor is a strand over one of the loops' io_contexts (accept_next).
+    auto& loop = static_cast<asio::io_context&>(
+        asio::query(stream_.get_executor(), asio::execution::context));
+    batch->add(
+        &loop,
+        [session = this->weak_from_this(), response = std::move(response)]() mutable {
+          auto self = session.lock();
+          if (!self) return;
+          auto strand = self->stream_.get_executor();
+          asio::dispatch(strand,
+                         [self = std::move(self), response = std::move(response)]() mutable {
+                           self->write_response(std::move(response));
+                         });
+        },
+        [shared = shared_, &loop] {
+          return [shared, &loop](std::vector<core::HandOverBatch::Item> answers) {
+            // As in ResponderState::respond: nothing reaches an I/O thread stop() has stopped.
+            std::lock_guard lock(shared->responders_mutex);
+            if (!shared->accepting_responses) return;
+            asio::post(loop, [answers = std::move(answers)] {
+              for (const auto& answer : answers) answer();
+            });
+          };
+        });
   }
 
   void shut_down_gracefully() override {

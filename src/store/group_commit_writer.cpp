@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "bridgebot/core/hand_over_batch.h"
 #include "bridgebot/core/thread_name.h"
 
 namespace bridgebot::store::sqlite {
@@ -70,7 +71,11 @@ void GroupCommitWriter::run() {
       }
     }
     commit_group(group);
-    for (Pending& pending : group) pending.done(std::move(pending.result));
+    {
+      // The group's answers to HTTP clients go to each I/O thread at once, not one by one.
+      core::HandOverBatch answers;
+      for (Pending& pending : group) pending.done(std::move(pending.result));
+    }
     group_done_.notify_all();  // the callers blocked in write()
     group.clear();
   }

@@ -2,12 +2,16 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "bridgebot/core/hand_over_batch.h"
 #include "bridgebot/net/http.h"
 #include "bridgebot/net/http_server.h"
 #include "support/test_tls.h"
@@ -233,6 +237,78 @@ TEST_CASE("A Responder may be called from another thread", "[net][http]") {
   CHECK(first->body == "later:a");
   REQUIRE(second.ok());
   CHECK(second->body == "later:b");
+}
+
+// The store writer answers a committed group's requests inside one HandOverBatch.
+TEST_CASE("Answers handed over in one batch each reach their own client, on every I/O thread",
+          "[net][http]") {
+  constexpr int kRequests = 6;
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<std::pair<std::string, Responder>> waiting;
+  ServerOptions options;
+  options.threads = 2;  // the connections spread over both loops
+  HttpServer server(options, [&](HttpRequest request, Responder respond) {
+    std::lock_guard lock(mutex);
+    waiting.emplace_back(request.body, std::move(respond));
+    arrived.notify_one();
+  });
+  REQUIRE(server.start().ok());
+  auto client = make_http_client(plaintext_options());
+  const std::string url = url_of(server, "http", "127.0.0.1");
+  std::vector<std::future<bridgebot::Result<HttpResponse>>> sent;
+  for (int i = 0; i < kRequests; ++i) {
+    sent.push_back(std::async(std::launch::async, [&, i] {
+      return client->send(post(url, "request " + std::to_string(i)));
+    }));
+  }
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(arrived.wait_for(lock, 30s, [&] { return waiting.size() == kRequests; }));
+  }
+
+  {
+    bridgebot::core::HandOverBatch batch;
+    for (auto& [body, respond] : waiting) {
+      HttpResponse response;
+      response.body = "answer to " + body;
+      respond(std::move(response));
+    }
+  }
+
+  for (int i = 0; i < kRequests; ++i) {
+    auto response = sent[static_cast<std::size_t>(i)].get();
+    REQUIRE(response.ok());
+    CHECK(response->body == "answer to request " + std::to_string(i));
+  }
+}
+
+TEST_CASE("Answers batched before the server went away are dropped, not delivered to it",
+          "[net][http]") {
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::vector<Responder> waiting;
+  auto server = std::make_unique<HttpServer>(ServerOptions{}, [&](HttpRequest, Responder respond) {
+    std::lock_guard lock(mutex);
+    waiting.push_back(std::move(respond));
+    arrived.notify_one();
+  });
+  REQUIRE(server->start().ok());
+  auto client = make_http_client(plaintext_options());
+  const std::string url = url_of(*server, "http", "127.0.0.1");
+  auto sent = std::async(std::launch::async, [&] { return client->send(post(url, "x")); });
+  {
+    std::unique_lock lock(mutex);
+    REQUIRE(arrived.wait_for(lock, 30s, [&] { return waiting.size() == 1; }));
+  }
+
+  {
+    bridgebot::core::HandOverBatch batch;
+    waiting.front()(HttpResponse{});
+    server.reset();  // its I/O threads and their io_contexts are gone before the batch ends
+  }
+
+  CHECK_FALSE(sent.get().ok());
 }
 
 TEST_CASE("A handler that drops its Responder unanswered gives 500", "[net][http]") {
