@@ -121,15 +121,14 @@ bool Emulator::apply_fault(const std::string& scope, bool web_api, Answer& answe
 Answer Emulator::answer_web_api(const std::string& method, const net::HttpRequest& request,
                                 CallRecord& record) {
   auto parsed = Params::from_request(request);
-  Params params = parsed ? *parsed : Params{};
+  Params params = parsed ? std::move(*parsed) : Params{};
   std::string presented = token_of(request, params);
   Token* token = presented.empty() ? nullptr : state_.find_token(presented);
   const MethodSpec* spec = find_method(method);
 
   record.method = method;
   record.team_id = token ? token->team_id : "";
-  params.erase("token");  // never keep a secret in the log
-  record.params = params.all();
+  params.erase("token");  // never keep a secret in the log (record.params is set by finish)
 
   Tier tier = spec ? spec->tier : Tier::special;
   std::string scope = RateLimiter::scope_key(record.team_id, method, tier, params.get("channel"));
@@ -137,6 +136,7 @@ Answer Emulator::answer_web_api(const std::string& method, const net::HttpReques
 
   Answer answer;
   auto finish = [&](net::HttpResponse response, std::string error) {
+    record.params = std::move(params).all();  // the handler, if any, has run: nothing reads them
     response.headers.set("x-oauth-scopes", token ? token->scopes_header() : "");
     response.headers.set("x-accepted-oauth-scopes", spec ? std::string(spec->required_scope) : "");
     answer.response = std::move(response);
@@ -154,7 +154,6 @@ Answer Emulator::answer_web_api(const std::string& method, const net::HttpReques
     params.erase("client_secret");
     params.erase("code");
     params.erase("refresh_token");
-    record.params = params.all();
     auto full = Params::from_request(request);
     rapidjson::Document reply;
     reply.SetObject();

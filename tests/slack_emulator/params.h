@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "bridgebot/core/result.h"
 #include "bridgebot/net/http.h"
@@ -20,7 +21,9 @@ class Params {
   // The value, or "" when absent.
   std::string get(std::string_view name) const;
   bool has(std::string_view name) const { return values_.count(std::string(name)) != 0; }
-  const std::map<std::string, std::string>& all() const { return values_; }
+  const std::map<std::string, std::string>& all() const& { return values_; }
+  // The values moved out, for a call's record once nothing reads them any more.
+  std::map<std::string, std::string> all() && { return std::move(values_); }
   void erase(std::string_view name) { values_.erase(std::string(name)); }
 
  private:

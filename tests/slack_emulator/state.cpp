@@ -30,7 +30,7 @@ User slackbot_user(const std::string& team_id) {
 }
 
 const Workspace* State::find_workspace(std::string_view id) const {
-  auto it = workspaces.find(std::string(id));
+  auto it = workspaces.find(id);
   return it == workspaces.end() ? nullptr : &it->second;
 }
 
@@ -38,9 +38,13 @@ std::optional<User> State::find_user(std::string_view team_id, std::string_view 
   if (id == kSlackbotId && find_workspace(team_id) != nullptr) {
     return slackbot_user(std::string(team_id));
   }
-  auto it = users.find(std::string(id));
-  if (it == users.end() || it->second.team_id != team_id) return std::nullopt;
-  return it->second;
+  const User* user = find_member(team_id, id);
+  return user ? std::optional<User>(*user) : std::nullopt;
+}
+
+const User* State::find_member(std::string_view team_id, std::string_view id) const {
+  auto it = users.find(id);
+  return it == users.end() || it->second.team_id != team_id ? nullptr : &it->second;
 }
 
 std::vector<User> State::users_of_team(std::string_view team_id) const {
@@ -54,18 +58,18 @@ std::vector<User> State::users_of_team(std::string_view team_id) const {
 }
 
 Token* State::find_token(std::string_view value) {
-  auto it = tokens.find(std::string(value));
+  auto it = tokens.find(value);
   return it == tokens.end() ? nullptr : &it->second;
 }
 
 Channel* State::find_channel(std::string_view team_id, std::string_view id) {
-  auto it = channels.find(std::string(id));
+  auto it = channels.find(id);
   if (it == channels.end() || it->second.team_id != team_id) return nullptr;
   return &it->second;
 }
 
 const DirectMessage* State::find_dm(std::string_view team_id, std::string_view id) const {
-  auto it = direct_messages.find(std::string(id));
+  auto it = direct_messages.find(id);
   if (it == direct_messages.end() || it->second.team_id != team_id) return nullptr;
   return &it->second;
 }

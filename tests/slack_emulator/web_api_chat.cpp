@@ -24,8 +24,10 @@ Result<std::string> resolve_post_target(MethodCall& call, const std::string& cha
   const std::string& team = call.workspace.id;
   if (channel.empty()) return make_error("channel_not_found");
   if (channel[0] == 'U' || channel[0] == 'W') {
-    auto user = call.state.find_user(team, channel);
-    if (!user || user->deleted) return make_error("channel_not_found");
+    if (channel != kSlackbotId) {  // Slackbot is in every workspace and never deleted
+      const User* user = call.state.find_member(team, channel);
+      if (!user || user->deleted) return make_error("channel_not_found");
+    }
     std::string sender = call.token.user_id;
     if (call.token.kind == TokenKind::bot && !call.options.behaviour.user_id_posts_to_bot_dm) {
       sender = std::string(kSlackbotId);
@@ -75,7 +77,10 @@ rapidjson::Value message_json(const Message& message, const State& state, JsonAl
   add_string(json, "type", "message", alloc);
   add_string(json, "text", message.text, alloc);
   add_string(json, "user", message.author_user_id, alloc);
-  auto author = state.find_user(message.team_id, message.author_user_id);
+  // Slackbot (implicit, never stored) has no bot_id.
+  const User* author = message.author_user_id == kSlackbotId
+                           ? nullptr
+                           : state.find_member(message.team_id, message.author_user_id);
   if (author && !author->bot_id.empty()) add_string(json, "bot_id", author->bot_id, alloc);
   add_string(json, "ts", message.ts, alloc);
   if (!message.thread_ts.empty()) add_string(json, "thread_ts", message.thread_ts, alloc);
@@ -111,12 +116,12 @@ Status chat_post_message(MethodCall& call) {
   }
   message.token = call.token.value;
   message.author_user_id = call.token.user_id;
-  call.state.messages.push_back(message);
+  const Message& stored = call.state.messages.emplace_back(std::move(message));
 
   auto& alloc = call.allocator();
-  add_string(call.reply, "channel", message.channel, alloc);
-  add_string(call.reply, "ts", message.ts, alloc);
-  add_member(call.reply, "message", message_json(message, call.state, alloc), alloc);
+  add_string(call.reply, "channel", stored.channel, alloc);
+  add_string(call.reply, "ts", stored.ts, alloc);
+  add_member(call.reply, "message", message_json(stored, call.state, alloc), alloc);
   return Status::success();
 }
 
