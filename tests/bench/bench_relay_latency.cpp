@@ -62,6 +62,7 @@ int run(bench::Options& options) {
   std::atomic<long> not_accepted{0};
   bench::PlatformClient client(bot.port(), static_cast<std::size_t>(senders));
   const double cpu_at_start = bot.cpu_seconds();
+  const double own_cpu_at_start = bench::own_cpu_seconds();
   const long long switches_at_start = bot.context_switches();
   const auto start = Clock::now() + std::chrono::milliseconds(100);
   const auto interval = std::chrono::duration<double>(1.0 / rate);
@@ -86,6 +87,7 @@ int run(bench::Options& options) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const double cpu_used = bot.cpu_seconds() - cpu_at_start;
+  const double own_cpu_used = bench::own_cpu_seconds() - own_cpu_at_start;
   const long long switches = bot.context_switches() - switches_at_start;
   const bench::Memory memory = bot.memory();
 
@@ -114,6 +116,8 @@ int run(bench::Options& options) {
               bench::quantile(end_to_end, 0.99), bench::quantile(end_to_end, 1.0));
   std::printf("bot CPU: %.2f s = %.3f CPU-ms per message (accept + delivery, and idle polls)\n",
               cpu_used, 1000.0 * cpu_used / static_cast<double>(messages));
+  std::printf("bench CPU (emulator + load): %.2f s = %.3f CPU-ms per message, same span\n",
+              own_cpu_used, 1000.0 * own_cpu_used / static_cast<double>(messages));
   std::printf("bot context switches: %.2f per message\n",
               static_cast<double>(switches) / static_cast<double>(messages));
   std::printf("taken for delivery by their accept: %ld, by the claimer: %ld\n",
