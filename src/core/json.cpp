@@ -5,31 +5,36 @@
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace bridgebot::core {
 namespace {
 
 using rapidjson::SizeType;
 
-// Hands the parser's events to a Document, stopping the parse at the first array or object
-// nested deeper than kMaxJsonDepth.
+// Hands the parser's events to a Document (none: builds nothing), stopping the parse at the first
+// array or object nested deeper than kMaxJsonDepth.
 class DepthLimited {
  public:
-  explicit DepthLimited(rapidjson::Document& document) : doc_(document) {}
+  explicit DepthLimited(rapidjson::Document* document) : doc_(document) {}
 
-  bool Null() { return doc_.Null(); }
-  bool Bool(bool b) { return doc_.Bool(b); }
-  bool Int(int i) { return doc_.Int(i); }
-  bool Uint(unsigned u) { return doc_.Uint(u); }
-  bool Int64(std::int64_t i) { return doc_.Int64(i); }
-  bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
-  bool Double(double d) { return doc_.Double(d); }
-  bool RawNumber(const char* s, SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
-  bool String(const char* s, SizeType n, bool copy) { return doc_.String(s, n, copy); }
-  bool Key(const char* s, SizeType n, bool copy) { return doc_.Key(s, n, copy); }
-  bool StartObject() { return enter() && doc_.StartObject(); }
-  bool EndObject(SizeType members) { return leave() && doc_.EndObject(members); }
-  bool StartArray() { return enter() && doc_.StartArray(); }
-  bool EndArray(SizeType elements) { return leave() && doc_.EndArray(elements); }
+  bool Null() { return !doc_ || doc_->Null(); }
+  bool Bool(bool b) { return !doc_ || doc_->Bool(b); }
+  bool Int(int i) { return !doc_ || doc_->Int(i); }
+  bool Uint(unsigned u) { return !doc_ || doc_->Uint(u); }
+  bool Int64(std::int64_t i) { return !doc_ || doc_->Int64(i); }
+  bool Uint64(std::uint64_t u) { return !doc_ || doc_->Uint64(u); }
+  bool Double(double d) { return !doc_ || doc_->Double(d); }
+  bool RawNumber(const char* s, SizeType n, bool copy) {
+    return !doc_ || doc_->RawNumber(s, n, copy);
+  }
+  bool String(const char* s, SizeType n, bool copy) { return !doc_ || doc_->String(s, n, copy); }
+  bool Key(const char* s, SizeType n, bool copy) { return !doc_ || doc_->Key(s, n, copy); }
+  bool StartObject() { return enter() && (!doc_ || doc_->StartObject()); }
+  bool EndObject(SizeType members) { return leave() && (!doc_ || doc_->EndObject(members)); }
+  bool StartArray() { return enter() && (!doc_ || doc_->StartArray()); }
+  bool EndArray(SizeType elements) { return leave() && (!doc_ || doc_->EndArray(elements)); }
 
   bool too_deep() const { return too_deep_; }
 
@@ -43,52 +48,122 @@ class DepthLimited {
     return true;
   }
 
-  rapidjson::Document& doc_;
+  rapidjson::Document* doc_;
   int depth_ = 0;
   bool too_deep_ = false;
 };
 
+// Where `text` stops being UTF-8, or npos. The same check as RapidJSON's
+// kParseValidateEncodingFlag, made once over the whole text instead of a call per character of
+// every string: runs of ASCII (nearly all JSON from outside) are passed over 8 bytes at a time,
+// each other sequence is RapidJSON's own UTF8::Validate.
+std::size_t invalid_utf8_at(std::string_view text) {
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ULL;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::uint64_t word = 0;
+    if (text.size() - at >= sizeof word) {
+      std::memcpy(&word, text.data() + at, sizeof word);
+      if ((word & kHighBits) == 0) {
+        at += sizeof word;
+        continue;
+      }
+    }
+    if (static_cast<unsigned char>(text[at]) < 0x80) {
+      ++at;
+      continue;
+    }
+    // One multi-byte sequence; the stream reads NUL past the end, which no sequence accepts.
+    rapidjson::MemoryStream sequence(text.data() + at, text.size() - at);
+    struct Discard {
+      void Put(char) {}
+    } sink;
+    if (!rapidjson::UTF8<>::Validate(sequence, sink)) return at;
+    at += sequence.Tell();
+  }
+  return std::string_view::npos;
+}
+
+struct ReadOutcome {
+  rapidjson::ParseResult parsed;
+  bool too_deep = false;
+};
+
+// Reads `text` (whose UTF-8 was checked) into the handler, iteratively.
+ReadOutcome read_json(std::string_view text, DepthLimited& handler) {
+  rapidjson::MemoryStream memory(text.data(), text.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
+  rapidjson::Reader reader;
+  ReadOutcome outcome;
+  outcome.parsed = reader.Parse<rapidjson::kParseIterativeFlag>(input, handler);
+  outcome.too_deep = handler.too_deep();
+  return outcome;
+}
+
+std::optional<Error> failure_of(const ReadOutcome& outcome) {
+  if (outcome.too_deep) {
+    return make_error("invalid_json", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                          " levels at offset " +
+                                          std::to_string(outcome.parsed.Offset()));
+  }
+  if (outcome.parsed.IsError()) {
+    return make_error("invalid_json", std::string("malformed JSON at offset ") +
+                                          std::to_string(outcome.parsed.Offset()) + ": " +
+                                          rapidjson::GetParseError_En(outcome.parsed.Code()));
+  }
+  return std::nullopt;
+}
+
+Error not_utf8(std::size_t at) {
+  return make_error("invalid_json", "JSON text is not UTF-8 at offset " + std::to_string(at));
+}
+
 }  // namespace
 
 Result<rapidjson::Document> parse_json(std::string_view text) {
-  constexpr unsigned kFlags =
-      rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-  rapidjson::ParseResult parsed;
-  bool too_deep = false;
+  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
+  ReadOutcome outcome;
   // Populate keeps the value only when the generator says the parse succeeded.
   auto generate = [&](rapidjson::Document& document) {
-    rapidjson::MemoryStream memory(text.data(), text.size());
-    rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
-    DepthLimited handler(document);
-    rapidjson::Reader reader;
-    parsed = reader.Parse<kFlags>(input, handler);
-    too_deep = handler.too_deep();
-    return !parsed.IsError();
+    DepthLimited handler(&document);
+    outcome = read_json(text, handler);
+    return !outcome.parsed.IsError();
   };
   rapidjson::Document doc;
   doc.Populate(generate);
-  if (too_deep) {
-    return make_error("invalid_json", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
-                                          " levels at offset " + std::to_string(parsed.Offset()));
-  }
-  if (parsed.IsError()) {
-    return make_error("invalid_json", std::string("malformed JSON at offset ") +
-                                          std::to_string(parsed.Offset()) + ": " +
-                                          rapidjson::GetParseError_En(parsed.Code()));
-  }
+  if (auto failed = failure_of(outcome)) return *failed;
   return doc;
 }
 
-bool is_clean_text(std::string_view text) {
-  if (text.find('\0') != std::string_view::npos) return false;
-  rapidjson::MemoryStream memory(text.data(), text.size());
-  struct Discard {
-    void Put(char) {}
-  } sink;
-  while (memory.Peek() != '\0') {
-    if (!rapidjson::UTF8<>::Validate(memory, sink)) return false;
+Result<rapidjson::Type> check_json(std::string_view text) {
+  // The reader takes a NUL for the end of the text: whatever follows it would go unchecked.
+  if (text.find('\0') != std::string_view::npos) {
+    return make_error("invalid_json", "JSON text holds a NUL byte");
   }
-  return true;
+  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
+  DepthLimited handler(nullptr);
+  if (auto failed = failure_of(read_json(text, handler))) return *failed;
+  switch (text[text.find_first_not_of(" \t\r\n")]) {  // well-formed: its first byte says the type
+    case '{':
+      return rapidjson::kObjectType;
+    case '[':
+      return rapidjson::kArrayType;
+    case '"':
+      return rapidjson::kStringType;
+    case 't':
+      return rapidjson::kTrueType;
+    case 'f':
+      return rapidjson::kFalseType;
+    case 'n':
+      return rapidjson::kNullType;
+    default:
+      return rapidjson::kNumberType;
+  }
+}
+
+bool is_clean_text(std::string_view text) {
+  return text.find('\0') == std::string_view::npos &&
+         invalid_utf8_at(text) == std::string_view::npos;
 }
 
 std::string json_quote(std::string_view text) {

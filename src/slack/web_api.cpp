@@ -27,7 +27,7 @@ ApiCall form_call(std::string method, const TeamToken& auth, const Fields& field
           "Bearer " + auth.token, kForm,        net::form_encode(fields)};
 }
 
-// Builds a JSON object body. Embedded JSON (blocks, views) is parsed first, so malformed input
+// Builds a JSON object body. Embedded JSON (blocks, views) is checked first, so malformed input
 // is refused here with the field named, never sent.
 class JsonBody {
  public:
@@ -43,10 +43,10 @@ class JsonBody {
     writer_.Bool(value);
     return *this;
   }
-  // Embeds `json` as a value after checking it parses to the expected type.
+  // Embeds `json` as it is, after checking it is well-formed JSON of the expected type.
   Status embedded(const char* key, std::string_view json, rapidjson::Type expected) {
-    auto doc = core::parse_json(json);
-    if (!doc.ok() || doc->GetType() != expected) {
+    auto type = core::check_json(json);
+    if (!type.ok() || *type != expected) {
       Error e = make_error(std::string("invalid_") + key,
                            std::string("`") + key + "` is not a JSON " +
                                (expected == rapidjson::kArrayType ? "array" : "object"));
@@ -54,7 +54,7 @@ class JsonBody {
       return e;
     }
     writer_.Key(key);
-    doc->Accept(writer_);
+    writer_.RawValue(json.data(), json.size(), expected);
     return Status::success();
   }
   std::string finish() {

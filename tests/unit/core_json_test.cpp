@@ -63,3 +63,40 @@ TEST_CASE("clean text is UTF-8 without NUL", "[core][json]") {
   CHECK_FALSE(is_clean_text("\xe2\x82"));
   CHECK_FALSE(is_clean_text("\xed\xa0\x80"));  // a UTF-16 surrogate, not a character
 }
+
+TEST_CASE("UTF-8 is checked wherever a bad byte sits in a long text", "[core][json]") {
+  // Runs of ASCII are passed over a word at a time: a bad sequence at any offset, and a good one
+  // straddling any word boundary, must still be told apart.
+  const std::string ascii(40, 'a');
+  for (std::size_t at = 0; at <= ascii.size(); ++at) {
+    INFO(at);
+    const std::string head = ascii.substr(0, at);
+    const std::string tail = ascii.substr(at);
+    CHECK(parse_json("[\"" + head + "\xe2\x82\xac" + tail + "\"]").ok());        // euro sign
+    CHECK(parse_json("{\"" + head + "\xf0\x9f\x98\x80" + tail + "\":1}").ok());  // emoji key
+    for (std::string bad : {"\xff", "\xe2\x82", "\xc0\xaf", "\xed\xa0\x80", "\x80"}) {
+      auto parsed = parse_json("[\"" + head + bad + tail + "\"]");
+      REQUIRE_FALSE(parsed.ok());
+      CHECK(parsed.error().code == "invalid_json");
+      CHECK_FALSE(is_clean_text(head + bad + tail));
+    }
+  }
+  CHECK_FALSE(parse_json("[\"" + ascii + "\xe2").ok());  // cut short at the very end
+}
+
+TEST_CASE("checking JSON builds nothing and tells the top-level type", "[core][json]") {
+  CHECK(check_json(R"( [{"type":"section","n":1.50}] )").value() == rapidjson::kArrayType);
+  CHECK(check_json(R"({"a":[]})").value() == rapidjson::kObjectType);
+  CHECK(check_json(R"("x")").value() == rapidjson::kStringType);
+  CHECK(check_json("-1").value() == rapidjson::kNumberType);
+  CHECK(check_json("null").value() == rapidjson::kNullType);
+  CHECK(check_json(nested(kMaxJsonDepth)).ok());
+  for (std::string bad :
+       {std::string("[{oops"), std::string(""), std::string("[1] [2]"), std::string("[\"\xff\"]"),
+        nested(kMaxJsonDepth + 1), std::string("[1]\0{", 5)}) {
+    INFO(bad);
+    auto checked = check_json(bad);
+    REQUIRE_FALSE(checked.ok());
+    CHECK(checked.error().code == "invalid_json");
+  }
+}

@@ -198,6 +198,28 @@ TEST_CASE("chat.postMessage sends JSON with blocks embedded and never link_names
   CHECK_FALSE(body.HasMember("parse"));
 }
 
+TEST_CASE("chat.postMessage sends the blocks as written and reads channel and ts from the echo",
+          "[slack][web_api]") {
+  Harness h;
+  // Slack answers with the message it posted, blocks and all, and may add warnings.
+  h.http.answer_ok(
+      R"({"ok":true,"channel":"D42","ts":"1700000000.000100","message":{"type":"message",)"
+      R"("text":"x","ts":"1700000000.000100","blocks":[{"type":"section","block_id":"b1",)"
+      R"("text":{"type":"mrkdwn","text":"hi","verbatim":false}}]},"warning":"missing_charset",)"
+      R"("response_metadata":{"warnings":["missing_charset"]}})");
+  const std::string blocks = R"([ {"type": "section", "text": {"type": "mrkdwn", "text": "hi"}} ])";
+
+  auto posted =
+      h.api.chat_post_message(kBot, {.channel = "U7", .text = "x", .blocks_json = blocks});
+
+  REQUIRE(posted.ok());
+  CHECK(posted->channel == "D42");
+  CHECK(posted->ts == "1700000000.000100");
+  const std::string body = h.http.sent()[0].request.body;
+  CHECK(body.find(R"("blocks":)" + blocks) != std::string::npos);
+  CHECK(json_of(body)["blocks"][0]["text"]["text"] == "hi");
+}
+
 TEST_CASE("chat.postMessage omits unset optional fields", "[slack][web_api]") {
   Harness h;
   h.http.answer_ok(R"({"ok":true,"channel":"C1","ts":"1.2"})");

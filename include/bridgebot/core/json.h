@@ -25,6 +25,10 @@ inline constexpr int kMaxJsonDepth = 64;
 // deeper than kMaxJsonDepth and strings that are not valid UTF-8. Error code invalid_json with
 // the offset of the problem.
 Result<rapidjson::Document> parse_json(std::string_view text);
+// The same check, building nothing: the type of the top-level value. For text that is sent on
+// as it is (Writer::RawValue) once it is known to be well-formed JSON of the expected type; a
+// NUL byte anywhere is refused too (the reader would take it for the end of the text).
+Result<rapidjson::Type> check_json(std::string_view text);
 
 // Whether text from outside can be stored and sent on as a string: valid UTF-8 without NUL
 // (JSON allows "\u0000", but PostgreSQL text and C APIs end a string there, so "a\u0000x" and
