@@ -1,6 +1,7 @@
 #include "bridgebot/slack/rate_limiter.h"
 
 #include <algorithm>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -34,8 +35,17 @@ BucketLimit RateLimiter::limit_for(Tier tier) const {
   return options_.tier1;
 }
 
-RateLimiter::Bucket& RateLimiter::bucket(const BucketId& id, const BucketLimit& limit) {
-  return buckets_.try_emplace(id, Bucket{limit, {}}).first->second;
+std::size_t RateLimiter::BucketHash::operator()(BucketView id) const {
+  const std::hash<std::string_view> hash;
+  std::size_t h = hash(id.team);
+  h = h * 31 + hash(id.method);
+  return h * 31 + hash(id.channel);
+}
+
+RateLimiter::Bucket& RateLimiter::bucket(BucketView id, const BucketLimit& limit) {
+  if (auto found = buckets_.find(id); found != buckets_.end()) return found->second;
+  BucketId owned{std::string(id.team), std::string(id.method), std::string(id.channel)};
+  return buckets_.emplace(std::move(owned), Bucket{limit, {}}).first->second;
 }
 
 void RateLimiter::sweep_idle_locked() {
@@ -56,9 +66,10 @@ std::size_t RateLimiter::bucket_count() {
 Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration max_wait) {
   std::lock_guard lock(mutex_);
   sweep_idle_locked();  // before taking pointers into the map
+  const Tier tier = method_info(key.method).tier;
   std::vector<Bucket*> spent;
-  spent.push_back(&scope_bucket(key));
-  if (method_info(key.method).tier == Tier::post_message) {
+  spent.push_back(&scope_bucket(key, tier));
+  if (tier == Tier::post_message) {
     spent.push_back(&bucket({key.team_id, key.method, {}}, options_.post_message_per_team));
   }
 
@@ -78,20 +89,20 @@ Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration 
   return {true, wait};
 }
 
-RateLimiter::BucketId RateLimiter::scope_id(const RateLimitKey& key) {
-  const Tier tier = method_info(key.method).tier;
+RateLimiter::BucketView RateLimiter::scope_id(const RateLimitKey& key, Tier tier) {
   const bool per_channel = tier == Tier::post_message || tier == Tier::webhook;
-  return {key.team_id, key.method, per_channel ? key.channel : std::string{}};
+  return {key.team_id, key.method,
+          per_channel ? std::string_view(key.channel) : std::string_view()};
 }
 
-RateLimiter::Bucket& RateLimiter::scope_bucket(const RateLimitKey& key) {
-  return bucket(scope_id(key), limit_for(method_info(key.method).tier));
+RateLimiter::Bucket& RateLimiter::scope_bucket(const RateLimitKey& key, Tier tier) {
+  return bucket(scope_id(key, tier), limit_for(tier));
 }
 
 bool RateLimiter::try_begin_send(const RateLimitKey& key) {
   std::lock_guard lock(mutex_);
   sweep_idle_locked();
-  Bucket& b = scope_bucket(key);
+  Bucket& b = scope_bucket(key, method_info(key.method).tier);
   if (b.sending) return false;
   b.sending = true;
   return true;
@@ -99,13 +110,13 @@ bool RateLimiter::try_begin_send(const RateLimitKey& key) {
 
 void RateLimiter::end_send(const RateLimitKey& key) {
   std::lock_guard lock(mutex_);
-  scope_bucket(key).sending = false;
+  scope_bucket(key, method_info(key.method).tier).sending = false;
 }
 
 void RateLimiter::block(const RateLimitKey& key, core::Clock::Duration retry_after) {
   std::lock_guard lock(mutex_);
   sweep_idle_locked();
-  Bucket& b = scope_bucket(key);
+  Bucket& b = scope_bucket(key, method_info(key.method).tier);
   // Setting tat past the pause by the burst tolerance makes the first slot exactly
   // now + retry_after and leaves no burst credit for right after it.
   b.tat = std::max(b.tat, clock_.now() + retry_after + tolerance(b.limit));
@@ -114,7 +125,7 @@ void RateLimiter::block(const RateLimitKey& key, core::Clock::Duration retry_aft
 
 core::Clock::Duration RateLimiter::blocked_for(const RateLimitKey& key) {
   std::lock_guard lock(mutex_);
-  auto found = buckets_.find(scope_id(key));
+  auto found = buckets_.find(scope_id(key, method_info(key.method).tier));
   if (found == buckets_.end()) return core::Clock::Duration::zero();  // never told, or swept idle
   return std::max(found->second.blocked_until - clock_.now(), core::Clock::Duration::zero());
 }

@@ -13,10 +13,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
 #include <mutex>
 #include <string>
-#include <tuple>
+#include <string_view>
+#include <unordered_map>
 
 #include "bridgebot/core/clock.h"
 #include "bridgebot/slack/methods.h"
@@ -104,13 +104,30 @@ class RateLimiter {
     core::Clock::TimePoint blocked_until{};
     bool sending = false;  // a call of this scope is on the wire (try_begin_send)
   };
-  using BucketId = std::tuple<std::string, std::string, std::string>;  // team, method, channel
+  // A bucket's scope: (team, method, channel), the channel empty for a method-wide bucket. Looked
+  // up as views of the caller's key, so that a call copies no string unless it adds a bucket.
+  struct BucketView {
+    std::string_view team, method, channel;
+    bool operator==(const BucketView&) const = default;
+  };
+  struct BucketId {
+    std::string team, method, channel;
+    operator BucketView() const { return {team, method, channel}; }
+  };
+  struct BucketHash {
+    using is_transparent = void;
+    std::size_t operator()(BucketView id) const;
+  };
+  struct BucketEqual {
+    using is_transparent = void;
+    bool operator()(BucketView a, BucketView b) const { return a == b; }
+  };
 
-  Bucket& bucket(const BucketId& id, const BucketLimit& limit);
+  Bucket& bucket(BucketView id, const BucketLimit& limit);
   // `key`'s own scope: its method, or for chat.postMessage and webhooks its channel (URL).
-  static BucketId scope_id(const RateLimitKey& key);
+  static BucketView scope_id(const RateLimitKey& key, Tier tier);
   // The bucket of that scope.
-  Bucket& scope_bucket(const RateLimitKey& key);
+  Bucket& scope_bucket(const RateLimitKey& key, Tier tier);
   BucketLimit limit_for(Tier tier) const;
   // Drops every bucket that is idle (its next slot and any Retry-After window already past):
   // such a bucket decides exactly as a new one would. Does nothing until the map has doubled
@@ -123,7 +140,7 @@ class RateLimiter {
   std::mutex mutex_;
   // One per (team, method or channel) with a schedule ahead; DM channels alone would otherwise
   // add one per recipient ever messaged, for the life of the process.
-  std::map<BucketId, Bucket> buckets_;
+  std::unordered_map<BucketId, Bucket, BucketHash, BucketEqual> buckets_;
   std::size_t sweep_at_size_ = kFirstSweepSize;
   static constexpr std::size_t kFirstSweepSize = 1024;
 };
