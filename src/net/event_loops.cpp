@@ -5,6 +5,7 @@
 #include <cassert>
 #include <string>
 
+#include "bridgebot/core/hand_over_batch.h"
 #include "bridgebot/core/thread_name.h"
 #include "loop_set.h"
 
@@ -44,7 +45,7 @@ std::size_t LoopSet::pick() noexcept {
 
 }  // namespace detail
 
-EventLoops::EventLoops(int loops, std::string name) : loops_(std::make_unique<detail::LoopSet>()) {
+EventLoops::EventLoops(int loops, std::string name) : loops_(std::make_shared<detail::LoopSet>()) {
   const auto count = static_cast<std::size_t>(std::max(1, loops));
   for (std::size_t i = 0; i < count; ++i) {
     loops_->loops.push_back(std::make_unique<EventLoop>(*loops_, i));
@@ -69,7 +70,22 @@ EventLoops::~EventLoops() {
 
 void EventLoops::post(Job job) {
   if (loops_->joined) return;
-  asio::post(loops_->loops[loops_->pick()]->io, std::move(job));
+  EventLoop& loop = *loops_->loops[loops_->pick()];
+  auto* batch = core::HandOverBatch::current();
+  if (batch == nullptr || current_loop != nullptr) return asio::post(loop.io, std::move(job));
+  // The store writer handing a committed group's items to the deliveries: one post (and at most
+  // one wake-up) per loop for the group, each job still a turn of its own there.
+  batch->add(&loop, std::move(job), [set = loops_, &loop] {
+    return [set, &loop](std::vector<Job> jobs) {
+      if (set->joined) return;  // dropped, as a post after shutdown is
+      asio::post(loop.io, [jobs = std::move(jobs)] {
+        for (const Job& each : jobs) {
+          next_turn();
+          each();
+        }
+      });
+    };
+  });
 }
 
 void EventLoops::post_after(std::chrono::steady_clock::duration delay, TimerJob job) {

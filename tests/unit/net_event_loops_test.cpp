@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "bridgebot/core/hand_over_batch.h"
 #include "bridgebot/net/async_http.h"
 #include "bridgebot/net/event_loops.h"
 #include "bridgebot/net/http_server.h"
@@ -70,6 +71,31 @@ TEST_CASE("EventLoops: jobs run on the loops, and a job posted from a loop stays
   CHECK(threads.size() == 2);  // work from outside takes turns
   CHECK(followed_on_same_thread == kJobs);
   CHECK(Executor::current() == nullptr);
+}
+
+TEST_CASE("EventLoops: jobs posted in a hand-over batch reach the loop when it ends, each a turn",
+          "[net][loops]") {
+  EventLoops loops(1, "test-loop");
+  std::atomic<bool> batched_ran{false};
+  std::promise<std::uint64_t> first_turn, second_turn;
+  {
+    bridgebot::core::HandOverBatch batch;
+    loops.post([&] {
+      batched_ran = true;
+      first_turn.set_value(Executor::turn());
+    });
+    loops.post([&] { second_turn.set_value(Executor::turn()); });
+    // A job posted afterwards from a thread without a batch runs first: the batched ones are
+    // still held (posted at once, they would have run before it on the one loop).
+    std::promise<bool> later_saw;
+    std::thread([&] { loops.post([&] { later_saw.set_value(batched_ran.load()); }); }).join();
+    CHECK_FALSE(later_saw.get_future().get());
+  }
+  const std::uint64_t first = first_turn.get_future().get();
+  const std::uint64_t second = second_turn.get_future().get();
+  CHECK(batched_ran);
+  CHECK(first != 0);
+  CHECK(second != first);  // one job's turn does not leak into the next one's
 }
 
 TEST_CASE("EventLoops: timers fire after their delay; cancel_timers ends waiting and later ones",

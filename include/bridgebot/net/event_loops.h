@@ -6,8 +6,9 @@
 // public headers.
 //
 // A job or timer set from one of the loops stays on that loop (in posting order there); from any
-// other thread the loops take turns. Loops run at the same time, so a job must not block for long:
-// it holds up every job and connection of its loop.
+// other thread the loops take turns. Jobs posted from another thread while a core::HandOverBatch
+// lives there reach their loops when it ends, each loop's in one wake-up. Loops run at the same
+// time, so a job must not block for long: it holds up every job and connection of its loop.
 #pragma once
 
 #include <chrono>
@@ -42,7 +43,8 @@ class EventLoops final : public core::Executor {
   detail::LoopSet& loop_set() noexcept { return *loops_; }
 
  private:
-  std::unique_ptr<detail::LoopSet> loops_;
+  // Shared with the hand-over batches holding jobs for the loops (core/hand_over_batch.h).
+  std::shared_ptr<detail::LoopSet> loops_;
 };
 
 }  // namespace bridgebot::net
