@@ -61,18 +61,27 @@ Status check_update_target(MethodCall& call, const std::string& channel) {
   return Status::success();
 }
 
-// Normalised blocks JSON ("" when none were given), or invalid_blocks.
-Result<std::string> read_blocks(MethodCall& call) {
+// The blocks given, parsed with the reply's allocator (null when none, or an empty array), or
+// invalid_blocks. The message keeps them as normalised JSON text; the reply takes this value as
+// it is rather than parsing that text again.
+Result<rapidjson::Value> read_blocks(MethodCall& call) {
   std::string text = call.params.get("blocks");
-  if (text.empty()) return std::string{};
+  if (text.empty()) return rapidjson::Value{};
   auto blocks = parse_json(text, call.allocator());
   if (!blocks || !blocks->IsArray() || blocks->Size() > kMaxBlocks) {
     return make_error("invalid_blocks");
   }
-  return blocks->Size() == 0 ? std::string{} : to_json(*blocks);
+  if (blocks->Size() == 0) return rapidjson::Value{};
+  return std::move(*blocks);
 }
 
-rapidjson::Value message_json(const Message& message, const State& state, JsonAllocator& alloc) {
+std::string blocks_text(const rapidjson::Value& blocks) {
+  return blocks.IsNull() ? std::string{} : to_json(blocks);
+}
+
+// `blocks`: the message's blocks as read_blocks() gave them.
+rapidjson::Value message_json(const Message& message, rapidjson::Value blocks, const State& state,
+                              JsonAllocator& alloc) {
   rapidjson::Value json(rapidjson::kObjectType);
   add_string(json, "type", "message", alloc);
   add_string(json, "text", message.text, alloc);
@@ -84,11 +93,7 @@ rapidjson::Value message_json(const Message& message, const State& state, JsonAl
   if (author && !author->bot_id.empty()) add_string(json, "bot_id", author->bot_id, alloc);
   add_string(json, "ts", message.ts, alloc);
   if (!message.thread_ts.empty()) add_string(json, "thread_ts", message.thread_ts, alloc);
-  if (!message.blocks_json.empty()) {
-    if (auto blocks = parse_json(message.blocks_json, alloc)) {
-      add_member(json, "blocks", std::move(*blocks), alloc);
-    }
-  }
+  if (!blocks.IsNull()) add_member(json, "blocks", std::move(blocks), alloc);
   return json;
 }
 
@@ -100,7 +105,7 @@ Status chat_post_message(MethodCall& call) {
   auto blocks = read_blocks(call);
   if (!blocks) return blocks.error();
   std::string text = call.params.get("text");
-  if (text.empty() && blocks->empty()) return slack_error("no_text");
+  if (text.empty() && blocks->IsNull()) return slack_error("no_text");
   if (utf8_length(text) > kMaxPostTextChars) return slack_error("msg_too_long");
 
   Message message;
@@ -108,7 +113,7 @@ Status chat_post_message(MethodCall& call) {
   message.channel = *target;
   message.ts = call.state.next_ts(call.clock.unix_seconds());
   message.text = std::move(text);
-  message.blocks_json = std::move(*blocks);
+  message.blocks_json = blocks_text(*blocks);
   message.thread_ts = call.params.get("thread_ts");
   if (call.token.has_scope("chat:write.customize")) {
     message.username = call.params.get("username");
@@ -121,7 +126,8 @@ Status chat_post_message(MethodCall& call) {
   auto& alloc = call.allocator();
   add_string(call.reply, "channel", stored.channel, alloc);
   add_string(call.reply, "ts", stored.ts, alloc);
-  add_member(call.reply, "message", message_json(stored, call.state, alloc), alloc);
+  add_member(call.reply, "message", message_json(stored, std::move(*blocks), call.state, alloc),
+             alloc);
   return Status::success();
 }
 
@@ -134,18 +140,19 @@ Status chat_update(MethodCall& call) {
   auto blocks = read_blocks(call);
   if (!blocks) return blocks.error();
   std::string text = call.params.get("text");
-  if (text.empty() && blocks->empty()) return slack_error("no_text");
+  if (text.empty() && blocks->IsNull()) return slack_error("no_text");
   if (utf8_length(text) > kMaxUpdateTextChars) return slack_error("msg_too_long");
 
   message->text = std::move(text);
-  message->blocks_json = std::move(*blocks);
+  message->blocks_json = blocks_text(*blocks);
   ++message->edit_count;
 
   auto& alloc = call.allocator();
   add_string(call.reply, "channel", message->channel, alloc);
   add_string(call.reply, "ts", message->ts, alloc);
   add_string(call.reply, "text", message->text, alloc);
-  add_member(call.reply, "message", message_json(*message, call.state, alloc), alloc);
+  add_member(call.reply, "message", message_json(*message, std::move(*blocks), call.state, alloc),
+             alloc);
   return Status::success();
 }
 
