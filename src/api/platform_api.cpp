@@ -152,11 +152,10 @@ net::HttpResponse PlatformApi::notification_answer(const std::string& id,
 RouteHandler PlatformApi::signed_route(RouteHandler inner) {
   return [this, inner = std::move(inner)](const net::HttpRequest& request, const PathParams& params,
                                           net::Responder respond) {
-    const std::string path = request.path();
-    const std::string timestamp = request.headers.get("X-Bridge-Timestamp");
-    const std::string signature = request.headers.get("X-Bridge-Signature");
+    const std::string_view timestamp = request.headers.get_view("X-Bridge-Timestamp");
+    const std::string_view signature = request.headers.get_view("X-Bridge-Signature");
     const bool accept_v1 =
-        deps_.config.platform.accept_v1_signatures && v1_route(request.method, path);
+        deps_.config.platform.accept_v1_signatures && v1_route(request.method, request.path_view());
     auto verified = verify_request(
         deps_.config.platform.signing_secret,
         SignedRequest{request.method, request.target, timestamp, signature, request.body},

@@ -17,18 +17,37 @@ std::vector<std::string> split_path(const std::string& path) {
   return segments;
 }
 
-bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& segments,
-           PathParams& params) {
-  if (pattern.size() != segments.size()) return false;
-  for (std::size_t i = 0; i < pattern.size(); ++i) {
-    const std::string& p = pattern[i];
+// Walks a request path's segments as split_path splits them (the first character skipped, empty
+// segments dropped), without copying: dispatch runs for every request.
+class SegmentCursor {
+ public:
+  explicit SegmentCursor(std::string_view path) : rest_(path.substr(path.empty() ? 0 : 1)) {}
+
+  bool next(std::string_view& segment) {
+    while (!rest_.empty() && rest_.front() == '/') rest_.remove_prefix(1);
+    if (rest_.empty()) return false;
+    segment = rest_.substr(0, rest_.find('/'));
+    rest_.remove_prefix(segment.size());
+    return true;
+  }
+
+ private:
+  std::string_view rest_;
+};
+
+// Whether `path` matches the pattern's segments; the captures go to `params` when given.
+bool match(const std::vector<std::string>& pattern, std::string_view path, PathParams* params) {
+  SegmentCursor cursor(path);
+  std::string_view segment;
+  for (const std::string& p : pattern) {
+    if (!cursor.next(segment)) return false;
     if (p.size() > 2 && p.front() == '{' && p.back() == '}') {
-      params[p.substr(1, p.size() - 2)] = net::url_decode(segments[i]);
-    } else if (p != segments[i]) {
+      if (params != nullptr) (*params)[p.substr(1, p.size() - 2)] = net::url_decode(segment);
+    } else if (p != segment) {
       return false;
     }
   }
-  return true;
+  return !cursor.next(segment);
 }
 
 }  // namespace
@@ -38,13 +57,14 @@ void Router::add(std::string method, std::string pattern, RouteHandler handler) 
 }
 
 void Router::dispatch(const net::HttpRequest& request, net::Responder respond) const {
-  const auto segments = split_path(request.path());
+  const std::string_view path = request.path_view();
   bool path_known = false;
   for (const auto& route : routes_) {
-    PathParams params;
-    if (!match(route.segments, segments, params)) continue;
+    if (!match(route.segments, path, nullptr)) continue;
     path_known = true;
     if (route.method == request.method) {
+      PathParams params;
+      match(route.segments, path, &params);
       route.handler(request, params, std::move(respond));
       return;
     }

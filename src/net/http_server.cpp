@@ -63,7 +63,7 @@ struct ServerShared {
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
-  // Thread-safe: posts the answer to the session's strand.
+  // Thread-safe: posts the answer to the session's loop.
   virtual void post_response(HttpResponse response) = 0;
 };
 
@@ -145,10 +145,10 @@ class HttpSession final : public ServerConnection,
       });
     }
     // In a batch (the store writer answering a committed group): one post per I/O thread for
-    // all of the batch's answers to its connections; run there, each answer enters its
-    // connection's strand at once (dispatch). The answer holds the session weakly and nothing
-    // of its loop: it may be dropped after the server is gone (a waiting session keeps itself).
-    // Every connection's executor is a strand over one of the loops' io_contexts (accept_next).
+    // all of the batch's answers to its connections; run there, each answer is written at once
+    // (dispatch). The answer holds the session weakly and nothing of its loop: it may be dropped
+    // after the server is gone (a waiting session keeps itself). Every connection's executor is
+    // one of the loops' io_contexts (accept_next).
     auto& loop = static_cast<asio::io_context&>(
         asio::query(stream_.get_executor(), asio::execution::context));
     batch->add(
@@ -156,8 +156,8 @@ class HttpSession final : public ServerConnection,
         [session = this->weak_from_this(), response = std::move(response)]() mutable {
           auto self = session.lock();
           if (!self) return;
-          auto strand = self->stream_.get_executor();
-          asio::dispatch(strand,
+          auto executor = self->stream_.get_executor();
+          asio::dispatch(executor,
                          [self = std::move(self), response = std::move(response)]() mutable {
                            self->write_response(std::move(response));
                          });
@@ -471,13 +471,13 @@ class HttpServer::Impl {
     return {};
   }
 
-  // Connections take turns over the loops and stay on theirs. Each also gets its own strand, so
-  // its handlers never run concurrently even with one loop run by several threads (never here,
-  // but the session code does not rely on it). The accept handlers run on the acceptor's strand,
-  // one at a time: the fields they use need no lock.
+  // Connections take turns over the loops and stay on theirs. A connection's handlers run on its
+  // loop's one thread, so they never run concurrently without a strand (a strand per connection
+  // cost a few % of these threads' CPU). The accept handlers run on the acceptor's strand, one
+  // at a time: the fields they use need no lock.
   void accept_next() {
     asio::io_context& next = loops_[next_loop_++ % loops_.size()]->io;
-    acceptor_.async_accept(asio::make_strand(next), [this](error_code ec, tcp::socket socket) {
+    acceptor_.async_accept(next, [this](error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
       if (out_of_resources(ec)) return pause_accepting(ec);
       if (!ec) {

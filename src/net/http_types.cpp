@@ -8,10 +8,14 @@
 namespace bridgebot::net {
 namespace {
 
+// ASCII only, as header names are (std::tolower would ask the locale for every character).
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
+           return ascii_lower(x) == ascii_lower(y);
          });
 }
 
@@ -34,6 +38,10 @@ void Headers::add(std::string name, std::string value) {
 }
 
 std::string Headers::get(std::string_view name) const {
+  return std::string(get_view(name));
+}
+
+std::string_view Headers::get_view(std::string_view name) const {
   for (const auto& [key, value] : items_) {
     if (iequals(key, name)) return value;
   }
@@ -46,7 +54,11 @@ bool Headers::has(std::string_view name) const {
 }
 
 std::string HttpRequest::path() const {
-  return target.substr(0, target.find('?'));
+  return std::string(path_view());
+}
+
+std::string_view HttpRequest::path_view() const {
+  return std::string_view(target).substr(0, target.find('?'));
 }
 
 std::string HttpRequest::query_param(std::string_view name) const {

@@ -22,6 +22,8 @@ class Headers {
   void add(std::string name, std::string value);  // appends
   // The first value of that header, or "" when absent.
   std::string get(std::string_view name) const;
+  // The same without a copy: valid while these headers live unchanged.
+  std::string_view get_view(std::string_view name) const;
   bool has(std::string_view name) const;
   const std::vector<std::pair<std::string, std::string>>& all() const { return items_; }
 
@@ -38,6 +40,7 @@ struct HttpRequest {
 
   // Path without the query string.
   std::string path() const;
+  std::string_view path_view() const;  // the same without a copy, valid while `target` is
   // The decoded value of a query parameter, or "" when absent.
   std::string query_param(std::string_view name) const;
 };
