@@ -21,20 +21,21 @@ class FieldReader {
       : object_(object), prefix_(std::move(prefix)) {}
 
   std::string string(const char* key, bool required, std::size_t max_length = 4'000'000) {
-    const std::string path = prefix_ + key;
     auto it = object_.FindMember(key);
     if (it == object_.MemberEnd() || it->value.IsNull()) {
-      if (required) fail(path, "is required");
+      if (required) fail(prefix_ + key, "is required");
       return {};
     }
     if (!it->value.IsString()) {
-      fail(path, "must be a string");
+      fail(prefix_ + key, "must be a string");
       return {};
     }
     std::string value(it->value.GetString(), it->value.GetStringLength());
-    if (!core::is_clean_text(value)) fail(path, "must not contain NUL (\\u0000)");
-    if (required && value.empty()) fail(path, "must not be empty");
-    if (value.size() > max_length) fail(path, "is longer than " + std::to_string(max_length));
+    if (!core::is_clean_text(value)) fail(prefix_ + key, "must not contain NUL (\\u0000)");
+    if (required && value.empty()) fail(prefix_ + key, "must not be empty");
+    if (value.size() > max_length) {
+      fail(prefix_ + key, "is longer than " + std::to_string(max_length));
+    }
     return value;
   }
 
