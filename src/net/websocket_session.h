@@ -2,8 +2,9 @@
 // Shared by http_server.cpp (upgrades) and websocket_client.cpp (connect_websocket).
 //
 // Threading: every member function whose name is not part of WebSocketConnection or
-// ServerConnection runs on the stream's strand. The public ones post there first, so they are safe
-// from any thread and after the connection ended (they become no-ops).
+// ServerConnection runs on the stream's strand (client side) or on its loop's one thread (server
+// side; "strand" below means either). The public ones post there first, so they are safe from any
+// thread and after the connection ended (they become no-ops).
 //
 // Writes follow the chat-multi pattern of the Beast examples: one write in flight, the rest
 // queued, the next write chained from the completion of the last. A close() waits behind the
