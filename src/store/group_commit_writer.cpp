@@ -16,9 +16,11 @@ Status run_cached(Connection& connection, std::string_view sql) {
 
 }  // namespace
 
-GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection, int max_group_size)
+GroupCommitWriter::GroupCommitWriter(std::unique_ptr<Connection> connection, int max_group_size,
+                                     Linger linger)
     : connection_(std::move(connection)),
       max_group_size_(static_cast<std::size_t>(max_group_size > 0 ? max_group_size : 1)),
+      linger_(linger),
       thread_([this] {
         core::name_this_thread("store-writer");
         run();
@@ -34,11 +36,15 @@ GroupCommitWriter::~GroupCommitWriter() {
 }
 
 void GroupCommitWriter::submit(Operation operation, Sync sync, Done done) {
+  bool wake = false;
   {
     std::lock_guard lock(mutex_);
     queue_.push_back({std::move(operation), sync, std::move(done), Status::success()});
+    // Only what ends a wait: the first queued operation, or a full group ending a linger (a
+    // wake-up per operation while lingering would cost what lingering saves).
+    wake = queue_.size() == 1 || queue_.size() == max_group_size_;
   }
-  work_ready_.notify_one();
+  if (wake) work_ready_.notify_one();
 }
 
 Status GroupCommitWriter::write(const Operation& operation, Sync sync) {
@@ -58,18 +64,26 @@ Status GroupCommitWriter::write(const Operation& operation, Sync sync) {
   return std::move(waiter.result);
 }
 
+void GroupCommitWriter::take_group(std::vector<Pending>& group, std::size_t previous_group) {
+  std::unique_lock lock(mutex_);
+  work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+  if (lingers_after(previous_group, linger_)) {
+    work_ready_.wait_for(lock, linger_.wait,
+                         [&] { return stopping_ || queue_.size() >= max_group_size_; });
+  }
+  while (!queue_.empty() && group.size() < max_group_size_) {
+    group.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+}
+
 void GroupCommitWriter::run() {
   std::vector<Pending> group;
+  std::size_t previous_group = 0;
   for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and nothing left to write
-      while (!queue_.empty() && group.size() < max_group_size_) {
-        group.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
+    take_group(group, previous_group);
+    if (group.empty()) return;  // stopping, and nothing left to write
+    previous_group = group.size();
     commit_group(group);
     {
       // The group's answers to HTTP clients go to each I/O thread at once, not one by one.

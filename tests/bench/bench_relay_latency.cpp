@@ -61,6 +61,7 @@ int run(bench::Options& options) {
   std::vector<Clock::time_point> sent(messages), answered(messages);
   std::atomic<long> not_accepted{0};
   bench::PlatformClient client(bot.port(), static_cast<std::size_t>(senders));
+  const long commits_at_start = bench::metric(client, "bridgebot_store_write_transactions_total");
   const double cpu_at_start = bot.cpu_seconds();
   const double own_cpu_at_start = bench::own_cpu_seconds();
   const long long switches_at_start = bot.context_switches();
@@ -120,6 +121,11 @@ int run(bench::Options& options) {
               own_cpu_used, 1000.0 * own_cpu_used / static_cast<double>(messages));
   std::printf("bot context switches: %.2f per message\n",
               static_cast<double>(switches) / static_cast<double>(messages));
+  std::printf(
+      "store commits: %.3f per message\n",
+      static_cast<double>(bench::metric(client, "bridgebot_store_write_transactions_total") -
+                          commits_at_start) /
+          static_cast<double>(messages));
   std::printf("taken for delivery by their accept: %ld, by the claimer: %ld\n",
               bench::metric(client, "bridgebot_outbox_items_claimed_total{by=\"accept\"}"),
               bench::metric(client, "bridgebot_outbox_items_claimed_total{by=\"claimer\"}"));

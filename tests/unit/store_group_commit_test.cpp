@@ -197,11 +197,12 @@ struct NotesWriter {
   std::unique_ptr<sqlite::Connection> reader;
   std::unique_ptr<sqlite::GroupCommitWriter> writer;
 
-  NotesWriter() {
+  explicit NotesWriter(int max_group_size = 64, sqlite::Linger linger = sqlite::kLinger) {
     auto connection = sqlite::Connection::open(file, std::chrono::seconds(1));
     REQUIRE(connection.ok());
     REQUIRE((*connection)->exec_script("CREATE TABLE notes (text TEXT NOT NULL)").ok());
-    writer = std::make_unique<sqlite::GroupCommitWriter>(std::move(*connection), 64);
+    writer =
+        std::make_unique<sqlite::GroupCommitWriter>(std::move(*connection), max_group_size, linger);
     auto opened = sqlite::Connection::open(file, std::chrono::seconds(1));
     REQUIRE(opened.ok());
     reader = std::move(*opened);
@@ -209,6 +210,11 @@ struct NotesWriter {
   static Status insert(sql::Session& session, const std::string& text) {
     auto added = session.exec("INSERT INTO notes (text) VALUES ($1)", sql::Params().text(text));
     return added ? Status::success() : Status(added.error());
+  }
+  // Queues the insert of `text`; `done` is set when its group committed.
+  void submit(const std::string& text, std::promise<void>& done) {
+    writer->submit([text](sql::Session& session) { return insert(session, text); },
+                   sqlite::Sync::full, [&done](Status) { done.set_value(); });
   }
   // Whether another connection sees `text`: committed.
   bool committed(const std::string& text) {
@@ -293,4 +299,70 @@ TEST_CASE("Destroying the writer commits every submitted operation and calls eac
   notes.writer.reset();
   CHECK(succeeded == kOperations);
   for (int i = 0; i < kOperations; ++i) CHECK(notes.committed("note-" + std::to_string(i)));
+}
+
+namespace {
+
+// Never ends within a test: a writer that lingers holds its group until it is full or stopped.
+constexpr sqlite::Linger kLingerForever{4, std::chrono::hours(1)};
+
+}  // namespace
+
+TEST_CASE("Under load the writer holds the next group until it is full", "[store][group_commit]") {
+  NotesWriter notes(4, kLingerForever);
+  // Load: a group of 4, queued while the first operation held the writer.
+  std::promise<void> started;
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  notes.writer->submit(
+      [&started, released](sql::Session&) -> Status {
+        started.set_value();
+        released.wait();
+        return Status::success();
+      },
+      sqlite::Sync::full, [](Status) {});
+  started.get_future().wait();
+  std::promise<void> loaded[4];
+  for (int i = 0; i < 4; ++i) notes.submit("load-" + std::to_string(i), loaded[i]);
+  release.set_value();
+  loaded[3].get_future().wait();
+  const auto transactions_before = notes.writer->transactions();
+
+  // The next three wait for a fourth, which fills the group: all four commit together.
+  std::promise<void> held[4];
+  for (int i = 0; i < 3; ++i) notes.submit("held-" + std::to_string(i), held[i]);
+  CHECK_FALSE(notes.committed("held-0"));
+  CHECK(notes.writer->transactions() == transactions_before);
+  notes.submit("held-3", held[3]);
+  held[3].get_future().wait();
+  for (int i = 0; i < 4; ++i) CHECK(notes.committed("held-" + std::to_string(i)));
+  CHECK(notes.writer->transactions() - transactions_before == 1);
+}
+
+TEST_CASE("Without load the writer starts each group at once", "[store][group_commit]") {
+  NotesWriter notes(64, kLingerForever);
+  // Each write is a group of one, under the linger's 4: none waits (a wait would not end).
+  for (int i = 0; i < 5; ++i) {
+    const std::string text = "alone-" + std::to_string(i);
+    REQUIRE(notes.writer
+                ->write([&](sql::Session& session) { return NotesWriter::insert(session, text); },
+                        sqlite::Sync::full)
+                .ok());
+  }
+  CHECK(notes.writer->transactions() == 5);
+  CHECK_FALSE(sqlite::lingers_after(7, sqlite::kLinger));
+  CHECK(sqlite::lingers_after(8, sqlite::kLinger));
+}
+
+TEST_CASE("Stopping ends a linger at once and commits what it held", "[store][group_commit]") {
+  NotesWriter notes(64, {1, std::chrono::hours(1)});
+  REQUIRE(notes.writer
+              ->write([](sql::Session& session) { return NotesWriter::insert(session, "first"); },
+                      sqlite::Sync::full)
+              .ok());
+  // After a group of one (the linger's threshold here) the next group waits to fill.
+  std::promise<void> held[3];
+  for (int i = 0; i < 3; ++i) notes.submit("held-" + std::to_string(i), held[i]);
+  notes.writer.reset();  // would wait for the hour without the stop ending the linger
+  for (int i = 0; i < 3; ++i) CHECK(notes.committed("held-" + std::to_string(i)));
 }
