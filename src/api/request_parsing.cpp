@@ -78,8 +78,8 @@ class FieldReader {
   std::optional<Error> error_;
 };
 
-Result<rapidjson::Document> parse_object(std::string_view body) {
-  auto doc = core::parse_json(body);
+Result<rapidjson::Document> parse_object(std::string_view body, core::JsonArena& arena) {
+  auto doc = core::parse_json(body, arena);
   if (!doc.ok()) return doc.error();
   if (!doc->IsObject()) return make_error("invalid_json", "the body must be a JSON object");
   return doc;
@@ -94,7 +94,8 @@ void check_link(FieldReader& reader, const std::string& url, const char* key) {
 }  // namespace
 
 Result<bridge::PlatformMessage> parse_message(std::string_view body) {
-  auto doc = parse_object(body);
+  core::JsonArena arena;
+  auto doc = parse_object(body, arena);
   if (!doc.ok()) return doc.error();
   FieldReader reader(*doc, "");
   bridge::PlatformMessage m;
@@ -157,7 +158,8 @@ Result<bridge::PlatformMessage> parse_message(std::string_view body) {
 }
 
 Result<bridge::PlatformNotification> parse_notification(std::string_view body) {
-  auto doc = parse_object(body);
+  core::JsonArena arena;
+  auto doc = parse_object(body, arena);
   if (!doc.ok()) return doc.error();
   FieldReader reader(*doc, "");
   bridge::PlatformNotification n;
@@ -198,7 +200,8 @@ Result<bridge::PlatformNotification> parse_notification(std::string_view body) {
 }
 
 Result<LinkRequest> parse_link_request(std::string_view body) {
-  auto doc = parse_object(body);
+  core::JsonArena arena;
+  auto doc = parse_object(body, arena);
   if (!doc.ok()) return doc.error();
   FieldReader reader(*doc, "");
   LinkRequest request{reader.string("email", true, 320), reader.string("team_id", false, 64)};

@@ -1,17 +1,17 @@
 #include "bridgebot/api/signature.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
+#include <iterator>
 
 #include "bridgebot/core/crypto.h"
 
 namespace bridgebot::api {
 namespace {
 
-std::string hmac_hex(std::string_view secret, const std::string& base) {
-  return core::hex_encode(core::hmac_sha256(secret, base));
-}
+constexpr std::size_t kMacBytes = 32;  // HMAC-SHA256
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
@@ -31,24 +31,59 @@ void for_each_entry(std::string_view header, Visit visit) {
   } while (comma != std::string_view::npos);
 }
 
+// The HMACs (raw bytes) of the two signing bases. The body is hashed where it lies, after the
+// prefix: a request's body is not copied to be signed.
+std::string mac_v1(std::string_view secret, std::int64_t timestamp, std::string_view body) {
+  const std::string prefix = "v1:" + std::to_string(timestamp) + ":";
+  return core::hmac_sha256_concat(secret, {prefix, body});
+}
+
+std::string mac_v2(std::string_view secret, std::int64_t timestamp, std::string_view method,
+                   std::string_view path_with_query, std::string_view body) {
+  std::string prefix = "v2:" + std::to_string(timestamp) + ":";
+  std::transform(method.begin(), method.end(), std::back_inserter(prefix),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  prefix += ':';
+  prefix.append(path_with_query);
+  prefix += ':';
+  return core::hmac_sha256_concat(secret, {prefix, body});
+}
+
+// "vN=" and the lowercase hex of a MAC: what a header entry holds when it matches. Built in place
+// for each request instead of in strings.
+class EntryText {
+ public:
+  EntryText(char version, std::string_view mac) : valid_(mac.size() == kMacBytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    text_[0] = 'v';
+    text_[1] = version;
+    text_[2] = '=';
+    for (std::size_t i = 0; valid_ && i < kMacBytes; ++i) {
+      const auto c = static_cast<unsigned char>(mac[i]);
+      text_[3 + 2 * i] = kHex[c >> 4];
+      text_[4 + 2 * i] = kHex[c & 0xF];
+    }
+  }
+
+  // Constant-time; false for any entry when the MAC could not be computed.
+  bool matches(std::string_view entry) const {
+    return core::constant_time_equal(std::string_view(text_.data(), text_.size()), entry) && valid_;
+  }
+
+ private:
+  std::array<char, 3 + 2 * kMacBytes> text_{};
+  bool valid_;
+};
+
 }  // namespace
 
 std::string sign_v1(std::string_view secret, std::int64_t timestamp, std::string_view body) {
-  std::string base = "v1:" + std::to_string(timestamp) + ":";
-  base.append(body);
-  return "v1=" + hmac_hex(secret, base);
+  return "v1=" + core::hex_encode(mac_v1(secret, timestamp, body));
 }
 
 std::string sign_v2(std::string_view secret, std::int64_t timestamp, std::string_view method,
                     std::string_view path_with_query, std::string_view body) {
-  std::string upper(method);
-  std::transform(upper.begin(), upper.end(), upper.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  std::string base = "v2:" + std::to_string(timestamp) + ":" + upper + ":";
-  base.append(path_with_query);
-  base += ':';
-  base.append(body);
-  return "v2=" + hmac_hex(secret, base);
+  return "v2=" + core::hex_encode(mac_v2(secret, timestamp, method, path_with_query, body));
 }
 
 bool v1_route(std::string_view method, std::string_view path) {
@@ -81,16 +116,16 @@ Status verify_request(std::string_view secret, const SignedRequest& request, boo
     has_v2_entry = has_v2_entry || entry.starts_with("v2=");
   });
   const bool check_v1 = accept_v1 && has_v1_entry;
-  const std::string v2 =
-      has_v2_entry ? sign_v2(secret, timestamp, request.method, request.target, request.body)
-                   : std::string();
-  const std::string v1 = check_v1 ? sign_v1(secret, timestamp, request.body) : std::string();
+  const EntryText v2(
+      '2', has_v2_entry ? mac_v2(secret, timestamp, request.method, request.target, request.body)
+                        : std::string());
+  const EntryText v1('1', check_v1 ? mac_v1(secret, timestamp, request.body) : std::string());
   bool verified = false;
   bool refused_v1 = false;
   for_each_entry(header, [&](std::string_view entry) {
     // Constant-time comparisons: timing tells nothing of how much of a signature matched.
-    const bool v2_match = has_v2_entry && core::constant_time_equal(v2, entry);
-    const bool v1_match = check_v1 && core::constant_time_equal(v1, entry);
+    const bool v2_match = has_v2_entry && v2.matches(entry);
+    const bool v1_match = check_v1 && v1.matches(entry);
     verified = verified || v2_match || v1_match;
     refused_v1 = refused_v1 || (!accept_v1 && entry.substr(0, 3) == "v1=");
   });

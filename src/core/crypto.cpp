@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <initializer_list>
 #include <memory>
 
 namespace bridgebot::core {
@@ -40,7 +41,7 @@ class ThreadHmac {
 
   // false when OpenSSL could not do it (then the caller uses HMAC()). An empty key is left to
   // HMAC(): EVP_MAC_init reads a null key as "the previous one".
-  bool sign(std::string_view key, std::string_view data, std::string& out) {
+  bool sign(std::string_view key, std::initializer_list<std::string_view> parts, std::string& out) {
     if (!context_ || key.empty()) return false;
     if (!keyed_ || key != key_) {
       keyed_ = false;
@@ -54,9 +55,14 @@ class ThreadHmac {
       keyed_ = false;
       return false;
     }
+    for (std::string_view part : parts) {
+      if (EVP_MAC_update(context_.get(), bytes(part), part.size()) != 1) {
+        keyed_ = false;
+        return false;
+      }
+    }
     std::size_t length = 0;
-    if (EVP_MAC_update(context_.get(), bytes(data), data.size()) != 1 ||
-        EVP_MAC_final(context_.get(), bytes(out), &length, out.size()) != 1) {
+    if (EVP_MAC_final(context_.get(), bytes(out), &length, out.size()) != 1) {
       keyed_ = false;
       return false;
     }
@@ -78,9 +84,16 @@ class ThreadHmac {
 }  // namespace
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
+  return hmac_sha256_concat(key, {data});
+}
+
+std::string hmac_sha256_concat(std::string_view key,
+                               std::initializer_list<std::string_view> parts) {
   thread_local ThreadHmac hmac;
   std::string out(EVP_MAX_MD_SIZE, '\0');
-  if (hmac.sign(key, data, out)) return out;
+  if (hmac.sign(key, parts, out)) return out;
+  std::string data;
+  for (std::string_view part : parts) data.append(part);
   out.assign(EVP_MAX_MD_SIZE, '\0');
   unsigned int length = 0;
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), bytes(data), data.size(), bytes(out),
@@ -114,11 +127,11 @@ std::string random_token(std::size_t count) {
 
 std::string hex_encode(std::string_view input) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(input.size() * 2);
-  for (unsigned char c : input) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 0xF]);
+  std::string out(input.size() * 2, '\0');
+  for (std::size_t i = 0; i < input.size(); ++i) {
+    const auto c = static_cast<unsigned char>(input[i]);
+    out[2 * i] = kHex[c >> 4];
+    out[2 * i + 1] = kHex[c & 0xF];
   }
   return out;
 }

@@ -120,7 +120,9 @@ Error not_utf8(std::size_t at) {
 
 }  // namespace
 
-Result<rapidjson::Document> parse_json(std::string_view text) {
+namespace {
+
+Result<rapidjson::Document> parse_into(std::string_view text, rapidjson::Document doc) {
   if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
   ReadOutcome outcome;
   // Populate keeps the value only when the generator says the parse succeeded.
@@ -129,10 +131,19 @@ Result<rapidjson::Document> parse_json(std::string_view text) {
     outcome = read_json(text, handler);
     return !outcome.parsed.IsError();
   };
-  rapidjson::Document doc;
   doc.Populate(generate);
   if (auto failed = failure_of(outcome)) return *failed;
   return doc;
+}
+
+}  // namespace
+
+Result<rapidjson::Document> parse_json(std::string_view text) {
+  return parse_into(text, rapidjson::Document());
+}
+
+Result<rapidjson::Document> parse_json(std::string_view text, JsonArena& arena) {
+  return parse_into(text, rapidjson::Document(&arena.values()));
 }
 
 Result<rapidjson::Type> check_json(std::string_view text) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -11,7 +12,9 @@
 namespace bridgebot::core {
 
 std::string hmac_sha256(std::string_view key, std::string_view data);  // 32 raw bytes
-std::string sha256(std::string_view data);                             // 32 raw bytes
+// The HMAC of the parts' concatenation, without building it (a request body after a prefix).
+std::string hmac_sha256_concat(std::string_view key, std::initializer_list<std::string_view> parts);
+std::string sha256(std::string_view data);  // 32 raw bytes
 
 // Compares in time that depends only on the lengths, never on where the inputs differ.
 bool constant_time_equal(std::string_view a, std::string_view b);
