@@ -1,7 +1,10 @@
 #include "sqlite_connection.h"
 
+#include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <limits>
+#include <optional>
 #include <utility>
 
 namespace bridgebot::store::sqlite {
@@ -50,18 +53,19 @@ int bind_value(sqlite3_stmt* stmt, int index, const sql::Params::Value& value) {
   return sqlite3_bind_text(stmt, index, value.bytes.data(), size, SQLITE_STATIC);
 }
 
-// Binds each parameter "$n" of `stmt` to values[n - 1].
-int bind(sqlite3_stmt* stmt, const std::vector<sql::Params::Value>& values) {
+// For each parameter "$n" of `stmt`, n - 1; empty when one is not named so.
+std::optional<std::vector<std::size_t>> value_indexes(sqlite3_stmt* stmt) {
   const int count = sqlite3_bind_parameter_count(stmt);
+  std::vector<std::size_t> indexes;
   for (int index = 1; index <= count; ++index) {
     const char* name = sqlite3_bind_parameter_name(stmt, index);
     std::size_t n = 0;
     const std::string_view digits = name != nullptr && name[0] == '$' ? name + 1 : "";
     auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), n);
-    if (parsed.ec != std::errc() || n < 1 || n > values.size()) return SQLITE_RANGE;
-    if (int rc = bind_value(stmt, index, values[n - 1]); rc != SQLITE_OK) return rc;
+    if (parsed.ec != std::errc() || n < 1) return std::nullopt;
+    indexes.push_back(n - 1);
   }
-  return SQLITE_OK;
+  return indexes;
 }
 
 }  // namespace
@@ -94,35 +98,62 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
 }
 
 Connection::~Connection() {
-  for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+  for (auto& [sql, statement] : statements_) sqlite3_finalize(statement.stmt);
   sqlite3_close(db_);
 }
 
-Result<sqlite3_stmt*> Connection::prepare(std::string_view sql) {
+std::size_t Connection::SqlHash::operator()(std::string_view sql) const {
+  constexpr std::uint64_t kSpread = 0x9E3779B97F4A7C15ULL;  // Fibonacci hashing's multiplier
+  std::uint64_t h = sql.size();
+  if (sql.size() < 8) {
+    for (const char c : sql) h = (h ^ static_cast<unsigned char>(c)) * kSpread;
+  } else {
+    const std::size_t last = sql.size() - 8;
+    for (const std::size_t at : {std::size_t{0}, std::min(sql.size() / 3, last),
+                                 std::min(sql.size() * 2 / 3, last), last}) {
+      std::uint64_t word = 0;
+      std::memcpy(&word, sql.data() + at, sizeof word);
+      h = (h ^ word) * kSpread;
+    }
+  }
+  return static_cast<std::size_t>(h ^ (h >> 29));
+}
+
+Result<const Connection::Statement*> Connection::prepare(std::string_view sql) {
   auto found = statements_.find(sql);
-  if (found != statements_.end()) return found->second;
+  if (found != statements_.end()) return &found->second;
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return error(rc, sql);
-  statements_.emplace(std::string(sql), stmt);
-  return stmt;
+  auto values = value_indexes(stmt);
+  if (!values) {
+    sqlite3_finalize(stmt);
+    return error(SQLITE_RANGE, sql);
+  }
+  return &statements_.emplace(std::string(sql), Statement{stmt, std::move(*values)}).first->second;
 }
 
 Result<std::int64_t> Connection::exec(std::string_view sql, const sql::Params& params,
                                       sql::OnRow on_row) {
   auto prepared = prepare(sql);
   if (!prepared) return prepared.error();
-  sqlite3_stmt* stmt = *prepared;
-  // However this returns, the cached statement is left reset and unbound for its next use.
+  sqlite3_stmt* stmt = (*prepared)->stmt;
+  // However this returns, the cached statement is left reset for its next use. Its bindings
+  // stay (SQLITE_STATIC pointers into `params`), never read again: every exec binds each
+  // parameter before it steps, or fails first.
   struct Reset {
     sqlite3_stmt* stmt;
-    ~Reset() {
-      sqlite3_reset(stmt);
-      sqlite3_clear_bindings(stmt);
-    }
+    ~Reset() { sqlite3_reset(stmt); }
   } reset{stmt};
-  if (int rc = bind(stmt, params.values()); rc != SQLITE_OK) return error(rc, sql);
+  const std::vector<std::size_t>& indexes = (*prepared)->values;
+  const std::vector<sql::Params::Value>& values = params.values();
+  for (std::size_t i = 0; i < indexes.size(); ++i) {
+    if (indexes[i] >= values.size()) return error(SQLITE_RANGE, sql);
+    if (int rc = bind_value(stmt, static_cast<int>(i + 1), values[indexes[i]]); rc != SQLITE_OK) {
+      return error(rc, sql);
+    }
+  }
   const StatementRow row(stmt);
   for (;;) {
     const int rc = sqlite3_step(stmt);

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "bridgebot/core/result.h"
 #include "sql_session.h"
@@ -66,22 +67,29 @@ class Connection final : public sql::Session {
  private:
   Connection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
-  Result<sqlite3_stmt*> prepare(std::string_view sql);
+  // A compiled statement, and for each of its parameters (in SQLite's order) the index of the
+  // Params value it takes: "$n" takes value n - 1.
+  struct Statement {
+    sqlite3_stmt* stmt = nullptr;
+    std::vector<std::size_t> values;
+  };
+  Result<const Statement*> prepare(std::string_view sql);
   // An Error for SQLite result code `rc`: "store_busy" (transient) for lock timeouts, else
   // "store_error"; the message names the file and what was being done.
   Error error(int rc, std::string_view doing) const;
 
-  // Lets the cache be searched with a string_view, so a hit allocates nothing.
+  // Lets the cache be searched with a string_view, so a hit allocates nothing. The hash reads
+  // the length and four 8-byte words, not the whole text (the store's statements run to
+  // hundreds of characters, and hashing them all was most of an exec's own cost): texts that
+  // share these only share a bucket, and the map still compares them whole.
   struct SqlHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view sql) const {
-      return std::hash<std::string_view>{}(sql);
-    }
+    std::size_t operator()(std::string_view sql) const;
   };
 
   sqlite3* db_;
   std::string path_;
-  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;
+  std::unordered_map<std::string, Statement, SqlHash, std::equal_to<>> statements_;
 };
 
 }  // namespace bridgebot::store::sqlite
