@@ -55,7 +55,9 @@ Error corrupt(const char* what) {
 
 std::string encode_message_payload(const MessagePayload& payload) {
   const PlatformMessage& m = payload.message;
-  rapidjson::StringBuffer buffer;
+  // The writer reserves 6 bytes per character of the string it writes (each might need \u
+  // escaping): room for the text's from the start spares growing the buffer once per field.
+  rapidjson::StringBuffer buffer(nullptr, 1024 + 6 * m.text.size());
   JsonWriter w(buffer);
   w.StartObject();
   write_pair(w, "id", m.id);

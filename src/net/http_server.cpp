@@ -102,6 +102,7 @@ HttpRequest to_request(http::request<http::string_body>&& message, const std::st
   HttpRequest request;
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
+  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message) {
     request.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
@@ -122,6 +123,10 @@ class HttpSession final : public ServerConnection,
     error_code ec;
     const auto peer = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
     if (!ec) remote_address_ = peer.address().to_string() + ":" + std::to_string(peer.port());
+    if constexpr (std::is_same_v<Stream, PlainStream>) {
+      // For write_response's direct write: a full send buffer must not block the loop.
+      beast::get_lowest_layer(stream_).socket().non_blocking(true, ec);
+    }
     id_ = shared_->registry.add(this->weak_from_this());
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
       if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -269,8 +274,21 @@ class HttpSession final : public ServerConnection,
     response_keep_alive_ = response.keep_alive();
     serialize(response, written_);
     writing_ = true;
+    std::size_t sent = 0;
+    if constexpr (std::is_same_v<Stream, PlainStream>) {
+      // An answer nearly always fits the socket's send buffer: written here, at once, it needs no
+      // asynchronous write (a timer, an operation, a turn of the loop for its completion). The
+      // socket is non-blocking (start), so a full buffer only leaves the rest to the async write.
+      error_code ec;
+      sent = beast::get_lowest_layer(stream_).socket().write_some(asio::buffer(written_), ec);
+      if (ec == asio::error::would_block) {
+        sent = 0;
+      } else if (ec || sent == written_.size()) {
+        return on_response_written(ec);
+      }
+    }
     beast::get_lowest_layer(stream_).expires_after(shared_->options.idle_timeout);
-    asio::async_write(stream_, asio::buffer(written_),
+    asio::async_write(stream_, asio::buffer(written_.data() + sent, written_.size() - sent),
                       [self = this->shared_from_this()](error_code ec, std::size_t) {
                         self->on_response_written(ec);
                       });

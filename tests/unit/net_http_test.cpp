@@ -159,6 +159,29 @@ TEST_CASE("Sequential requests reuse one keep-alive connection", "[net][http]") 
   CHECK(peers.size() == 1);
 }
 
+TEST_CASE("An answer larger than the socket's send buffer arrives whole, then the next one",
+          "[net][http]") {
+  // 6 MiB: more than loopback's send buffer takes at once, so the server writes the rest later.
+  std::string big(6 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 26);
+  HttpServer server(ServerOptions{}, [&](HttpRequest request, Responder respond) {
+    HttpResponse response;
+    response.body = request.body == "big" ? big : "small";
+    respond(std::move(response));
+  });
+  REQUIRE(server.start().ok());
+  auto client = make_http_client(plaintext_options());
+
+  auto first = client->send(post(url_of(server, "http", "127.0.0.1"), "big"));
+  auto second = client->send(post(url_of(server, "http", "127.0.0.1"), "next"));
+
+  REQUIRE(first.ok());
+  CHECK(first->body.size() == big.size());
+  CHECK(first->body == big);
+  REQUIRE(second.ok());
+  CHECK(second->body == "small");
+}
+
 TEST_CASE("A pooled connection the server closed is replaced transparently", "[net][http]") {
   ServerOptions options;
   options.idle_timeout = 100ms;  // the server drops idle keep-alive connections quickly

@@ -20,6 +20,7 @@ class Headers {
  public:
   void set(std::string name, std::string value);  // replaces every header of that name
   void add(std::string name, std::string value);  // appends
+  void reserve(std::size_t count) { items_.reserve(count); }
   // The first value of that header, or "" when absent.
   std::string get(std::string_view name) const;
   // The same without a copy: valid while these headers live unchanged.
