@@ -100,6 +100,19 @@ ReadOutcome read_json(std::string_view text, DepthLimited& handler) {
   return outcome;
 }
 
+// The same over a NUL-terminated copy of the text that the reader may overwrite: strings are
+// unescaped where they lie and the document points at them instead of copying each one. The text
+// ends at its first NUL, as MemoryStream reads it too.
+ReadOutcome read_json_in_place(char* text, DepthLimited& handler) {
+  rapidjson::InsituStringStream input(text);
+  rapidjson::Reader reader;
+  ReadOutcome outcome;
+  outcome.parsed =
+      reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag>(input, handler);
+  outcome.too_deep = handler.too_deep();
+  return outcome;
+}
+
 std::optional<Error> failure_of(const ReadOutcome& outcome) {
   if (outcome.too_deep) {
     return make_error("invalid_json", "JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
@@ -122,13 +135,14 @@ Error not_utf8(std::size_t at) {
 
 namespace {
 
-Result<rapidjson::Document> parse_into(std::string_view text, rapidjson::Document doc) {
-  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
+// Builds `doc` with `read` (one of the read_json functions above, bound to its text).
+template <class Read>
+Result<rapidjson::Document> build(rapidjson::Document doc, Read read) {
   ReadOutcome outcome;
   // Populate keeps the value only when the generator says the parse succeeded.
   auto generate = [&](rapidjson::Document& document) {
     DepthLimited handler(&document);
-    outcome = read_json(text, handler);
+    outcome = read(handler);
     return !outcome.parsed.IsError();
   };
   doc.Populate(generate);
@@ -139,11 +153,18 @@ Result<rapidjson::Document> parse_into(std::string_view text, rapidjson::Documen
 }  // namespace
 
 Result<rapidjson::Document> parse_json(std::string_view text) {
-  return parse_into(text, rapidjson::Document());
+  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
+  return build(rapidjson::Document(),
+               [text](DepthLimited& handler) { return read_json(text, handler); });
 }
 
 Result<rapidjson::Document> parse_json(std::string_view text, JsonArena& arena) {
-  return parse_into(text, rapidjson::Document(&arena.values()));
+  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
+  auto* copy = static_cast<char*>(arena.values().Malloc(text.size() + 1));
+  std::memcpy(copy, text.data(), text.size());
+  copy[text.size()] = '\0';
+  return build(rapidjson::Document(&arena.values()),
+               [copy](DepthLimited& handler) { return read_json_in_place(copy, handler); });
 }
 
 Result<rapidjson::Type> check_json(std::string_view text) {

@@ -43,7 +43,8 @@ class JsonArena {
   alignas(std::max_align_t) char buffer_[4096];
   rapidjson::MemoryPoolAllocator<> values_;
 };
-// parse_json, the document's values allocated from `arena`.
+// parse_json, the document's values and a copy of the text (its strings point into it) allocated
+// from `arena`.
 Result<rapidjson::Document> parse_json(std::string_view text, JsonArena& arena);
 // The same check, building nothing: the type of the top-level value. For text that is sent on
 // as it is (Writer::RawValue) once it is known to be well-formed JSON of the expected type; a
