@@ -147,9 +147,18 @@ Result<std::optional<SlackIdentity>> Directory::resolve(std::string_view team_id
   return identity_of(find_by_email(team_id, email));
 }
 
+Result<std::optional<store::Link>> Directory::link_of(std::string_view team_id,
+                                                      std::string_view platform_user_id,
+                                                      std::int64_t generation) {
+  if (auto held = links_.find(team_id, platform_user_id, generation)) return std::move(*held);
+  auto link = store_.get_link(team_id, platform_user_id);
+  if (link.ok()) links_.keep(team_id, platform_user_id, generation, *link);
+  return link;
+}
+
 core::Task<Result<std::optional<SlackIdentity>>> Directory::resolve_async(
     std::string team_id, std::string platform_user_id, std::string email, std::int64_t generation) {
-  auto link = store_.get_link(team_id, platform_user_id);
+  auto link = link_of(team_id, platform_user_id, generation);
   if (!link.ok()) co_return link.error();
   if (link->has_value()) co_return linked_identity(std::move(**link));
   auto user = co_await find_by_email_async(std::move(team_id), std::move(email), generation);

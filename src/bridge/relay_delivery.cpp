@@ -116,7 +116,7 @@ core::Task<Result<Completion>> deliver_recipient(DeliveryContext& context, const
   const std::string recipient_user = (*recipient)->slack_user_id;
 
   if (!message.sender.external) {
-    auto sender_link = context.store.get_link(team, message.sender.id);
+    auto sender_link = context.directory.link_of(team, message.sender.id, installation.generation);
     if (!sender_link.ok()) co_return sender_link.error();
     // (d) Connected sender: their own token posts into their DM with the recipient.
     Result<std::optional<std::string>> user_token = std::optional<std::string>{};
@@ -170,7 +170,7 @@ core::Task<Result<Completion>> deliver_sender_copy(DeliveryContext& context,
   const std::string& team = installation.team_id;
 
   if (message.sender.external) co_return finished(ItemStatus::ignored, "sender_external");
-  auto sender_link = context.store.get_link(team, message.sender.id);
+  auto sender_link = context.directory.link_of(team, message.sender.id, installation.generation);
   if (!sender_link.ok()) co_return sender_link.error();
   // Only a linked sender can have connected their own token.
   if (!sender_link->has_value()) co_return finished(ItemStatus::ignored, "sender_not_linked");

@@ -1,6 +1,5 @@
 #include "bridgebot/core/json.h"
 
-#include <rapidjson/encodedstream.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
@@ -89,22 +88,23 @@ struct ReadOutcome {
   bool too_deep = false;
 };
 
-// Reads `text` (whose UTF-8 was checked) into the handler, iteratively.
-ReadOutcome read_json(std::string_view text, DepthLimited& handler) {
-  rapidjson::MemoryStream memory(text.data(), text.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> input(memory);
-  rapidjson::Reader reader;
-  ReadOutcome outcome;
-  outcome.parsed = reader.Parse<rapidjson::kParseIterativeFlag>(input, handler);
-  outcome.too_deep = handler.too_deep();
-  return outcome;
+// What RapidJSON may read past the end of a text it reads in place: the NUL that ends it, and up
+// to 15 bytes more that a 16-byte aligned load of its last string may take in.
+constexpr std::size_t kPadding = 16;
+
+// `text` copied to `copy` (text.size() + kPadding bytes), ended by the padding's zeros.
+char* padded_copy(std::string_view text, char* copy) {
+  std::memcpy(copy, text.data(), text.size());
+  std::memset(copy + text.size(), 0, kPadding);
+  return copy;
 }
 
-// The same over a NUL-terminated copy of the text that the reader may overwrite: strings are
-// unescaped where they lie and the document points at them instead of copying each one. The text
-// ends at its first NUL, as MemoryStream reads it too.
-ReadOutcome read_json_in_place(char* text, DepthLimited& handler) {
-  rapidjson::InsituStringStream input(text);
+// Reads the padded copy of a text (whose UTF-8 was checked and which holds no NUL) into the
+// handler, iteratively and in place: strings are unescaped where they lie and a document points
+// at them instead of copying each one, and RapidJSON passes over unescaped runs 16 bytes at a
+// time (RAPIDJSON_SSE2, src/core/CMakeLists.txt).
+ReadOutcome read_json(char* padded, DepthLimited& handler) {
+  rapidjson::InsituStringStream input(padded);
   rapidjson::Reader reader;
   ReadOutcome outcome;
   outcome.parsed =
@@ -127,22 +127,34 @@ std::optional<Error> failure_of(const ReadOutcome& outcome) {
   return std::nullopt;
 }
 
-Error not_utf8(std::size_t at) {
-  return make_error("invalid_json", "JSON text is not UTF-8 at offset " + std::to_string(at));
+// Text the reader cannot take: not UTF-8, or a NUL byte anywhere (the reader would take it for
+// the end of the text, and whatever follows would go unchecked; JSON has none outside strings,
+// where it is written \u0000).
+std::optional<Error> unreadable(std::string_view text) {
+  if (auto at = text.find('\0'); at != std::string_view::npos) {
+    return make_error("invalid_json", "JSON text holds a NUL byte at offset " + std::to_string(at));
+  }
+  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) {
+    return make_error("invalid_json", "JSON text is not UTF-8 at offset " + std::to_string(at));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
 
 namespace {
 
-// Builds `doc` with `read` (one of the read_json functions above, bound to its text).
-template <class Read>
-Result<rapidjson::Document> build(rapidjson::Document doc, Read read) {
+// Parses `text` into `doc`, in place in a padded copy that the document's allocator holds (and
+// frees with it), so that its strings may point into it.
+Result<rapidjson::Document> parse_in_place(std::string_view text, rapidjson::Document doc) {
+  if (auto refused = unreadable(text)) return *refused;
+  char* padded =
+      padded_copy(text, static_cast<char*>(doc.GetAllocator().Malloc(text.size() + kPadding)));
   ReadOutcome outcome;
   // Populate keeps the value only when the generator says the parse succeeded.
   auto generate = [&](rapidjson::Document& document) {
     DepthLimited handler(&document);
-    outcome = read(handler);
+    outcome = read_json(padded, handler);
     return !outcome.parsed.IsError();
   };
   doc.Populate(generate);
@@ -153,28 +165,20 @@ Result<rapidjson::Document> build(rapidjson::Document doc, Read read) {
 }  // namespace
 
 Result<rapidjson::Document> parse_json(std::string_view text) {
-  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
-  return build(rapidjson::Document(),
-               [text](DepthLimited& handler) { return read_json(text, handler); });
+  return parse_in_place(text, rapidjson::Document());
 }
 
 Result<rapidjson::Document> parse_json(std::string_view text, JsonArena& arena) {
-  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
-  auto* copy = static_cast<char*>(arena.values().Malloc(text.size() + 1));
-  std::memcpy(copy, text.data(), text.size());
-  copy[text.size()] = '\0';
-  return build(rapidjson::Document(&arena.values()),
-               [copy](DepthLimited& handler) { return read_json_in_place(copy, handler); });
+  return parse_in_place(text, rapidjson::Document(&arena.values()));
 }
 
 Result<rapidjson::Type> check_json(std::string_view text) {
-  // The reader takes a NUL for the end of the text: whatever follows it would go unchecked.
-  if (text.find('\0') != std::string_view::npos) {
-    return make_error("invalid_json", "JSON text holds a NUL byte");
-  }
-  if (auto at = invalid_utf8_at(text); at != std::string_view::npos) return not_utf8(at);
+  if (auto refused = unreadable(text)) return *refused;
   DepthLimited handler(nullptr);
-  if (auto failed = failure_of(read_json(text, handler))) return *failed;
+  std::string copy(text.size() + kPadding, '\0');
+  if (auto failed = failure_of(read_json(padded_copy(text, copy.data()), handler))) {
+    return *failed;
+  }
   switch (text[text.find_first_not_of(" \t\r\n")]) {  // well-formed: its first byte says the type
     case '{':
       return rapidjson::kObjectType;

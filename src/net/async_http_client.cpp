@@ -41,7 +41,8 @@ constexpr std::size_t kMaxLookupThreads = 4;
 
 // One request, from send() until its `done` has run.
 struct Call {
-  http::request<http::string_body> message;
+  std::string request;  // its bytes on the wire (serialized())
+  bool head = false;    // a HEAD request: the answer has no body
   std::chrono::milliseconds timeout{0};
   Clock::time_point deadline;  // sent + timeout: the call fails then, wherever it is
   AsyncHttpClient::Done done;
@@ -132,7 +133,7 @@ class Pool final : public std::enable_shared_from_this<Pool> {
   asio::io_context& io() { return io_; }
 
   // `sent`: when send() was called, where the call's timeout starts.
-  void start(const ClientRequest& request, Clock::time_point sent, AsyncHttpClient::Done done) {
+  void start(ClientRequest request, Clock::time_point sent, AsyncHttpClient::Done done) {
     auto call = std::make_unique<Call>();
     call->done = std::move(done);
     if (stopping_) return complete(*call, cancelled());
@@ -148,13 +149,16 @@ class Pool final : public std::enable_shared_from_this<Pool> {
                                                      " (use https, or allow_plaintext for a local "
                                                      "emulator)"));
     }
+    const auto timeout = request.timeout;
     try {
-      call->message = to_beast_request(request, *url);
+      auto message = to_beast_request(std::move(request), *url);
+      call->head = message.method() == http::verb::head;
+      call->request = serialized(message);
     } catch (const std::exception& e) {  // Beast refuses oversized fields by throwing
       return complete(*call,
                       make_error("io_error", std::string("cannot build the request: ") + e.what()));
     }
-    call->timeout = request.timeout.count() > 0 ? request.timeout : options_.request_timeout;
+    call->timeout = timeout.count() > 0 ? timeout : options_.request_timeout;
     call->deadline = sent + call->timeout;
     Host& host = host_of(*url);
     host.waiting.push_back(std::move(call));
@@ -381,8 +385,8 @@ class Pool final : public std::enable_shared_from_this<Pool> {
   void exchange(const std::shared_ptr<Connection>& connection) {
     connection->transport().expires_at(connection->call->deadline);
     connection->with_stream([&](auto& stream) {
-      http::async_write(
-          stream, connection->call->message,
+      asio::async_write(
+          stream, asio::buffer(connection->call->request),
           [this, connection](error_code ec, std::size_t) { on_written(connection, ec); });
     });
   }
@@ -395,7 +399,7 @@ class Pool final : public std::enable_shared_from_this<Pool> {
     }
     auto& parser = connection->parser.emplace();
     parser.body_limit(kMaxResponseBodyBytes);
-    if (connection->call->message.method() == http::verb::head) parser.skip(true);
+    if (connection->call->head) parser.skip(true);
     connection->with_stream([&](auto& stream) {
       http::async_read(
           stream, connection->buffer, parser,
@@ -490,9 +494,10 @@ class LoopsAsyncHttpClient final : public AsyncHttpClient {
 
   void send(ClientRequest request, Done done) override {
     auto& pool = pools_[loops_.pick()];
-    asio::post(pool->io(),
-               [pool, sent = Clock::now(), request = std::move(request),
-                done = std::move(done)]() mutable { pool->start(request, sent, std::move(done)); });
+    asio::post(pool->io(), [pool, sent = Clock::now(), request = std::move(request),
+                            done = std::move(done)]() mutable {
+      pool->start(std::move(request), sent, std::move(done));
+    });
   }
 
  private:

@@ -4,7 +4,7 @@
 
 namespace bridgebot::net::detail {
 
-http::request<http::string_body> to_beast_request(const ClientRequest& request, const Url& url) {
+http::request<http::string_body> to_beast_request(ClientRequest request, const Url& url) {
   http::request<http::string_body> message;
   const http::verb verb = http::string_to_verb(request.method);
   if (verb == http::verb::unknown) {
@@ -19,10 +19,26 @@ http::request<http::string_body> to_beast_request(const ClientRequest& request, 
   }
   if (!request.headers.has("User-Agent")) message.set(http::field::user_agent, "bridgebot");
   for (const auto& [name, value] : request.headers.all()) message.insert(name, value);
-  message.body() = request.body;
+  message.body() = std::move(request.body);
   message.keep_alive(true);
   message.prepare_payload();
   return message;
+}
+
+std::string serialized(http::request<http::string_body>& message) {
+  http::request_serializer<http::string_body> serializer(message);
+  std::string bytes;
+  bytes.reserve(message.body().size() + 512);
+  error_code ec;
+  while (!ec && !serializer.is_done()) {
+    serializer.next(ec, [&](error_code&, const auto& buffers) {
+      for (const auto buffer : beast::buffers_range_ref(buffers)) {
+        bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
+      }
+      serializer.consume(beast::buffer_bytes(buffers));
+    });
+  }
+  return bytes;
 }
 
 HttpResponse from_beast_response(http::response<http::string_body>&& message) {

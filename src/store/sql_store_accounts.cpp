@@ -150,6 +150,13 @@ Result<bool> SqlStore::delete_installation(std::string_view team_id) {
 
 // ---- links ----
 
+// Every write of a team's links gives its installation a new generation in the same transaction
+// (types.h), so that a link read under generation g is current while installation_stamp says g.
+constexpr std::string_view kStampTeam =
+    "UPDATE installations SET generation = $2 WHERE team_id = $1";
+constexpr std::string_view kStampActiveTeam =
+    "UPDATE installations SET generation = $2 WHERE team_id = $1 AND state = 'active'";
+
 Status SqlStore::put_link(const Link& link) {
   if (link.team_id.empty() || link.platform_user_id.empty()) {
     return make_error("invalid_argument", "a link needs a team_id and a platform_user_id");
@@ -169,7 +176,11 @@ Status SqlStore::put_link(const Link& link) {
                             .blob(token.refresh_token)
                             .integer(token.expires_at);
   return db_->write([&](Session& s) -> Status {
-    if (Status active = active_team(s, link.team_id); !active.ok()) return active;
+    // Only for an active installation, whose generation changes with it (the row locked first,
+    // as every writer of links and the Disconnect purge lock it).
+    auto stamped = s.exec(kStampActiveTeam, Params().text(link.team_id).integer(new_generation()));
+    if (!stamped) return stamped.error();
+    if (*stamped == 0) return team_not_installed(link.team_id);
     auto stored = s.exec(kUpsert, params);
     return stored ? Status::success() : Status(stored.error());
   });
@@ -203,10 +214,18 @@ Result<std::vector<Link>> SqlStore::links_of_team(std::string_view team_id) {
 }
 
 Result<bool> SqlStore::delete_link(std::string_view team_id, std::string_view platform_user_id) {
-  auto deleted = change("DELETE FROM links WHERE team_id = $1 AND platform_user_id = $2",
-                        Params().text(team_id).text(platform_user_id));
-  if (!deleted) return deleted.error();
-  return *deleted > 0;
+  bool deleted = false;
+  Status done = db_->write([&](Session& s) -> Status {
+    auto stamped = s.exec(kStampTeam, Params().text(team_id).integer(new_generation()));
+    if (!stamped) return stamped.error();
+    auto rows = s.exec("DELETE FROM links WHERE team_id = $1 AND platform_user_id = $2",
+                       Params().text(team_id).text(platform_user_id));
+    if (!rows) return rows.error();
+    deleted = *rows > 0;
+    return Status::success();
+  });
+  if (!done.ok()) return done.error();
+  return deleted;
 }
 
 // ---- directory cache ----

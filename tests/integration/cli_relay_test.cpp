@@ -1,6 +1,7 @@
 // Each relay case end to end: a signed POST /v1/messages to the real binary, what the emulated
 // Slack received, and what GET /v1/messages/{id} reports.
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "support/cli_fixture.h"
 #include "support/wait_until.h"
@@ -8,6 +9,7 @@
 using namespace bridgebot::test;
 using namespace std::chrono_literals;
 using bridgebot::emulator::Message;
+namespace emu = bridgebot::emulator;
 
 namespace {
 
@@ -223,4 +225,61 @@ TEST_CASE("over HTTPS the bot relays when it trusts Slack's CA, and refuses to s
     CHECK(contains(*failure, "tls"));
     CHECK(bridge.emulator.messages().empty());
   }
+}
+
+TEST_CASE("an unlink, a relink and a Disconnect take effect for the very next delivery",
+          "[cli][relay][links]") {
+  // Deliveries keep the links they read in memory (under the installation's generation, which
+  // every link write changes): each step below follows deliveries that read the same links.
+  Bridge bridge;
+  bridge.start_bot();
+  bridge.link(alice());
+  bridge.link(bob());
+  auto deliver = [&](const std::string& id, const std::string& text) {
+    const std::string state =
+        bridge.wait_final(accepted(bridge, message_body(id, alice(), {user_mention(bob())}, text)));
+    INFO(state << "\n" << bridge.bot->output_tail());
+    return state;
+  };
+  auto last_to_bob = [&] {
+    const auto to_bob = bridge.bot_dm_messages("U0002");
+    REQUIRE_FALSE(to_bob.empty());
+    return to_bob.back();
+  };
+
+  REQUIRE(json_string(deliver("msg-warm", "first"), "status") == "delivered");
+  CHECK(contains(last_to_bob().text, "<@U0001>"));  // Alice as her Slack user
+
+  // Alice unlinks: the next message names her in plain text, as an unlinked sender.
+  REQUIRE(bridge.api->del("/v1/users/p-alice/link").status == 204);
+  REQUIRE(json_string(deliver("msg-unlinked", "second"), "status") == "delivered");
+  CHECK(contains(last_to_bob().text, "Alice Ng mentioned you"));
+  CHECK_FALSE(contains(last_to_bob().text, "<@U0001>"));
+
+  // She links again: shown as her Slack user again.
+  bridge.link(alice());
+  REQUIRE(json_string(deliver("msg-relinked", "third"), "status") == "delivered");
+  CHECK(contains(last_to_bob().text, "<@U0001>"));
+
+  // Bob unlinks while links are required: the next message to him is undeliverable.
+  REQUIRE(bridge.api->del("/v1/users/p-bob/link").status == 204);
+  const std::string to_unlinked = deliver("msg-recipient-unlinked", "fourth");
+  CHECK(json_string(to_unlinked, "status") == "undeliverable");
+  CHECK(json_string(to_unlinked, "reason") == "recipient_not_linked");
+  CHECK(bridge.bot_dm_messages("U0002").size() == 3);
+
+  // Bob links again; his next message's first post is told to wait 2 s (its delivery has read
+  // both links by then), and the workspace is disconnected meanwhile: nothing is posted after.
+  bridge.link(bob());
+  bridge.emulator.inject_fault("chat.postMessage", emu::Fault::ratelimited(2s));
+  accepted(bridge, message_body("msg-disconnected", alice(), {user_mention(bob())}, "fifth"));
+  const auto posts_before = bridge.emulator.calls_of("chat.postMessage").size();
+  REQUIRE(
+      wait_until([&] { return bridge.emulator.calls_of("chat.postMessage").size() > posts_before; },
+                 10s, 10ms));
+  REQUIRE(bridge.admin("DELETE", "/v1/installations/T0001").status == 204);
+  const auto posts_at_disconnect = bridge.emulator.calls_of("chat.postMessage").size();
+  std::this_thread::sleep_for(4s);
+  INFO(bridge.bot->output_tail());
+  CHECK(bridge.emulator.calls_of("chat.postMessage").size() == posts_at_disconnect);
 }

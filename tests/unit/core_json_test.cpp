@@ -100,3 +100,33 @@ TEST_CASE("checking JSON builds nothing and tells the top-level type", "[core][j
     CHECK(checked.error().code == "invalid_json");
   }
 }
+
+TEST_CASE("a NUL byte anywhere in the text is invalid_json, not the end of the text",
+          "[core][json]") {
+  // The reader takes a NUL for the end of its input: what follows would go unchecked.
+  for (std::string bad : {std::string("{}\0{", 3), std::string("[1]\0garbage", 11),
+                          std::string("{\"a\":\"x\0y\"}", 11)}) {
+    INFO(bad.size());
+    auto parsed = parse_json(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().code == "invalid_json");
+    CHECK(parsed.error().message.find("NUL") != std::string::npos);
+  }
+}
+
+TEST_CASE("strings of every length keep their escapes wherever they fall", "[core][json]") {
+  // Unescaped runs are read and written 16 bytes at a time: an escape at any offset, and a
+  // string ending at any offset, must come out as it went in.
+  for (std::size_t length = 0; length <= 40; ++length) {
+    for (std::size_t at = 0; at <= length; ++at) {
+      std::string text(length, 'x');
+      text.insert(at, "\"\\\n\t\x01/");
+      INFO(length << " " << at);
+      const std::string quoted = json_quote(text);
+      auto parsed = parse_json("[" + quoted + "," + quoted + "]");
+      REQUIRE(parsed.ok());
+      CHECK(std::string((*parsed)[0].GetString(), (*parsed)[0].GetStringLength()) == text);
+      CHECK(check_json(quoted).value() == rapidjson::kStringType);
+    }
+  }
+}

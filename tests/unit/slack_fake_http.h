@@ -104,7 +104,7 @@ inline std::map<std::string, std::string> form_fields(const std::string& body) {
 
 inline rapidjson::Document json_of(const std::string& body) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str());
+  doc.Parse(body.data(), body.size());
   return doc;
 }
 

@@ -148,6 +148,39 @@ TEST_CASE("Every write of an installation gives it a new generation, which its s
   CHECK(again.generation != edited.generation);
 }
 
+TEST_CASE("Every write of a team's links gives its installation a new generation",
+          "[store][records][installations]") {
+  // Deliveries keep links in memory while the installation's stamp says the generation they
+  // were read under: a link write that left it alone would go unseen by every replica.
+  StoreFixture f;
+  REQUIRE(f.store->put_installation(installation("T1")).ok());
+  REQUIRE(f.store->put_installation(installation("T2")).ok());
+  auto generation = [&](const char* team) {
+    auto read = f.store->installation_stamp(team);
+    REQUIRE(read.ok());
+    REQUIRE(read->has_value());
+    return (*read)->generation;
+  };
+  const std::int64_t installed = generation("T1");
+  const std::int64_t other = generation("T2");
+
+  REQUIRE(f.store->put_link(link("T1", "p-bob", "U2")).ok());
+  const std::int64_t linked = generation("T1");
+  CHECK(linked != installed);
+  REQUIRE(f.store->put_link(link("T1", "p-bob", "U3")).ok());  // relinked elsewhere
+  const std::int64_t relinked = generation("T1");
+  CHECK(relinked != linked);
+  REQUIRE(*f.store->delete_link("T1", "p-bob"));
+  const std::int64_t unlinked = generation("T1");
+  CHECK(unlinked != relinked);
+  CHECK(unlinked != installed);
+  CHECK(generation("T2") == other);  // another team's stamp is left alone
+
+  // A link for a team not installed changes nothing and is refused, as before.
+  CHECK_FALSE(f.store->put_link(link("T9", "p-bob", "U2")).ok());
+  CHECK_FALSE(f.store->installation_stamp("T9")->has_value());
+}
+
 TEST_CASE("Links are found by platform user and by Slack user", "[store][records]") {
   StoreFixture f;
   REQUIRE(f.store->put_installation(installation("T1")).ok());

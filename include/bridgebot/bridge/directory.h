@@ -9,8 +9,8 @@
 // upserts the cache page by page (a workspace costs pages, not a call per user), and the
 // user_change / team_join events land in on_user_change / on_team_join.
 //
-// Thread safety: no mutable state of its own; every method may run concurrently (the Store and
-// SlackApi it uses are thread-safe). Every method blocks on the store and on Slack: call it from
+// Thread safety: every method may run concurrently (its link memo, the Store and the SlackApi it
+// uses are thread-safe). Every method blocks on the store and on Slack: call it from
 // worker threads. The `_async` lookups block on the store only and await Slack (pacing, a
 // Retry-After, the answer) without holding a thread: for deliveries on a core::Executor, where a
 // pacing wait cut short by Executor::cancel_timers() ends the lookup with the transient error
@@ -24,6 +24,7 @@
 
 #include "bridgebot/bridge/directory_memo.h"
 #include "bridgebot/bridge/installations.h"
+#include "bridgebot/bridge/link_memo.h"
 #include "bridgebot/core/clock.h"
 #include "bridgebot/core/result.h"
 #include "bridgebot/core/task.h"
@@ -78,6 +79,12 @@ class Directory {
   core::Task<Result<std::optional<store::DirectoryUser>>> find_by_email_async(
       std::string team_id, std::string email, std::int64_t generation = 0);
 
+  // The platform user's link, if any. With the installation's `generation` as a delivery just
+  // read it (ActiveInstallation), from the link memo when it holds the link under it (link_memo.h:
+  // exactly as current as the store); 0 reads the store.
+  Result<std::optional<store::Link>> link_of(std::string_view team_id,
+                                             std::string_view platform_user_id,
+                                             std::int64_t generation);
   // The platform user's link when there is one, else the email match; nullopt when neither.
   Result<std::optional<SlackIdentity>> resolve(std::string_view team_id,
                                                std::string_view platform_user_id,
@@ -124,6 +131,7 @@ class Directory {
   InstallationDirectory& installations_;
   const core::Clock& clock_;
   DirectoryOptions options_;
+  LinkMemo links_;
 };
 
 }  // namespace bridgebot::bridge

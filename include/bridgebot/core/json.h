@@ -23,8 +23,9 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 inline constexpr int kMaxJsonDepth = 64;
 
 // Parses text from outside: iteratively (no recursion, whatever the input), refusing nesting
-// deeper than kMaxJsonDepth and strings that are not valid UTF-8. Error code invalid_json with
-// the offset of the problem.
+// deeper than kMaxJsonDepth, strings that are not valid UTF-8 and a NUL byte anywhere (JSON has
+// none: inside strings it is written \u0000). Error code invalid_json with the offset of the
+// problem.
 Result<rapidjson::Document> parse_json(std::string_view text);
 
 // Memory for the values of a document parsed on a hot path (a platform request): the first 4 KiB
@@ -47,8 +48,7 @@ class JsonArena {
 // from `arena`.
 Result<rapidjson::Document> parse_json(std::string_view text, JsonArena& arena);
 // The same check, building nothing: the type of the top-level value. For text that is sent on
-// as it is (Writer::RawValue) once it is known to be well-formed JSON of the expected type; a
-// NUL byte anywhere is refused too (the reader would take it for the end of the text).
+// as it is (Writer::RawValue) once it is known to be well-formed JSON of the expected type.
 Result<rapidjson::Type> check_json(std::string_view text);
 
 // Whether text from outside can be stored and sent on as a string: valid UTF-8 without NUL

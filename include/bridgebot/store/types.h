@@ -68,8 +68,9 @@ struct Installation {
   InstallationState state = InstallationState::active;
   UnixSeconds installed_at = 0;
   UnixSeconds updated_at = 0;
-  // Read only: every write of the row (put_installation, purge_team) gives it a new generation,
-  // so a copy read with generation g is current while installation_stamp still says g.
+  // Read only: every write of the row (put_installation, purge_team) and of the team's links
+  // (put_link, delete_link) gives it a new generation in the same transaction, so a copy of the
+  // row or of a link read with generation g is current while installation_stamp still says g.
   std::int64_t generation = 0;
 };
 
