@@ -130,3 +130,27 @@ TEST_CASE("strings of every length keep their escapes wherever they fall", "[cor
     }
   }
 }
+
+TEST_CASE("a parsed document's strings outlive the text and a move of the document",
+          "[core][json]") {
+  // Strings are read in place, in a copy of the text that the document's allocator holds.
+  rapidjson::Document kept;
+  {
+    std::string text = R"({"a":"x\"y\u00e9","b":["a string longer than sixteen bytes"],"c":"z"})";
+    auto parsed = parse_json(text);
+    REQUIRE(parsed.ok());
+    text.assign(text.size(), '#');
+    kept = std::move(*parsed);
+  }
+  CHECK(json_string(kept, "a") == "x\"y\xc3\xa9");
+  CHECK(std::string((*json_array(kept, "b"))[0].GetString()) ==
+        "a string longer than sixteen bytes");
+  CHECK(to_json(kept) == R"({"a":"x\"yé","b":["a string longer than sixteen bytes"],"c":"z"})");
+
+  JsonArena arena;
+  std::string text = R"({"id":"m-1","text":"hello"})";
+  auto in_arena = parse_json(text, arena);
+  REQUIRE(in_arena.ok());
+  text.assign(text.size(), '#');
+  CHECK(json_string(*in_arena, "text") == "hello");
+}
