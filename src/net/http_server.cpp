@@ -237,6 +237,9 @@ class HttpSession final : public ServerConnection,
   }
 
   void read_header() {
+    // A kept-alive connection's first read usually holds the whole request: parsed here, it needs
+    // no read operations (and no turns of the loop for their completions).
+    if (error_code ec; parse_buffered(ec)) return on_request(ec);
     beast::get_lowest_layer(stream_).expires_after(shared_->options.header_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_, [self = this->shared_from_this()](error_code ec, std::size_t) {
@@ -245,6 +248,22 @@ class HttpSession final : public ServerConnection,
           http::async_read(self->stream_, self->buffer_, *self->parser_,
                            [self](error_code body_ec, std::size_t) { self->on_request(body_ec); });
         });
+  }
+
+  // Feeds the parser what the buffer holds, as Beast's read operations do: true when that ended
+  // the request (complete, or an error in `ec`), false when more has to be read.
+  bool parse_buffered(error_code& ec) {
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      const std::size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec) return true;
+      if (used == 0) return false;
+    }
+    return parser_->is_done();
   }
 
   void on_request(const error_code& ec) {
