@@ -25,19 +25,17 @@ http::request<http::string_body> to_beast_request(ClientRequest request, const U
   return message;
 }
 
-std::string serialized(http::request<http::string_body>& message) {
-  http::request_serializer<http::string_body> serializer(message);
+std::string serialized(const http::request<http::string_body>& message) {
+  // The header as Beast's serializer writes it (its Fields writer: start line, fields, blank
+  // line), then the body, sent whole: to_beast_request gave it a Content-Length, so never chunks.
+  const http::fields::writer header(message, message.version(), message.method());
   std::string bytes;
   bytes.reserve(message.body().size() + 512);
-  error_code ec;
-  while (!ec && !serializer.is_done()) {
-    serializer.next(ec, [&](error_code&, const auto& buffers) {
-      for (const auto buffer : beast::buffers_range_ref(buffers)) {
-        bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
-      }
-      serializer.consume(beast::buffer_bytes(buffers));
-    });
+  const auto buffers = header.get();
+  for (const auto buffer : beast::buffers_range_ref(buffers)) {
+    bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
   }
+  bytes.append(message.body());
   return bytes;
 }
 
