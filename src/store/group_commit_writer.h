@@ -40,8 +40,9 @@ namespace bridgebot::store::sqlite {
 enum class Sync { full, deferred };
 
 // After a group of at least `after_group_of` operations (load shows), the writer holds the next
-// group until it is full or `wait` has passed since its first operation was queued. After a
-// smaller group, or when stopping, the next group starts at once.
+// group until it is full or `wait` has passed since the writer came to it (the later of the last
+// commit's end and the first operation's arrival). After a smaller group, or when stopping, the
+// next group starts at once.
 struct Linger {
   std::size_t after_group_of;
   std::chrono::steady_clock::duration wait;
