@@ -216,6 +216,24 @@ struct NotesWriter {
     writer->submit([text](sql::Session& session) { return insert(session, text); },
                    sqlite::Sync::full, [&done](Status) { done.set_value(); });
   }
+  // Holds the writer in an operation of its own until the returned promise is set: what is
+  // submitted meanwhile queues up. Returns once the writer is inside that operation.
+  std::promise<void> hold() {
+    // Shared with the operation: it may still be inside set_value when this returns.
+    auto started = std::make_shared<std::promise<void>>();
+    auto started_future = started->get_future();
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    writer->submit(
+        [started, released](sql::Session&) -> Status {
+          started->set_value();
+          released.wait();
+          return Status::success();
+        },
+        sqlite::Sync::full, [](Status) {});
+    started_future.wait();
+    return release;
+  }
   // Whether another connection sees `text`: committed.
   bool committed(const std::string& text) {
     bool found = false;
@@ -233,17 +251,7 @@ TEST_CASE(
     "[store][group_commit]") {
   NotesWriter notes;
   // The first operation holds the writer until the others are queued: they share one group.
-  std::promise<void> started;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  notes.writer->submit(
-      [&started, released](sql::Session&) -> Status {
-        started.set_value();
-        released.wait();
-        return Status::success();
-      },
-      sqlite::Sync::full, [](Status) {});
-  started.get_future().wait();
+  std::promise<void> release = notes.hold();
 
   constexpr int kOperations = 6;
   constexpr int kFailing = 3;
@@ -311,17 +319,7 @@ constexpr sqlite::Linger kLingerForever{4, std::chrono::hours(1)};
 TEST_CASE("Under load the writer holds the next group until it is full", "[store][group_commit]") {
   NotesWriter notes(4, kLingerForever);
   // Load: a group of 4, queued while the first operation held the writer.
-  std::promise<void> started;
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  notes.writer->submit(
-      [&started, released](sql::Session&) -> Status {
-        started.set_value();
-        released.wait();
-        return Status::success();
-      },
-      sqlite::Sync::full, [](Status) {});
-  started.get_future().wait();
+  std::promise<void> release = notes.hold();
   std::promise<void> loaded[4];
   for (int i = 0; i < 4; ++i) notes.submit("load-" + std::to_string(i), loaded[i]);
   release.set_value();
