@@ -28,6 +28,7 @@
 #include "host_lookups.h"
 #include "loop_set.h"
 #include "tls_context.h"
+#include "wire_bytes.h"
 
 namespace bridgebot::net {
 namespace {
@@ -41,7 +42,7 @@ constexpr std::size_t kMaxLookupThreads = 4;
 
 // One request, from send() until its `done` has run.
 struct Call {
-  std::string request;  // its bytes on the wire (serialized())
+  std::string request;  // its bytes on the wire (write_wire_bytes)
   bool head = false;    // a HEAD request: the answer has no body
   std::chrono::milliseconds timeout{0};
   Clock::time_point deadline;  // sent + timeout: the call fails then, wherever it is
@@ -153,7 +154,7 @@ class Pool final : public std::enable_shared_from_this<Pool> {
     try {
       auto message = to_beast_request(std::move(request), *url);
       call->head = message.method() == http::verb::head;
-      call->request = serialized(message);
+      write_wire_bytes(message, call->request);
     } catch (const std::exception& e) {  // Beast refuses oversized fields by throwing
       return complete(*call,
                       make_error("io_error", std::string("cannot build the request: ") + e.what()));

@@ -25,20 +25,6 @@ http::request<http::string_body> to_beast_request(ClientRequest request, const U
   return message;
 }
 
-std::string serialized(const http::request<http::string_body>& message) {
-  // The header as Beast's serializer writes it (its Fields writer: start line, fields, blank
-  // line), then the body, sent whole: to_beast_request gave it a Content-Length, so never chunks.
-  const http::fields::writer header(message, message.version(), message.method());
-  std::string bytes;
-  bytes.reserve(message.body().size() + 512);
-  const auto buffers = header.get();
-  for (const auto buffer : beast::buffers_range_ref(buffers)) {
-    bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
-  }
-  bytes.append(message.body());
-  return bytes;
-}
-
 HttpResponse from_beast_response(http::response<http::string_body>&& message) {
   HttpResponse response;
   response.status = static_cast<int>(message.result_int());

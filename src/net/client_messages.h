@@ -15,11 +15,6 @@ constexpr std::uint64_t kMaxResponseBodyBytes = 64ull * 1024 * 1024;
 // User-Agent unless the caller set them.
 http::request<http::string_body> to_beast_request(ClientRequest request, const Url& url);
 
-// The bytes of `message` (as to_beast_request made it) in one buffer: the socket then takes one
-// plain buffer instead of Beast's serializer's views over the header fields and the body, which
-// cost more to walk than the bytes cost to copy.
-std::string serialized(const http::request<http::string_body>& message);
-
 HttpResponse from_beast_response(http::response<http::string_body>&& message);
 
 }  // namespace bridgebot::net::detail

@@ -9,8 +9,6 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
-#include <ostream>
-#include <streambuf>
 #include <thread>
 #include <vector>
 
@@ -20,6 +18,7 @@
 #include "connection_registry.h"
 #include "tls_context.h"
 #include "websocket_session.h"
+#include "wire_bytes.h"
 
 namespace bridgebot::net {
 namespace {
@@ -98,26 +97,6 @@ class ResponderState {
   std::shared_ptr<ServerShared> shared_;
   std::weak_ptr<ResponseSink> session_;
   std::atomic<bool> used_{false};
-};
-
-// A stream buffer that appends to a string.
-class AppendTo : public std::streambuf {
- public:
-  explicit AppendTo(std::string& out) : out_(out) {}
-
- protected:
-  std::streamsize xsputn(const char* data, std::streamsize count) override {
-    out_.append(data, static_cast<std::size_t>(count));
-    return count;
-  }
-  int_type overflow(int_type c) override {
-    if (!traits_type::eq_int_type(c, traits_type::eof()))
-      out_.push_back(traits_type::to_char_type(c));
-    return traits_type::not_eof(c);
-  }
-
- private:
-  std::string& out_;
 };
 
 HttpRequest to_request(http::request<http::string_body>&& message, const std::string& remote) {
@@ -313,7 +292,7 @@ class HttpSession final : public ServerConnection,
     response.keep_alive(keep_alive_ && !stopping_);
     response.prepare_payload();
     response_keep_alive_ = response.keep_alive();
-    serialize(response, written_);
+    write_wire_bytes(response, written_);
     writing_ = true;
     std::size_t sent = 0;
     if constexpr (std::is_same_v<Stream, PlainStream>) {
@@ -333,18 +312,6 @@ class HttpSession final : public ServerConnection,
                       [self = this->shared_from_this()](error_code ec, std::size_t) {
                         self->on_response_written(ec);
                       });
-  }
-
-  // The answer's bytes, into `out`: Beast writes the header (status line and fields) and the body
-  // follows it (prepare_payload gave it a Content-Length, never chunked). Written as the message
-  // itself, every layer of every write call walked the header's pieces again; http::serializer
-  // still costs several times this stream for an answer of a few hundred bytes.
-  static void serialize(const http::response<http::string_body>& response, std::string& out) {
-    out.clear();
-    AppendTo appender(out);
-    std::ostream stream(&appender);
-    stream << response.base();
-    out += response.body();
   }
 
   void on_response_written(const error_code& ec) {
