@@ -12,11 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "bridgebot/core/json_writer.h"
 #include "bridgebot/core/result.h"
 
 namespace bridgebot::core {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 // Deepest nesting of arrays and objects parse_json accepts. Every JSON from outside (platform
 // bodies, Slack answers, Socket Mode frames, OAuth answers) is far shallower.
