@@ -110,25 +110,32 @@ Result<Acceptor::Prepared> Acceptor::message_request(PlatformMessage message) {
   request.source_id = message.id;
   request.team_id = *team;
   request.now = clock_.unix_seconds();
-  const RelayDecision decision = decide_relay(message);
+  RelayDecision decision = decide_relay(message);
   if (!decision.relay) {
     request.status = store::ItemStatus::ignored;
     request.reason = decision.ignore_reason;
     return prepared;
   }
-  const Mention recipient = *decision.recipient;
-  const std::string recipient_key =
-      recipient.id.empty() ? normalize_email(recipient.email) : recipient.id;
-  const std::string ordering_key = *team + ":" + recipient_key;
+  std::string recipient_key = decision.recipient->id.empty()
+                                  ? normalize_email(decision.recipient->email)
+                                  : decision.recipient->id;
+  std::string ordering_key = *team + ":" + recipient_key;
   const bool copy_to_sender = config_.relay.copy_to_sender && !message.sender.external;
-  const std::string sender_id = message.sender.id;
-  auto payload =
-      std::make_shared<const MessagePayload>(MessagePayload{std::move(message), recipient});
-  const std::string payload_json = encode_message_payload(*payload);
+  std::string sender_id = copy_to_sender ? message.sender.id : std::string();
+  auto payload = std::make_shared<const MessagePayload>(
+      MessagePayload{std::move(message), std::move(*decision.recipient)});
+  // The payload (~0.5 KB) and the keys are moved into the last item that needs them, not copied.
+  std::string payload_json = encode_message_payload(*payload);
   request.status = store::ItemStatus::queued;
-  request.items.push_back({kRoleRecipient, recipient_key, payload_json, ordering_key, request.now});
+  request.items.reserve(copy_to_sender ? 2 : 1);
   if (copy_to_sender) {
-    request.items.push_back({kRoleSenderCopy, sender_id, payload_json, ordering_key, request.now});
+    request.items.push_back(
+        {kRoleRecipient, std::move(recipient_key), payload_json, ordering_key, request.now});
+    request.items.push_back({kRoleSenderCopy, std::move(sender_id), std::move(payload_json),
+                             std::move(ordering_key), request.now});
+  } else {
+    request.items.push_back({kRoleRecipient, std::move(recipient_key), std::move(payload_json),
+                             std::move(ordering_key), request.now});
   }
   prepared.message = std::move(payload);
   return prepared;

@@ -4,6 +4,7 @@
 #include "bridge_fakes.h"
 #include "bridgebot/bridge/acceptor.h"
 #include "bridgebot/bridge/installation_service.h"
+#include "bridgebot/bridge/outbox_payloads.h"
 #include "bridgebot/core/crypto.h"
 #include "bridgebot/store/sqlite_store.h"
 #include "support/temp_dir.h"
@@ -177,6 +178,35 @@ TEST_CASE("an external sender gets no copy item", "[bridge][accept]") {
   REQUIRE(first->size() == 1);
   REQUIRE(f.db->complete((*first)[0].item_id, "test", store::ItemStatus::delivered, "", {}).ok());
   CHECK(f.db->claim_due(f.clock.unix_seconds(), 10, "test", store::kAllPartitions)->empty());
+}
+
+TEST_CASE("the recipient's item and the sender's copy carry the same payload and order key",
+          "[bridge][accept]") {
+  Fixture f;
+  f.install_acme();
+  REQUIRE(f.config.relay.copy_to_sender);
+  REQUIRE(f.acceptor.accept_message(message("m1", {kBob})).ok());
+  auto first = f.db->claim_due(f.clock.unix_seconds(), 10, "test", store::kAllPartitions);
+  REQUIRE(first->size() == 1);
+  REQUIRE(f.db->complete((*first)[0].item_id, "test", store::ItemStatus::delivered, "", {}).ok());
+  auto second = f.db->claim_due(f.clock.unix_seconds(), 10, "test", store::kAllPartitions);
+  REQUIRE(second->size() == 1);
+  const store::OutboxItem& recipient = (*first)[0];
+  const store::OutboxItem& copy = (*second)[0];
+  CHECK(recipient.role == "recipient");
+  CHECK(recipient.destination == "p-bob");
+  CHECK(copy.role == "sender_copy");
+  CHECK(copy.destination == "p-alice");
+  CHECK(recipient.ordering_key == "T0001:p-bob");
+  CHECK(copy.ordering_key == recipient.ordering_key);
+  CHECK(copy.payload_json == recipient.payload_json);
+  auto payload = bridge::decode_message_payload(copy.payload_json);
+  REQUIRE(payload.ok());
+  CHECK(payload->message.id == "m1");
+  CHECK(payload->message.text == "hello");
+  CHECK(payload->message.sender.id == "p-alice");
+  CHECK(payload->recipient.id == "p-bob");
+  CHECK(payload->recipient.email == "bob@example.com");
 }
 
 TEST_CASE("notifications fan out to every matching destination or fail with no_route",
