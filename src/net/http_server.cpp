@@ -16,6 +16,7 @@
 #include "bridgebot/core/hand_over_batch.h"
 #include "bridgebot/core/thread_name.h"
 #include "connection_registry.h"
+#include "request_parser.h"
 #include "tls_context.h"
 #include "websocket_session.h"
 #include "wire_bytes.h"
@@ -99,17 +100,15 @@ class ResponderState {
   std::atomic<bool> used_{false};
 };
 
-HttpRequest to_request(http::request<http::string_body>&& message, const std::string& remote) {
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  request.headers.reserve(static_cast<std::size_t>(std::distance(message.begin(), message.end())));
-  for (const auto& field : message) {
-    request.headers.add(std::string(field.name_string()), std::string(field.value()));
-  }
-  request.body = std::move(message.body());
-  request.remote_address = remote;
-  return request;
+// The request as Beast's message, for a WebSocket handshake (the rare request that asks for one).
+http::request<http::string_body> to_message(const HttpRequest& request, unsigned version) {
+  http::request<http::string_body> message;
+  message.method_string(request.method);
+  message.target(request.target);
+  message.version(version);
+  for (const auto& [name, value] : request.headers.all()) message.insert(name, value);
+  message.body() = request.body;
+  return message;
 }
 
 template <class Stream>  // PlainStream or TlsStream
@@ -250,11 +249,15 @@ class HttpSession final : public ServerConnection,
     if (ec == http::error::body_limit) return reject_too_large();
     if (ec) return finish();  // the client left, stalled, idled out, or sent garbage
     ++requests_read_;
-    auto message = parser_->release();
-    version_ = message.version();
-    keep_alive_ = message.keep_alive();
-    if (websocket::is_upgrade(message)) return upgrade(std::move(message));
-    ask_handler(to_request(std::move(message), remote_address_));
+    version_ = parser_->version();
+    keep_alive_ = parser_->keep_alive();
+    HttpRequest request = std::move(parser_->request());
+    request.remote_address = remote_address_;
+    if (parser_->upgrade()) {
+      auto message = to_message(request, version_);
+      if (websocket::is_upgrade(message)) return upgrade(request, std::move(message));
+    }
+    ask_handler(std::move(request));
   }
 
   void ask_handler(HttpRequest request) {
@@ -272,7 +275,7 @@ class HttpSession final : public ServerConnection,
   std::shared_ptr<ResponseSink> shared_from_this_as_sink() { return this->shared_from_this(); }
 
   void reject_too_large() {
-    version_ = parser_->get().version();
+    version_ = parser_->version();
     keep_alive_ = false;
     draining_ = true;
     waiting_for_answer_ = shared_from_this_as_sink();
@@ -339,12 +342,11 @@ class HttpSession final : public ServerConnection,
                             });
   }
 
-  void upgrade(http::request<http::string_body>&& message) {
+  void upgrade(const HttpRequest& request, http::request<http::string_body>&& message) {
     std::shared_ptr<WebSocketHandler> handler;
     if (shared_->acceptor) {
       try {
-        handler = shared_->acceptor(
-            to_request(http::request<http::string_body>(message), remote_address_));
+        handler = shared_->acceptor(request);
       } catch (const std::exception&) {
         handler = nullptr;
       }
@@ -381,7 +383,7 @@ class HttpSession final : public ServerConnection,
   std::uint64_t id_ = 0;
   std::string remote_address_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   std::string written_;  // the answer being written (its capacity kept for the next one)
   bool response_keep_alive_ = false;
   std::vector<char> drain_buffer_;  // sized only once a 413 is being drained
