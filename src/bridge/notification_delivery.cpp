@@ -96,6 +96,7 @@ core::Task<Result<Completion>> deliver_notification(DeliveryContext& context,
   request.thread_ts = anchor ? anchor->ts : "";
   request.text = message.text;
   request.blocks_json = message.blocks_json;
+  request.blocks_written_by_us = true;  // message_builder's writer
   const slack::TeamToken auth{team, installation.bot_token};
   auto posted = co_await context.slack.chat_post_message_async(auth, request);
   if (!posted.ok()) co_return posted.error();

@@ -23,6 +23,7 @@ slack::PostMessageRequest post_request(std::string channel, const SlackMessage& 
   request.channel = std::move(channel);
   request.text = message.text;
   request.blocks_json = message.blocks_json;
+  request.blocks_written_by_us = true;  // message_builder's writer
   request.username = message.username;
   request.icon_url = message.icon_url;
   // The link back is in the message; a preview of it would only repeat the platform page.

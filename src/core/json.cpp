@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <span>
 
 namespace bridgebot::core {
 namespace {
@@ -83,6 +84,75 @@ std::size_t invalid_utf8_at(std::string_view text) {
   return std::string_view::npos;
 }
 
+// Captures the string and boolean values of the wanted top-level members of an object (the
+// depth limit as DepthLimited's), building nothing.
+class TopLevelFields {
+ public:
+  explicit TopLevelFields(std::span<TopLevelMember> members) : members_(members) {}
+
+  bool Null() { return scalar(); }
+  bool Bool(bool b) {
+    if (wanted_ != nullptr) wanted_->boolean = b;
+    return scalar();
+  }
+  bool Int(int) { return scalar(); }
+  bool Uint(unsigned) { return scalar(); }
+  bool Int64(std::int64_t) { return scalar(); }
+  bool Uint64(std::uint64_t) { return scalar(); }
+  bool Double(double) { return scalar(); }
+  bool RawNumber(const char*, SizeType, bool) { return scalar(); }
+  bool String(const char* s, SizeType n, bool) {
+    if (wanted_ != nullptr) wanted_->string.emplace(s, n);
+    return scalar();
+  }
+  bool Key(const char* s, SizeType n, bool) {
+    if (depth_ == 1) wanted_ = first_time(std::string_view(s, n));
+    return true;
+  }
+  bool StartObject() {
+    if (depth_ == 0) is_object_ = true;
+    return enter();
+  }
+  bool EndObject(SizeType) { return leave(); }
+  bool StartArray() { return enter(); }
+  bool EndArray(SizeType) { return leave(); }
+
+  bool too_deep() const { return too_deep_; }
+  bool is_object() const { return is_object_; }
+
+ private:
+  bool scalar() {
+    wanted_ = nullptr;
+    return true;
+  }
+  bool enter() {
+    wanted_ = nullptr;
+    too_deep_ = ++depth_ > kMaxJsonDepth;
+    return !too_deep_;
+  }
+  bool leave() {
+    --depth_;
+    return true;
+  }
+  TopLevelMember* first_time(std::string_view key) {
+    for (std::size_t i = 0; i < members_.size(); ++i) {
+      if (members_[i].key != key) continue;
+      const std::uint32_t bit = std::uint32_t{1} << i;
+      if ((seen_ & bit) != 0) return nullptr;
+      seen_ |= bit;
+      return &members_[i];
+    }
+    return nullptr;
+  }
+
+  std::span<TopLevelMember> members_;
+  TopLevelMember* wanted_ = nullptr;  // the member whose value comes next
+  std::uint32_t seen_ = 0;
+  int depth_ = 0;
+  bool too_deep_ = false;
+  bool is_object_ = false;
+};
+
 struct ReadOutcome {
   rapidjson::ParseResult parsed;
   bool too_deep = false;
@@ -103,7 +173,8 @@ char* padded_copy(std::string_view text, char* copy) {
 // handler, iteratively and in place: strings are unescaped where they lie and a document points
 // at them instead of copying each one, and RapidJSON passes over unescaped runs 16 bytes at a
 // time (RAPIDJSON_SSE2, src/core/CMakeLists.txt).
-ReadOutcome read_json(char* padded, DepthLimited& handler) {
+template <typename Handler>
+ReadOutcome read_json(char* padded, Handler& handler) {
   rapidjson::InsituStringStream input(padded);
   rapidjson::Reader reader;
   ReadOutcome outcome;
@@ -195,6 +266,22 @@ Result<rapidjson::Type> check_json(std::string_view text) {
     default:
       return rapidjson::kNumberType;
   }
+}
+
+Result<bool> read_top_level(std::string_view text, std::span<TopLevelMember> members) {
+  if (members.size() > 32) return make_error("invalid_argument", "more than 32 members wanted");
+  if (auto refused = unreadable(text)) return *refused;
+  // Slack's answers are small: most fit the stack.
+  char small[2048];
+  std::string large;
+  char* copy = small;
+  if (text.size() + kPadding > sizeof small) {
+    large.resize(text.size() + kPadding);
+    copy = large.data();
+  }
+  TopLevelFields handler(members);
+  if (auto failed = failure_of(read_json(padded_copy(text, copy), handler))) return *failed;
+  return handler.is_object();
 }
 
 bool is_clean_text(std::string_view text) {

@@ -1,6 +1,7 @@
 #include "api_transport.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <optional>
 #include <random>
@@ -43,6 +44,49 @@ std::string redact(std::string text, std::string_view secret) {
 Error network_error(Error error, std::string_view what, std::string_view secret) {
   error.message = std::string(what) + " failed: " + redact(std::move(error.message), secret);
   return error;
+}
+
+// What an answer is judged by (and a post's channel and ts), from its top-level members.
+struct AnswerHead {
+  bool ok = false;
+  std::string error;
+  std::string needed;
+  std::string provided;
+  std::string channel;
+  std::string ts;
+};
+
+// The answer read for its head alone, building no document; nullopt unless a JSON object.
+std::optional<AnswerHead> read_head(std::string_view body) {
+  std::array<core::TopLevelMember, 6> members{{{"ok", {}, {}},
+                                               {"error", {}, {}},
+                                               {"needed", {}, {}},
+                                               {"provided", {}, {}},
+                                               {"channel", {}, {}},
+                                               {"ts", {}, {}}}};
+  auto read = core::read_top_level(body, members);
+  if (!read.ok() || !*read) return std::nullopt;
+  auto text = [](core::TopLevelMember& member) { return std::move(member.string).value_or(""); };
+  return AnswerHead{members[0].boolean.value_or(false),
+                    text(members[1]),
+                    text(members[2]),
+                    text(members[3]),
+                    text(members[4]),
+                    text(members[5])};
+}
+
+// The answer parsed into answer.json, and its head; nullopt unless a JSON object.
+std::optional<AnswerHead> parse_head(std::string_view body, ApiAnswer& answer) {
+  auto parsed = core::parse_json(body);
+  if (!parsed.ok() || !parsed->IsObject()) return std::nullopt;
+  answer.json = std::move(*parsed);
+  const auto& json = answer.json;
+  return AnswerHead{json::bool_field(json, "ok"),
+                    json::string_field(json, "error"),
+                    json::string_field(json, "needed"),
+                    json::string_field(json, "provided"),
+                    {},
+                    {}};
 }
 
 double default_jitter() {
@@ -166,7 +210,7 @@ Result<ApiAnswer> ApiTransport::api_answer(const ApiCall& call,
     const auto& auth = call.authorization;
     return network_error(sent.error(), call.method, auth.substr(auth.find(' ') + 1));
   }
-  ApiAnswer answer{std::move(sent).value(), {}};
+  ApiAnswer answer{std::move(sent).value(), {}, {}, {}};
   const net::HttpResponse& response = answer.response;
 
   ApiFailure failure;
@@ -174,18 +218,21 @@ Result<ApiAnswer> ApiTransport::api_answer(const ApiCall& call,
   failure.http_status = response.status;
   failure.retry_after = parse_retry_after(response.headers);
 
-  // Slack's answer is outside input too: parsed iteratively with a depth limit.
-  auto parsed = core::parse_json(response.body);
-  if (parsed.ok()) answer.json = std::move(*parsed);
-  const bool is_object = parsed.ok() && answer.json.IsObject();
-  if (!is_object) {
+  // Slack's answer is outside input too: read whole, iteratively with a depth limit, and
+  // refused when malformed; into a document only when the call needs more than its top level.
+  auto head = call.top_level_only ? read_head(response.body) : parse_head(response.body, answer);
+  if (!head) {
     if (response.status == 200) return invalid_response(call.method, response.status);
     return map_api_failure(failure);  // 429, 5xx or another status with a non-JSON body
   }
-  if (response.status == 200 && json::bool_field(answer.json, "ok")) return answer;
-  failure.error = json::string_field(answer.json, "error");
-  failure.needed = json::string_field(answer.json, "needed");
-  failure.provided = json::string_field(answer.json, "provided");
+  if (response.status == 200 && head->ok) {
+    answer.channel = std::move(head->channel);
+    answer.ts = std::move(head->ts);
+    return answer;
+  }
+  failure.error = std::move(head->error);
+  failure.needed = std::move(head->needed);
+  failure.provided = std::move(head->provided);
   if (failure.error.empty() && response.status == 200) {
     return invalid_response(call.method, response.status);  // neither ok nor an error code
   }

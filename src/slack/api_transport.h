@@ -23,11 +23,16 @@ struct ApiCall {
   std::string authorization;  // the whole Authorization header value (secret)
   std::string content_type;
   std::string body;
+  // Only the answer's top-level members are read (chat.postMessage, chat.update: channel and ts);
+  // no document is built.
+  bool top_level_only = false;
 };
 
 struct ApiAnswer {
   net::HttpResponse response;
-  rapidjson::Document json;  // an object whose "ok" is true
+  rapidjson::Document json;  // an object whose "ok" is true; null when top_level_only
+  std::string channel;       // the answer's top-level channel and ts, when top_level_only
+  std::string ts;
 };
 
 class ApiTransport {

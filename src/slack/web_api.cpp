@@ -53,9 +53,13 @@ class JsonBody {
       e.field = key;
       return e;
     }
-    writer_.Key(key);
-    writer_.RawValue(json.data(), json.size(), expected);
+    written(key, json, expected);
     return Status::success();
+  }
+  // Embeds JSON our own writer produced, as it is (reading it again would only cost time).
+  void written(const char* key, std::string_view json, rapidjson::Type type) {
+    writer_.Key(key);
+    writer_.RawValue(json.data(), json.size(), type);
   }
   std::string finish() {
     writer_.EndObject();
@@ -71,6 +75,13 @@ ApiCall json_call(std::string method, const TeamToken& auth, std::string body) {
   return {std::move(method), auth.team_id, {}, "Bearer " + auth.token, kJson, std::move(body)};
 }
 
+// chat.postMessage and chat.update: of the answer only channel and ts are needed.
+ApiCall post_call(std::string method, const TeamToken& auth, std::string body) {
+  ApiCall call = json_call(std::move(method), auth, std::move(body));
+  call.top_level_only = true;
+  return call;
+}
+
 Result<SlackUser> user_of(const Result<ApiAnswer>& answer) {
   if (!answer.ok()) return answer.error();
   const auto* user = json::member(answer->json, "user");
@@ -78,10 +89,10 @@ Result<SlackUser> user_of(const Result<ApiAnswer>& answer) {
   return parse_slack_user(*user);
 }
 
-Result<PostedMessage> posted_of(const Result<ApiAnswer>& answer) {
+// The answer of a top_level_only call (post_call) that posted or updated a message.
+Result<PostedMessage> posted_of(Result<ApiAnswer> answer) {
   if (!answer.ok()) return answer.error();
-  PostedMessage posted{json::string_field(answer->json, "channel"),
-                       json::string_field(answer->json, "ts")};
+  PostedMessage posted{std::move(answer->channel), std::move(answer->ts)};
   if (posted.channel.empty() || posted.ts.empty()) {
     return make_error("invalid_response", "Slack's answer has no `channel` and `ts`");
   }
@@ -92,7 +103,9 @@ Result<ApiCall> post_message_call(const TeamToken& auth, const PostMessageReques
   // Deliberately never link_names or parse=full: relayed text must not turn into mentions.
   JsonBody body;
   body.string("channel", m.channel).string("text", m.text);
-  if (!m.blocks_json.empty()) {
+  if (m.blocks_written_by_us && !m.blocks_json.empty()) {
+    body.written("blocks", m.blocks_json, rapidjson::kArrayType);
+  } else if (!m.blocks_json.empty()) {
     if (Status s = body.embedded("blocks", m.blocks_json, rapidjson::kArrayType); !s.ok()) {
       return s.error();
     }
@@ -102,7 +115,7 @@ Result<ApiCall> post_message_call(const TeamToken& auth, const PostMessageReques
   if (!m.icon_url.empty()) body.string("icon_url", m.icon_url);
   if (m.unfurl_links) body.boolean("unfurl_links", *m.unfurl_links);
   if (m.unfurl_media) body.boolean("unfurl_media", *m.unfurl_media);
-  ApiCall call = json_call("chat.postMessage", auth, body.finish());
+  ApiCall call = post_call("chat.postMessage", auth, body.finish());
   call.channel = m.channel;
   return call;
 }
@@ -286,7 +299,7 @@ Result<PostedMessage> WebApi::chat_update(const TeamToken& auth, const UpdateMes
       return s.error();
     }
   }
-  return posted_of(transport_->call(json_call("chat.update", auth, body.finish())));
+  return posted_of(transport_->call(post_call("chat.update", auth, body.finish())));
 }
 
 Result<std::string> WebApi::conversations_open(const TeamToken& auth, std::string_view user_ids) {

@@ -1,3 +1,4 @@
+#include <array>
 #include <catch2/catch.hpp>
 
 #include "bridgebot/core/json.h"
@@ -153,4 +154,49 @@ TEST_CASE("a parsed document's strings outlive the text and a move of the docume
   REQUIRE(in_arena.ok());
   text.assign(text.size(), '#');
   CHECK(json_string(*in_arena, "text") == "hello");
+}
+
+TEST_CASE("reading the top level keeps the wanted strings and booleans, nested ones aside",
+          "[core][json]") {
+  std::array<TopLevelMember, 4> members{
+      {{"ok", {}, {}}, {"channel", {}, {}}, {"ts", {}, {}}, {"error", {}, {}}}};
+  // The echoed message holds a channel and a ts of its own; a repeated key counts once, first.
+  auto read = read_top_level(
+      R"({"message":{"channel":"X","ts":"9","ok":false},"ok":true,"channel":"D\u0034\"2",)"
+      R"("ts":"1.2","channel":"later","error":7,"blocks":[{"ts":"8"}]})",
+      members);
+  REQUIRE(read.ok());
+  CHECK(*read);
+  CHECK(members[0].boolean == true);
+  CHECK_FALSE(members[0].string);
+  CHECK(members[1].string == "D4\"2");
+  CHECK(members[2].string == "1.2");
+  CHECK_FALSE(members[3].string);  // a number, not a string
+  CHECK_FALSE(members[3].boolean);
+
+  std::array<TopLevelMember, 1> ok{{{"ok", {}, {}}}};
+  auto array = read_top_level(R"([{"ok":true}])", ok);
+  REQUIRE(array.ok());
+  CHECK_FALSE(*array);
+  CHECK_FALSE(ok[0].boolean);
+}
+
+TEST_CASE("reading the top level refuses what parsing refuses, after the wanted members too",
+          "[core][json]") {
+  const std::string large_tail = std::string(5000, 'x');
+  for (const std::string& text :
+       {std::string(R"({"ok":true,"channel":"D1","ts":"1.2","message":{"text":"x")"),
+        std::string(R"({"ok":true,"ts":"1.2"} trailing)"),
+        std::string(R"({"ok":true,"ts":"1.2","text":")") + large_tail + "\xff\"}",
+        std::string("{\"ok\":true,\"ts\":\"1.2\"}\0", 23) + "x",
+        R"({"ok":true,"deep":)" + nested(kMaxJsonDepth) + "}", std::string()}) {
+    INFO(text.substr(0, 80));
+    std::array<TopLevelMember, 2> members{{{"ok", {}, {}}, {"ts", {}, {}}}};
+    auto read = read_top_level(text, members);
+    REQUIRE_FALSE(read.ok());
+    CHECK(read.error().code == "invalid_json");
+  }
+  std::array<TopLevelMember, 1> ok{{{"ok", {}, {}}}};
+  CHECK(read_top_level(R"({"ok":true,"deep":)" + nested(kMaxJsonDepth - 1) + "}", ok).ok());
+  CHECK(ok[0].boolean == true);
 }

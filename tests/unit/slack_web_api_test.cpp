@@ -220,6 +220,43 @@ TEST_CASE("chat.postMessage sends the blocks as written and reads channel and ts
   CHECK(json_of(body)["blocks"][0]["text"]["text"] == "hi");
 }
 
+TEST_CASE("chat.postMessage refuses an answer malformed after its channel and ts",
+          "[slack][web_api]") {
+  Harness h;
+  h.http.answer_ok(R"({"ok":true,"channel":"D42","ts":"1.2","message":{"type":"message",)");
+
+  auto posted = h.api.chat_post_message(kBot, {.channel = "U7", .text = "x"});
+
+  REQUIRE_FALSE(posted.ok());
+  CHECK(posted.error().code == "invalid_response");
+}
+
+TEST_CASE("chat.postMessage reads the top-level channel and ts, not the echoed message's",
+          "[slack][web_api]") {
+  Harness h;
+  h.http.answer_ok(
+      R"({"message":{"channel":"C9","ts":"9.9"},"ok":true,"ts":"1.2","channel":"D42"})");
+
+  auto posted = h.api.chat_post_message(kBot, {.channel = "U7", .text = "x"});
+
+  REQUIRE(posted.ok());
+  CHECK(posted->channel == "D42");
+  CHECK(posted->ts == "1.2");
+}
+
+TEST_CASE("chat.postMessage sends blocks its caller wrote as they are, unchecked",
+          "[slack][web_api]") {
+  Harness h;
+  h.http.answer_ok(R"({"ok":true,"channel":"D42","ts":"1.2"})");
+  const std::string blocks = R"([{"type":"section","text":{"type":"mrkdwn","text":"hi"}}])";
+
+  auto posted = h.api.chat_post_message(
+      kBot, {.channel = "U7", .text = "x", .blocks_json = blocks, .blocks_written_by_us = true});
+
+  REQUIRE(posted.ok());
+  CHECK(h.http.sent()[0].request.body.find(R"("blocks":)" + blocks) != std::string::npos);
+}
+
 TEST_CASE("chat.postMessage omits unset optional fields", "[slack][web_api]") {
   Harness h;
   h.http.answer_ok(R"({"ok":true,"channel":"C1","ts":"1.2"})");
@@ -445,6 +482,20 @@ TEST_CASE("missing_scope names the needed and granted scopes", "[slack][web_api]
   CHECK(user.error().message.find("users:read.email") != std::string::npos);
   CHECK(user.error().message.find("chat:write") != std::string::npos);
   CHECK(user.error().message.find("reinstall") != std::string::npos);
+}
+
+TEST_CASE("a chat.postMessage refused for a scope names the needed and granted scopes",
+          "[slack][web_api]") {
+  Harness h;
+  h.http.answer_ok(
+      R"({"ok":false,"error":"missing_scope","needed":"chat:write","provided":"users:read"})");
+
+  auto posted = h.api.chat_post_message(kBot, {.channel = "U7", .text = "x"});
+
+  REQUIRE_FALSE(posted.ok());
+  CHECK(posted.error().code == "missing_scope");
+  CHECK(posted.error().message.find("chat:write") != std::string::npos);
+  CHECK(posted.error().message.find("users:read") != std::string::npos);
 }
 
 TEST_CASE("incoming webhook posts the JSON body to the URL with no Authorization header",

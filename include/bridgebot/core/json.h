@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,19 @@ Result<rapidjson::Document> parse_json(std::string_view text, JsonArena& arena);
 // The same check, building nothing: the type of the top-level value. For text that is sent on
 // as it is (Writer::RawValue) once it is known to be well-formed JSON of the expected type.
 Result<rapidjson::Type> check_json(std::string_view text);
+
+// One top-level member that read_top_level looks for, and what it found there.
+struct TopLevelMember {
+  std::string_view key;
+  std::optional<std::string> string;  // its value, when a string
+  std::optional<bool> boolean;        // its value, when true or false
+};
+// For text of which only a few top-level members are wanted (Slack's ok, error, channel, ts):
+// reads the whole text and refuses exactly what parse_json refuses, so a malformed tail is
+// refused too, but builds no document. Fills each of `members` found at the top level with a
+// string or boolean value (the first occurrence of a key counts, as for a document's lookup).
+// At most 32 members; the result tells whether the top-level value is an object.
+Result<bool> read_top_level(std::string_view text, std::span<TopLevelMember> members);
 
 // Whether text from outside can be stored and sent on as a string: valid UTF-8 without NUL
 // (JSON allows "\u0000", but PostgreSQL text and C APIs end a string there, so "a\u0000x" and

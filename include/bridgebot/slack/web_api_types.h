@@ -46,6 +46,9 @@ struct PostMessageRequest {
   std::string icon_url{};     // needs chat:write.customize
   std::optional<bool> unfurl_links{};
   std::optional<bool> unfurl_media{};
+  // blocks_json was written by our own JSON writer (bridge::SlackMessage's builders): it is sent
+  // as it is. Otherwise it is read first, and refused (invalid_blocks) unless a JSON array.
+  bool blocks_written_by_us = false;
 };
 
 struct UpdateMessageRequest {
