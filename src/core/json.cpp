@@ -172,14 +172,15 @@ char* padded_copy(std::string_view text, char* copy) {
 // Reads the padded copy of a text (whose UTF-8 was checked and which holds no NUL) into the
 // handler, iteratively and in place: strings are unescaped where they lie and a document points
 // at them instead of copying each one, and RapidJSON passes over unescaped runs 16 bytes at a
-// time (RAPIDJSON_SSE2, src/core/CMakeLists.txt).
-template <typename Handler>
+// time (RAPIDJSON_SSE2, src/core/CMakeLists.txt). kMode kParseDefaultFlags reads recursively
+// instead, ~20% faster: the C++ stack then holds a frame per level, which the handler's depth
+// limit bounds (it refuses the level before the reader enters it).
+template <unsigned kMode = rapidjson::kParseIterativeFlag, typename Handler>
 ReadOutcome read_json(char* padded, Handler& handler) {
   rapidjson::InsituStringStream input(padded);
   rapidjson::Reader reader;
   ReadOutcome outcome;
-  outcome.parsed =
-      reader.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseInsituFlag>(input, handler);
+  outcome.parsed = reader.Parse<kMode | rapidjson::kParseInsituFlag>(input, handler);
   outcome.too_deep = handler.too_deep();
   return outcome;
 }
@@ -280,7 +281,9 @@ Result<bool> read_top_level(std::string_view text, std::span<TopLevelMember> mem
     copy = large.data();
   }
   TopLevelFields handler(members);
-  if (auto failed = failure_of(read_json(padded_copy(text, copy), handler))) return *failed;
+  const ReadOutcome outcome =
+      read_json<rapidjson::kParseDefaultFlags>(padded_copy(text, copy), handler);
+  if (auto failed = failure_of(outcome)) return *failed;
   return handler.is_object();
 }
 

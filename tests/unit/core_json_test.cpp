@@ -196,6 +196,13 @@ TEST_CASE("reading the top level refuses what parsing refuses, after the wanted 
     REQUIRE_FALSE(read.ok());
     CHECK(read.error().code == "invalid_json");
   }
+  // Read recursively: the depth limit is what keeps 200,000 open brackets off the C++ stack.
+  std::array<TopLevelMember, 1> deep{{{"ok", {}, {}}}};
+  auto brackets = read_top_level(R"({"ok":true,"a":)" + std::string(200'000, '['), deep);
+  REQUIRE_FALSE(brackets.ok());
+  CHECK(brackets.error().code == "invalid_json");
+  CHECK(brackets.error().message.find("deeper") != std::string::npos);
+
   std::array<TopLevelMember, 1> ok{{{"ok", {}, {}}}};
   CHECK(read_top_level(R"({"ok":true,"deep":)" + nested(kMaxJsonDepth - 1) + "}", ok).ok());
   CHECK(ok[0].boolean == true);
