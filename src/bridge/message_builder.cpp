@@ -1,7 +1,6 @@
 #include "bridgebot/bridge/message_builder.h"
 
 #include <cctype>
-#include <cstdio>
 #include <vector>
 
 #include "bridgebot/core/json.h"
@@ -22,6 +21,7 @@ constexpr std::size_t kMaxUsernameChars = 80;
 // truncate_text on already escaped text, without leaving half an entity ("&am…") behind: after
 // escape_mrkdwn every '&' starts an entity that ends with ';'.
 std::string cut_escaped(const std::string& escaped, std::size_t max_chars) {
+  if (escaped.size() <= max_chars) return escaped;  // bytes bound code points
   std::string cut = slack::truncate_text(escaped, max_chars);
   if (cut == escaped) return cut;
   std::string kept = cut.substr(0, cut.size() - slack::kEllipsis.size());
@@ -113,7 +113,8 @@ SlackMessage relay_message(const std::string& header, const PlatformMessage& mes
   const std::string combined = header.empty() ? body : header + "\n" + body;
   const std::string link = link_back(message.url);
 
-  rapidjson::StringBuffer buffer;
+  // Room for both texts and the blocks' own ~120 bytes: the buffer is not grown on the way.
+  rapidjson::StringBuffer buffer(nullptr, combined.size() + link.size() + 160);
   JsonWriter w(buffer);
   w.StartArray();
   write_section(w, cut_escaped(combined, kMaxSectionChars));
@@ -152,20 +153,27 @@ Severity severity_of(std::string_view severity) {
 
 std::string slack_link(std::string_view url, std::string_view label) {
   if (!is_http_url(url)) return {};
-  std::string safe;
+  constexpr std::string_view kHex = "0123456789ABCDEF";
+  const std::string escaped_label = escape_mrkdwn(label);
+  std::string link;
+  link.reserve(url.size() + escaped_label.size() + 8);
+  link += '<';
   for (char c : url) {
     const auto byte = static_cast<unsigned char>(c);
     if (c == '&') {
-      safe += "&amp;";
+      link += "&amp;";
     } else if (c == '<' || c == '>' || c == '|' || byte <= 0x20 || byte == 0x7F) {
-      char encoded[4];
-      std::snprintf(encoded, sizeof encoded, "%%%02X", byte);
-      safe += encoded;
+      link += '%';
+      link += kHex[byte >> 4];
+      link += kHex[byte & 0xF];
     } else {
-      safe += c;
+      link += c;
     }
   }
-  return "<" + safe + "|" + escape_mrkdwn(label) + ">";
+  link += '|';
+  link += escaped_label;
+  link += '>';
+  return link;
 }
 
 SlackMessage build_linked_sender_dm(const PlatformMessage& message,

@@ -1,5 +1,6 @@
 #include "bridgebot/slack/mrkdwn.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -33,6 +34,11 @@ std::string escape_mrkdwn(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (std::size_t i = 0; i < text.size(); ++i) {
+    // The run up to the next character that may need escaping is copied as it is.
+    const std::size_t special = std::min(text.find_first_of("&<>@", i), text.size());
+    out.append(text, i, special - i);
+    i = special;
+    if (i == text.size()) break;
     const char c = text[i];
     switch (c) {
       case '&':
@@ -59,6 +65,7 @@ std::string escape_mrkdwn(std::string_view text) {
 }
 
 std::string truncate_text(std::string_view text, std::size_t max_code_points) {
+  if (text.size() <= max_code_points) return std::string(text);  // bytes bound code points
   // Byte offset where each code point starts, up to one past the allowed count.
   std::size_t count = 0;
   std::size_t keep_end = 0;  // end of the first (max_code_points - 1) code points

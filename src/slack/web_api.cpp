@@ -31,7 +31,10 @@ ApiCall form_call(std::string method, const TeamToken& auth, const Fields& field
 // is refused here with the field named, never sent.
 class JsonBody {
  public:
-  JsonBody() { writer_.StartObject(); }
+  // `capacity`: the bytes the body is expected to take, so that its buffer is not grown.
+  explicit JsonBody(std::size_t capacity = 256) : buffer_(nullptr, capacity) {
+    writer_.StartObject();
+  }
 
   JsonBody& string(const char* key, std::string_view value) {
     writer_.Key(key);
@@ -101,7 +104,9 @@ Result<PostedMessage> posted_of(Result<ApiAnswer> answer) {
 
 Result<ApiCall> post_message_call(const TeamToken& auth, const PostMessageRequest& m) {
   // Deliberately never link_names or parse=full: relayed text must not turn into mentions.
-  JsonBody body;
+  // Each field's text, quoted and perhaps escaped, and ~160 bytes of keys and punctuation.
+  JsonBody body(m.channel.size() + m.text.size() + m.text.size() / 8 + m.blocks_json.size() +
+                m.thread_ts.size() + m.username.size() + m.icon_url.size() + 160);
   body.string("channel", m.channel).string("text", m.text);
   if (m.blocks_written_by_us && !m.blocks_json.empty()) {
     body.written("blocks", m.blocks_json, rapidjson::kArrayType);
