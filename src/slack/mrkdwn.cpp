@@ -1,6 +1,5 @@
 #include "bridgebot/slack/mrkdwn.h"
 
-#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -24,6 +23,10 @@ bool starts_with_keyword(std::string_view rest) {
   return false;
 }
 
+bool may_need_escaping(char c) {
+  return c == '&' || c == '<' || c == '>' || c == '@';
+}
+
 bool is_continuation_byte(char c) {
   return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
 }
@@ -35,7 +38,8 @@ std::string escape_mrkdwn(std::string_view text) {
   out.reserve(text.size() + text.size() / 8);
   for (std::size_t i = 0; i < text.size(); ++i) {
     // The run up to the next character that may need escaping is copied as it is.
-    const std::size_t special = std::min(text.find_first_of("&<>@", i), text.size());
+    std::size_t special = i;
+    while (special < text.size() && !may_need_escaping(text[special])) ++special;
     out.append(text, i, special - i);
     i = special;
     if (i == text.size()) break;

@@ -86,8 +86,9 @@ Pacer::Step Pacer::after_slot() {
   // A Retry-After told to another call of this scope while we waited for our slot voids the
   // slot: Slack's window outranks it, and a fresh slot after the window keeps the calls that
   // were waiting spaced out instead of all going at the window's end.
-  if (limiter_.blocked_for(key_) != core::Clock::Duration::zero()) return reserve();
-  if (!limiter_.try_begin_send(key_)) {
+  const RateLimiter::SendCheck check = limiter_.try_begin_send(key_);
+  if (check == RateLimiter::SendCheck::blocked) return reserve();
+  if (check == RateLimiter::SendCheck::busy) {
     phase_ = Phase::scope;  // keeps the slot: looks again once the other call's answer is in
     return wait_for(kScopeBusyRetry);
   }

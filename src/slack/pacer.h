@@ -17,7 +17,7 @@
 // RetryPolicy::max_wait; a pause that would overrun it is not taken (a call refused a slot before
 // its first send ends with Error::not_attempted set). A 429 blocks the limited
 // scope in the RateLimiter, so the next reservation waits out Retry-After exactly, and a slot
-// granted before another call's 429 is reserved again after the window (blocked_for). Private to
+// granted before another call's 429 is reserved again after the window (try_begin_send). Private to
 // src/slack; one Pacer per call, used by one thread at a time.
 #pragma once
 

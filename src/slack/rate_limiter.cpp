@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <functional>
 #include <utility>
-#include <vector>
 
 namespace bridgebot::slack {
 namespace {
@@ -67,25 +66,22 @@ Reservation RateLimiter::reserve(const RateLimitKey& key, core::Clock::Duration 
   std::lock_guard lock(mutex_);
   sweep_idle_locked();  // before taking pointers into the map
   const Tier tier = method_info(key.method).tier;
-  std::vector<Bucket*> spent;
-  spent.push_back(&scope_bucket(key, tier));
-  if (tier == Tier::post_message) {
-    spent.push_back(&bucket({key.team_id, key.method, {}}, options_.post_message_per_team));
-  }
+  Bucket& own = scope_bucket(key, tier);
+  Bucket* shared = tier == Tier::post_message
+                       ? &bucket({key.team_id, key.method, {}}, options_.post_message_per_team)
+                       : nullptr;
 
   const auto now = clock_.now();
-  auto send_at = now;
-  for (const Bucket* b : spent) send_at = std::max(send_at, b->tat - tolerance(b->limit));
+  auto send_at = std::max(now, own.tat - tolerance(own.limit));
+  if (shared != nullptr) send_at = std::max(send_at, shared->tat - tolerance(shared->limit));
 
   const auto wait = send_at - now;
   if (wait > max_wait) return {false, wait};
   // The call's own bucket (method or channel) is spent at send_at. A shared budget (the
   // workspace-wide postMessage bucket) is charged one unit from now instead: a call waiting out
   // one channel's Retry-After must not push every other channel's slot behind it.
-  spent.front()->tat = std::max(spent.front()->tat, send_at) + spent.front()->limit.interval;
-  for (std::size_t i = 1; i < spent.size(); ++i) {
-    spent[i]->tat = std::max(spent[i]->tat, now) + spent[i]->limit.interval;
-  }
+  own.tat = std::max(own.tat, send_at) + own.limit.interval;
+  if (shared != nullptr) shared->tat = std::max(shared->tat, now) + shared->limit.interval;
   return {true, wait};
 }
 
@@ -99,13 +95,14 @@ RateLimiter::Bucket& RateLimiter::scope_bucket(const RateLimitKey& key, Tier tie
   return bucket(scope_id(key, tier), limit_for(tier));
 }
 
-bool RateLimiter::try_begin_send(const RateLimitKey& key) {
+RateLimiter::SendCheck RateLimiter::try_begin_send(const RateLimitKey& key) {
   std::lock_guard lock(mutex_);
   sweep_idle_locked();
   Bucket& b = scope_bucket(key, method_info(key.method).tier);
-  if (b.sending) return false;
+  if (b.blocked_until > clock_.now()) return SendCheck::blocked;
+  if (b.sending) return SendCheck::busy;
   b.sending = true;
-  return true;
+  return SendCheck::begun;
 }
 
 void RateLimiter::end_send(const RateLimitKey& key) {

@@ -84,10 +84,14 @@ class RateLimiter {
 
   // At most one call of a scope (the scope block() holds back) is on the wire at a time, so a
   // 429 is known here before the scope's next call leaves: a call sent while another's 429 is
-  // on its way back would land inside the window Slack just told. false: another call of the
-  // scope is still waiting for its answer; try again shortly. Per channel Slack allows about one
-  // post a second anyway, so this costs nothing but the burst's round trips.
-  bool try_begin_send(const RateLimitKey& key);
+  // on its way back would land inside the window Slack just told. Right before a send, under
+  // one lock: `blocked` when a Retry-After for the scope still holds (blocked_for: a slot granted
+  // before it is void), `busy` when another call of the scope is still waiting for its answer
+  // (try again shortly), else `begun`: the scope is the caller's until end_send. Per channel
+  // Slack allows about one post a second anyway, so this costs nothing but the burst's round
+  // trips.
+  enum class SendCheck { begun, blocked, busy };
+  SendCheck try_begin_send(const RateLimitKey& key);
   // The answer of the call begun with try_begin_send is in (and block()ed, when it was a 429).
   void end_send(const RateLimitKey& key);
 
