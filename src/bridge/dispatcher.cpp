@@ -380,7 +380,7 @@ core::Task<PendingOutcome> Dispatcher::attempt_or_hand_back(ClaimedItem claimed)
 
 core::Task<PendingOutcome> Dispatcher::attempt(const ClaimedItem& claimed) {
   const store::OutboxItem& item = claimed.row;
-  auto installation = installations_.active(item.team_id);
+  auto installation = installations_.active_shared(item.team_id);
   if (!installation.ok()) {
     if (installation.error().code == "unknown_team") {
       co_return finish(item, finished(ItemStatus::failed, "unknown_team"));
@@ -390,14 +390,14 @@ core::Task<PendingOutcome> Dispatcher::attempt(const ClaimedItem& claimed) {
 
   DeliveryContext context{store_,         slack_,          installations_, directory_,
                           options_.relay, options_.routes, dm_channels_,   options_.replies};
-  auto attempt = co_await deliver(context, claimed, *installation);
+  auto attempt = co_await deliver(context, claimed, **installation);
   if (!attempt.ok() && attempt.error().code == "token_expired") {
     // Once per attempt. A token that is expired again right after the refresh was rotated by
     // another process meanwhile: a later attempt reads the stored token, so it is retried with
     // the backoff instead of failing the message.
     // Awaited: oauth.v2.access and a wait for another refresher's lease hold no thread.
     auto refreshed = co_await installations_.refresh_expired_async(slack_, item.team_id,
-                                                                   installation->bot_token);
+                                                                   (*installation)->bot_token);
     if (refreshed.ok()) {
       attempt = co_await deliver(context, claimed, *refreshed);
       if (!attempt.ok() && attempt.error().code == "token_expired") {

@@ -2,24 +2,26 @@
 
 namespace bridgebot::bridge {
 
-std::optional<ActiveInstallation> InstallationCache::find(std::string_view team_id,
-                                                          std::int64_t generation) const {
+std::shared_ptr<const ActiveInstallation> InstallationCache::find(std::string_view team_id,
+                                                                  std::int64_t generation) const {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(team_id);
-  if (it == entries_.end() || it->second.generation != generation) return std::nullopt;
+  if (it == entries_.end() || it->second.generation != generation) return nullptr;
   return it->second.installation;
 }
 
-void InstallationCache::keep(const ActiveInstallation& installation, std::int64_t generation) {
+void InstallationCache::keep(std::shared_ptr<const ActiveInstallation> installation,
+                             std::int64_t generation) {
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(installation.team_id);
+  auto it = entries_.find(installation->team_id);
   if (it == entries_.end()) {
     if (capacity_ == 0) return;
     if (entries_.size() >= capacity_) entries_.erase(entries_.begin());
-    entries_.emplace(installation.team_id, Entry{generation, installation});
+    std::string team_id = installation->team_id;
+    entries_.emplace(std::move(team_id), Entry{generation, std::move(installation)});
     return;
   }
-  it->second = Entry{generation, installation};
+  it->second = Entry{generation, std::move(installation)};
 }
 
 void InstallationCache::forget(std::string_view team_id) {

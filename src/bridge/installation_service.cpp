@@ -201,6 +201,13 @@ Status InstallationService::may_post(std::string_view team_id) {
 }
 
 Result<ActiveInstallation> InstallationService::active(std::string_view team_id) {
+  auto shared = active_shared(team_id);
+  if (!shared.ok()) return shared.error();
+  return **shared;
+}
+
+Result<std::shared_ptr<const ActiveInstallation>> InstallationService::active_shared(
+    std::string_view team_id) {
   auto stamp = store_.installation_stamp(team_id);
   if (!stamp.ok()) return stamp.error();
   if (!stamp->has_value() || (*stamp)->state != store::InstallationState::active) {
@@ -209,7 +216,7 @@ Result<ActiveInstallation> InstallationService::active(std::string_view team_id)
     return unknown_team(team_id);
   }
   note_active_stamp(this, team_id);
-  if (auto cached = cache_.find(team_id, (*stamp)->generation)) return std::move(*cached);
+  if (auto cached = cache_.find(team_id, (*stamp)->generation)) return cached;
 
   auto record = store_.get_installation(team_id);
   if (!record.ok()) return record.error();
@@ -236,8 +243,9 @@ Result<ActiveInstallation> InstallationService::active(std::string_view team_id)
     out.incoming_webhook_url = *url;
   }
   // Under the generation of the row just read: a change since the stamp is not missed.
-  cache_.keep(out, inst.generation);
-  return out;
+  auto held = std::make_shared<const ActiveInstallation>(std::move(out));
+  cache_.keep(held, inst.generation);
+  return held;
 }
 
 std::vector<std::string> InstallationService::missing_scopes(

@@ -1,7 +1,6 @@
 #include "bridgebot/bridge/relay_rules.h"
 
 #include <algorithm>
-#include <cctype>
 #include <set>
 
 namespace bridgebot::bridge {
@@ -24,12 +23,13 @@ std::string identity_of(const Mention& mention) {
 }  // namespace
 
 std::string normalize_email(std::string_view email) {
-  auto not_space = [](unsigned char c) { return !std::isspace(c); };
-  auto begin = std::find_if(email.begin(), email.end(), not_space);
-  auto end = std::find_if(email.rbegin(), email.rend(), not_space).base();
-  std::string out;
-  for (auto it = begin; it < end; ++it) {
-    out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(*it))));
+  // The "C" locale's isspace and tolower (bridgebot never sets another), without a call per byte.
+  auto is_space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  while (!email.empty() && is_space(email.front())) email.remove_prefix(1);
+  while (!email.empty() && is_space(email.back())) email.remove_suffix(1);
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   return out;
 }

@@ -126,21 +126,21 @@ TEST_CASE("the installation cache holds one entry per workspace, within its capa
     bridge::ActiveInstallation installation;
     installation.team_id = id;
     installation.bot_token = std::string("xoxb-") + id;
-    return installation;
+    return std::make_shared<const bridge::ActiveInstallation>(std::move(installation));
   };
   cache.keep(team("T1"), 7);
   cache.keep(team("T1"), 8);  // the same workspace re-read: replaced, not added
   CHECK(cache.size() == 1);
-  CHECK_FALSE(cache.find("T1", 7).has_value());
+  CHECK(cache.find("T1", 7) == nullptr);
   CHECK(cache.find("T1", 8)->bot_token == "xoxb-T1");
 
   cache.keep(team("T2"), 1);
   cache.keep(team("T3"), 1);
   CHECK(cache.size() == 2);
-  CHECK(cache.find("T3", 1).has_value());
+  CHECK(cache.find("T3", 1) != nullptr);
 
   cache.forget("T3");
-  CHECK_FALSE(cache.find("T3", 1).has_value());
+  CHECK(cache.find("T3", 1) == nullptr);
   CHECK(cache.size() == 1);
 }
 

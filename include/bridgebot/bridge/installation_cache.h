@@ -13,8 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,10 +26,12 @@ class InstallationCache {
  public:
   explicit InstallationCache(std::size_t capacity = 10'000) : capacity_(capacity) {}
 
-  // The copy of `team_id` read at `generation`, if that is the one held.
-  std::optional<ActiveInstallation> find(std::string_view team_id, std::int64_t generation) const;
+  // The copy of `team_id` read at `generation`, if that is the one held (else null). Shared, not
+  // copied: a delivery reads it without copying its token and scopes.
+  std::shared_ptr<const ActiveInstallation> find(std::string_view team_id,
+                                                 std::int64_t generation) const;
   // Keeps `installation` as read from the row at `generation`, replacing what the team had.
-  void keep(const ActiveInstallation& installation, std::int64_t generation);
+  void keep(std::shared_ptr<const ActiveInstallation> installation, std::int64_t generation);
   // Drops the team's copy (its installation is gone or revoked).
   void forget(std::string_view team_id);
   std::size_t size() const;
@@ -37,7 +39,7 @@ class InstallationCache {
  private:
   struct Entry {
     std::int64_t generation = 0;
-    ActiveInstallation installation;
+    std::shared_ptr<const ActiveInstallation> installation;
   };
   const std::size_t capacity_;
   mutable std::mutex mutex_;

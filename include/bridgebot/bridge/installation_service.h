@@ -101,6 +101,8 @@ class InstallationService final : public InstallationDirectory {
   // Reads the row's stamp; the row itself and its tokens only when it changed since the last
   // call (InstallationCache): exact across processes sharing the store.
   Result<ActiveInstallation> active(std::string_view team_id) override;
+  Result<std::shared_ptr<const ActiveInstallation>> active_shared(
+      std::string_view team_id) override;
   // Right before a send for `team_id` (the delivery's Slack client asks, after any pacing wait):
   // success while the installation is active, team_disconnected once it is not. The stamp that
   // active() read on this executor thread in the current job (core::Executor::turn) stands in

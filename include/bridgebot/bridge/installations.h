@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,13 @@ class InstallationDirectory {
   virtual ~InstallationDirectory() = default;
   // The active installation of `team_id`; unknown_team when none is installed (or it was revoked).
   virtual Result<ActiveInstallation> active(std::string_view team_id) = 0;
+  // The same, shared rather than copied (a delivery's hot path). This default copies active()'s.
+  virtual Result<std::shared_ptr<const ActiveInstallation>> active_shared(
+      std::string_view team_id) {
+    auto installation = active(team_id);
+    if (!installation.ok()) return installation.error();
+    return std::make_shared<const ActiveInstallation>(std::move(*installation));
+  }
   // Slack answered token_expired to `expired_token`: refresh the rotating token (single flight
   // across processes) and return the installation with the new token; the error when it cannot
   // be refreshed. When the installation holds another token by now (another worker or process
