@@ -113,8 +113,9 @@ SlackMessage relay_message(const std::string& header, const PlatformMessage& mes
   const std::string combined = header.empty() ? body : header + "\n" + body;
   const std::string link = link_back(message.url);
 
-  // Room for both texts and the blocks' own ~120 bytes: the buffer is not grown on the way.
-  rapidjson::StringBuffer buffer(nullptr, combined.size() + link.size() + 160);
+  // Room for the blocks' own ~120 bytes and what the writer reserves before writing a string (6
+  // bytes per byte, for "\uXXXX"): the buffer is not grown on the way.
+  rapidjson::StringBuffer buffer(nullptr, 6 * (combined.size() + link.size()) + 160);
   JsonWriter w(buffer);
   w.StartArray();
   write_section(w, cut_escaped(combined, kMaxSectionChars));

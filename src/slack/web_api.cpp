@@ -104,9 +104,10 @@ Result<PostedMessage> posted_of(Result<ApiAnswer> answer) {
 
 Result<ApiCall> post_message_call(const TeamToken& auth, const PostMessageRequest& m) {
   // Deliberately never link_names or parse=full: relayed text must not turn into mentions.
-  // Each field's text, quoted and perhaps escaped, and ~160 bytes of keys and punctuation.
-  JsonBody body(m.channel.size() + m.text.size() + m.text.size() / 8 + m.blocks_json.size() +
-                m.thread_ts.size() + m.username.size() + m.icon_url.size() + 160);
+  // Each field's text, ~160 bytes of keys and punctuation, and room for what the writer reserves
+  // before writing a string (6 bytes per byte, for "\uXXXX"; the text is the longest).
+  JsonBody body(m.channel.size() + m.blocks_json.size() + m.thread_ts.size() + m.username.size() +
+                m.icon_url.size() + 6 * m.text.size() + 160);
   body.string("channel", m.channel).string("text", m.text);
   if (m.blocks_written_by_us && !m.blocks_json.empty()) {
     body.written("blocks", m.blocks_json, rapidjson::kArrayType);
