@@ -27,6 +27,10 @@ inline constexpr sql::Dialect kDialect{
     .mark_claimed =
         "UPDATE outbox SET status = 'in_flight', claimed_by = $2 WHERE item_id = ANY($1::bigint[])",
     .marks_one_claim_per_run = false,
+    .deliver_listed =
+        "UPDATE outbox SET status = 'delivered', reason = '', claimed_by = '' "
+        "WHERE item_id = ANY(CAST(string_to_array(CAST($1 AS TEXT), ',') AS BIGINT[])) "
+        "AND status = 'in_flight' AND claimed_by = $2",
     // Keyed by a hash of the key: a collision only makes two keys' accepts wait for each other.
     .key_lock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7340023))",
     .returning_item_id = " RETURNING item_id",

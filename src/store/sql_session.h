@@ -115,6 +115,9 @@ struct Dialect {
   // UPDATE there pays for a statement journal and one by rowid does not.
   std::string_view mark_claimed;
   bool marks_one_claim_per_run;
+  // Finishes as delivered (no reason) each item listed in $1 ("1,2,3") that is in flight for
+  // owner $2: one statement for a batch of outcomes instead of one per item.
+  std::string_view deliver_listed;
   // Run by an accept that may take its items for delivery (AcceptRequest::claim), once per
   // ordering key ($1) and before it looks whether that key has unfinished items. PostgreSQL
   // locks the key until the transaction ends: a concurrent accept of the same key waits, then

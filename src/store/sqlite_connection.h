@@ -26,6 +26,10 @@ inline constexpr sql::Dialect kDialect{
     .claim_lock = "",
     .mark_claimed = "UPDATE outbox SET status = 'in_flight', claimed_by = $2 WHERE item_id = $1",
     .marks_one_claim_per_run = true,
+    .deliver_listed =
+        "UPDATE outbox SET status = 'delivered', reason = '', claimed_by = '' "
+        "WHERE item_id IN (SELECT value FROM json_each('[' || $1 || ']')) "
+        "AND status = 'in_flight' AND claimed_by = $2",
     .key_lock = "",
     .returning_item_id = "",
     .inserted_item_id = "SELECT last_insert_rowid()",

@@ -273,6 +273,49 @@ TEST_CASE("A batch of outcomes is one commit, and one not in flight is refused a
   CHECK(retried->front().reason == "ratelimited");
 }
 
+// Delivered outcomes are finished in one statement per batch; one of them that is no longer in
+// flight for the caller must still be refused alone, with the others' deliveries in order.
+TEST_CASE("A batch of delivered outcomes lands whole, and one not in flight is refused alone",
+          "[store][outbox]") {
+  StoreFixture f;
+  std::vector<ItemId> ids;
+  for (const char* id : {"msg-d1", "msg-d2", "msg-d3", "msg-d4"}) {
+    auto accepted = f.store->accept(message(id, {item_for("recipient", id)}));
+    REQUIRE(accepted.ok());
+    ids.push_back(accepted->item_ids[0]);
+  }
+  REQUIRE(f.store->claim_due(100, 10, "worker", kAllPartitions)->size() == 4);
+  auto delivered = [&](std::size_t n) {
+    const std::string ts = "1.00020" + std::to_string(n);
+    return Outcome{ids[n], ItemStatus::delivered, "", {{"recipient", "U2", "D2", ts}}, 0, 0};
+  };
+  const auto first = f.store->record_outcomes("worker", {delivered(0), delivered(1)});
+  REQUIRE(first.size() == 2);
+  CHECK(first[0].ok());
+  CHECK(first[1].ok());
+
+  // msg-d3 is finished by then; another owner's outcomes for msg-d4 are refused too.
+  REQUIRE(f.store->complete(ids[2], "worker", ItemStatus::failed, "late", {}).ok());
+  CHECK(f.store->record_outcomes("other", {delivered(3), delivered(3)})[0].error().code ==
+        "conflict");
+  const auto second = f.store->record_outcomes("worker", {delivered(2), delivered(3)});
+  REQUIRE(second.size() == 2);
+  CHECK(second[0].error().code == "conflict");
+  CHECK(second[1].ok());
+
+  const std::pair<const char*, ItemStatus> expected[] = {{"msg-d1", ItemStatus::delivered},
+                                                         {"msg-d2", ItemStatus::delivered},
+                                                         {"msg-d3", ItemStatus::failed},
+                                                         {"msg-d4", ItemStatus::delivered}};
+  for (const auto& [id, outcome] : expected) {
+    auto status = f.store->source_status(SourceKind::message, id);
+    CHECK((*status)->status == outcome);
+    CHECK((*status)->deliveries.size() == (outcome == ItemStatus::delivered ? 1U : 0U));
+  }
+  CHECK((*f.store->source_status(SourceKind::message, "msg-d3"))->reason == "late");
+  CHECK((*f.store->source_status(SourceKind::message, "msg-d4"))->deliveries[0].ts == "1.000203");
+}
+
 TEST_CASE("Items in flight at a crash are queued again after reopening", "[store][outbox]") {
   StoreFixture f;
   auto accepted =
