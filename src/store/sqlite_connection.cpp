@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include "sqlite_wal_writes.h"
+
 namespace bridgebot::store::sqlite {
 namespace {
 
@@ -71,15 +73,18 @@ std::optional<std::vector<std::size_t>> value_indexes(sqlite3_stmt* stmt) {
 }  // namespace
 
 Result<std::unique_ptr<Connection>> Connection::open(const std::string& path,
-                                                     std::chrono::milliseconds busy_timeout) {
+                                                     std::chrono::milliseconds busy_timeout,
+                                                     WalWrites wal_writes) {
   // SQLite counts every allocation under one process-wide mutex unless told not to before it
   // starts; bridgebot never reads those counts, and its writer, reader and delivery threads
   // allocate at the same time. (Ignored when SQLite already started: only a cost, never wrong.)
   static const int counting_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
   (void)counting_off;
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  // Without the gathering VFS (never expected) the default one writes the same bytes.
+  const char* vfs = wal_writes == WalWrites::gathered ? gathered_wal_vfs() : nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &db,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     std::string detail = db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close(db);

@@ -46,9 +46,14 @@ inline constexpr sql::Dialect kDialect{
 
 class Connection final : public sql::Session {
  public:
+  // How a connection writes the WAL: each frame as SQLite does (two write calls), or gathered
+  // into one call per transaction (sqlite_wal_writes.h), for the connection that writes most.
+  enum class WalWrites { direct, gathered };
+
   // Opens `path` (creating it) in WAL mode with synchronous=FULL, foreign keys and busy_timeout.
   static Result<std::unique_ptr<Connection>> open(const std::string& path,
-                                                  std::chrono::milliseconds busy_timeout);
+                                                  std::chrono::milliseconds busy_timeout,
+                                                  WalWrites wal_writes = WalWrites::direct);
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
   ~Connection();

@@ -68,7 +68,8 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path,
   if (path.empty() || path == ":memory:") {
     return make_error("invalid_argument", "the SQLite store needs a file path, got '" + path + "'");
   }
-  auto writer = sqlite::Connection::open(path, options.busy_timeout);
+  auto writer =
+      sqlite::Connection::open(path, options.busy_timeout, sqlite::Connection::WalWrites::gathered);
   if (!writer) return writer.error();
   const sql::Dialect& dialect = sqlite::kDialect;
   if (Status migrated = sql::migrate(**writer, dialect, sql::store_migrations(dialect), path);
