@@ -34,7 +34,6 @@ inline constexpr sql::Dialect kDialect{
     // Keyed by a hash of the key: a collision only makes two keys' accepts wait for each other.
     .key_lock = "SELECT pg_advisory_xact_lock(hashtextextended($1, 7340023))",
     .returning_item_id = " RETURNING item_id",
-    .inserted_item_id = "",
     .delivery_order = "d.delivery_id",
     .char_code = "ascii",
     .begin_migration = "BEGIN; SELECT pg_advisory_xact_lock(7340021)",

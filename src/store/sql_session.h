@@ -96,6 +96,10 @@ class Session {
                                     OnRow on_row = {}) = 0;
   // Runs several statements without parameters (schema changes, BEGIN/COMMIT).
   virtual Status exec_script(const std::string& sql) = 0;
+  // The key the last INSERT gave its row, where the engine keeps it (SQLite's rowid): read from
+  // the connection, without a statement. Engines without it (PostgreSQL) return 0, and the SQL
+  // returns the key instead (Dialect::returning_item_id).
+  virtual std::int64_t last_insert_rowid() { return 0; }
 
  protected:
   ~Session() = default;
@@ -125,10 +129,9 @@ struct Dialect {
   // one writer runs accepts one after the other already.
   std::string_view key_lock;
   // How accept learns an inserted outbox item's id: PostgreSQL appends returning_item_id to the
-  // INSERT; SQLite runs inserted_item_id after it (RETURNING there costs a temporary table and a
-  // statement journal per row).
+  // INSERT; where it is empty (SQLite: RETURNING there costs a temporary table and a statement
+  // journal per row) the id is Session::last_insert_rowid().
   std::string_view returning_item_id;
-  std::string_view inserted_item_id;
   // The deliveries column that grows with insertion (deliveries are reported in that order).
   std::string_view delivery_order;
   // The function giving a character's code (delivery partitions, sql_store.cpp).

@@ -391,11 +391,7 @@ Status SqlStore::accept_in(Session& s, const AcceptRequest& request, AcceptResul
                             .text(claimed ? request.claim.lease_owner : std::string_view()),
                         [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
     if (!added) return added.error();
-    if (!dialect_.inserted_item_id.empty()) {
-      auto id = s.exec(dialect_.inserted_item_id, {},
-                       [&](const Row& row) { result.item_ids.push_back(row.integer(0)); });
-      if (!id) return id.error();
-    }
+    if (dialect_.returning_item_id.empty()) result.item_ids.push_back(s.last_insert_rowid());
     if (claimed) {
       result.claimed.push_back(claimed_item(request, item, result.item_ids.back(), partition));
     }

@@ -32,7 +32,6 @@ inline constexpr sql::Dialect kDialect{
         "AND status = 'in_flight' AND claimed_by = $2",
     .key_lock = "",
     .returning_item_id = "",
-    .inserted_item_id = "SELECT last_insert_rowid()",
     .delivery_order = "d.rowid",
     .char_code = "unicode",
     .begin_migration = "BEGIN IMMEDIATE",
@@ -63,6 +62,7 @@ class Connection final : public sql::Session {
   Result<std::int64_t> exec(std::string_view sql, const sql::Params& params = {},
                             sql::OnRow on_row = {}) override;
   Status exec_script(const std::string& sql) override;
+  std::int64_t last_insert_rowid() override { return sqlite3_last_insert_rowid(db_); }
 
   // Called after each commit with the WAL's size in pages, on the committing thread; replaces
   // SQLite's automatic checkpoint (wal_autocheckpoint). `hook` returns an SQLite result code.
