@@ -99,7 +99,7 @@ void Acceptor::accept_notification(PlatformNotification notification, Done done)
   record(notification_request(std::move(notification)), std::move(done));
 }
 
-Result<Acceptor::Prepared> Acceptor::message_request(PlatformMessage message) {
+Result<Acceptor::Prepared> Acceptor::message_request(PlatformMessage&& message) {
   auto team = resolve_team(message.team_id);
   if (!team.ok()) return team.error();
   message.team_id = *team;
@@ -122,8 +122,9 @@ Result<Acceptor::Prepared> Acceptor::message_request(PlatformMessage message) {
   std::string ordering_key = *team + ":" + recipient_key;
   const bool copy_to_sender = config_.relay.copy_to_sender && !message.sender.external;
   std::string sender_id = copy_to_sender ? message.sender.id : std::string();
-  auto payload = std::make_shared<const MessagePayload>(
-      MessagePayload{std::move(message), std::move(*decision.recipient)});
+  // Built in place: each move of a message copies its short strings' bytes.
+  auto payload =
+      std::make_shared<const MessagePayload>(std::move(message), std::move(*decision.recipient));
   // The payload (~0.5 KB) and the keys are moved into the last item that needs them, not copied.
   std::string payload_json = encode_message_payload(*payload);
   request.status = store::ItemStatus::queued;

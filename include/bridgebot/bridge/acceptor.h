@@ -56,7 +56,7 @@ class Acceptor {
     store::AcceptRequest request;
     std::shared_ptr<const MessagePayload> message;
   };
-  Result<Prepared> message_request(PlatformMessage message);
+  Result<Prepared> message_request(PlatformMessage&& message);
   Result<Prepared> notification_request(PlatformNotification notification);
   // Records the request (or answers its error): blocking, or with the answer through `done`.
   Result<AcceptOutcome> record(Result<Prepared> prepared);
