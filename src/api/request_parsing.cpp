@@ -1,5 +1,7 @@
 #include "bridgebot/api/request_parsing.h"
 
+#include <string_view>
+
 #include "bridgebot/core/json.h"
 
 namespace bridgebot::api {
@@ -13,12 +15,26 @@ Error field_error(const std::string& field, const std::string& message) {
   return e;
 }
 
+// Whether the strings of a body parse_json accepted may still hold NUL or bytes that are not
+// UTF-8. It refused a body that is not UTF-8 or holds a NUL byte, so only a \u escape can
+// unescape to either (\u0000, a lone surrogate such as \udc00): without one (nearly every body),
+// each string is clean as it is. An escaped backslash before a 'u' is checked too, needlessly.
+bool strings_need_check(std::string_view body) {
+  return body.find("\\u") != std::string_view::npos;
+}
+
 // Reads fields of one JSON object, remembering the first problem (the contract reports one
 // `field`). Unknown members are ignored, as the contract says.
 class FieldReader {
  public:
-  FieldReader(const Value& object, std::string prefix)
-      : object_(object), prefix_(std::move(prefix)) {}
+  // `body`: the text the object was parsed from.
+  FieldReader(const Value& object, std::string_view body)
+      : FieldReader(object, "", strings_need_check(body)) {}
+
+  // A reader of an object nested in this one, its fields named after `prefix`.
+  FieldReader nested(const Value& object, std::string prefix) const {
+    return FieldReader(object, std::move(prefix), check_text_);
+  }
 
   std::string string(const char* key, bool required, std::size_t max_length = 4'000'000) {
     auto it = object_.FindMember(key);
@@ -31,7 +47,9 @@ class FieldReader {
       return {};
     }
     std::string value(it->value.GetString(), it->value.GetStringLength());
-    if (!core::is_clean_text(value)) fail(prefix_ + key, "must not contain NUL (\\u0000)");
+    if (check_text_ && !core::is_clean_text(value)) {
+      fail(prefix_ + key, "must be UTF-8 without NUL (no \\u0000, no lone surrogate as \\udc00)");
+    }
     if (required && value.empty()) fail(prefix_ + key, "must not be empty");
     if (value.size() > max_length) {
       fail(prefix_ + key, "is longer than " + std::to_string(max_length));
@@ -63,6 +81,9 @@ class FieldReader {
   const std::optional<Error>& error() const { return error_; }
 
  private:
+  FieldReader(const Value& object, std::string prefix, bool check_text)
+      : object_(object), prefix_(std::move(prefix)), check_text_(check_text) {}
+
   const Value* typed(const char* key, bool (Value::*is)() const, const char* message) {
     auto it = object_.FindMember(key);
     if (it == object_.MemberEnd() || it->value.IsNull()) return nullptr;
@@ -75,6 +96,7 @@ class FieldReader {
 
   const Value& object_;
   std::string prefix_;
+  bool check_text_;
   std::optional<Error> error_;
 };
 
@@ -97,12 +119,12 @@ Result<bridge::PlatformMessage> parse_message(std::string_view body) {
   core::JsonArena arena;
   auto doc = parse_object(body, arena);
   if (!doc.ok()) return doc.error();
-  FieldReader reader(*doc, "");
+  FieldReader reader(*doc, body);
   bridge::PlatformMessage m;
   m.id = reader.string("id", true, 128);
   m.team_id = reader.string("team_id", false, 64);
   if (const Value* sender = reader.object("sender", true)) {
-    FieldReader s(*sender, "sender.");
+    FieldReader s = reader.nested(*sender, "sender.");
     m.sender.id = s.string("id", true, 256);
     m.sender.email = s.string("email", false, 320);
     m.sender.name = s.string("name", false, 256);
@@ -118,7 +140,7 @@ Result<bridge::PlatformMessage> parse_message(std::string_view body) {
         reader.fail(path, "must be an object");
         break;
       }
-      FieldReader r((*mentions)[i], path + ".");
+      FieldReader r = reader.nested((*mentions)[i], path + ".");
       bridge::Mention mention;
       const std::string type = r.string("type", true);
       if (type == "user") {
@@ -147,7 +169,7 @@ Result<bridge::PlatformMessage> parse_message(std::string_view body) {
   m.url = reader.string("url", false, 2048);
   check_link(reader, m.url, "url");
   if (const Value* space = reader.object("space")) {
-    FieldReader s(*space, "space.");
+    FieldReader s = reader.nested(*space, "space.");
     m.space_id = s.string("id", false, 256);
     m.space_name = s.string("name", false, 256);
     reader.absorb(s.error());
@@ -161,7 +183,7 @@ Result<bridge::PlatformNotification> parse_notification(std::string_view body) {
   core::JsonArena arena;
   auto doc = parse_object(body, arena);
   if (!doc.ok()) return doc.error();
-  FieldReader reader(*doc, "");
+  FieldReader reader(*doc, body);
   bridge::PlatformNotification n;
   n.id = reader.string("id", true, 128);
   n.team_id = reader.string("team_id", false, 64);
@@ -188,7 +210,7 @@ Result<bridge::PlatformNotification> parse_notification(std::string_view body) {
         reader.fail(path, "must be an object");
         break;
       }
-      FieldReader f((*fields)[i], path + ".");
+      FieldReader f = reader.nested((*fields)[i], path + ".");
       bridge::NotificationField field{f.string("title", true, 256), f.string("value", false, 1900)};
       reader.absorb(f.error());
       n.fields.push_back(std::move(field));
@@ -203,7 +225,7 @@ Result<LinkRequest> parse_link_request(std::string_view body) {
   core::JsonArena arena;
   auto doc = parse_object(body, arena);
   if (!doc.ok()) return doc.error();
-  FieldReader reader(*doc, "");
+  FieldReader reader(*doc, body);
   LinkRequest request{reader.string("email", true, 320), reader.string("team_id", false, 64)};
   if (!reader.error() && request.email.find('@') == std::string::npos) {
     reader.fail("email", "must be an email address");

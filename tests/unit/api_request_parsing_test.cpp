@@ -113,6 +113,29 @@ TEST_CASE("NUL in a string field is refused naming the field", "[api][parsing]")
   CHECK(link.error().field == "email");
 }
 
+TEST_CASE("a \\u escape that unescapes to no character is refused naming the field",
+          "[api][parsing]") {
+  // A lone surrogate: RapidJSON unescapes it to bytes that are not UTF-8. Other escapes in the
+  // same body (\u00e9 is a character) are fine.
+  auto lone = api::parse_message(
+      R"({"id":"m","sender":{"id":"p","name":"Ren\u00e9e"},"mentions":[{"type":"user","id":"p-bob"}],)"
+      R"("text":"hi \udc00 there"})");
+  CHECK(field_of(lone) == "invalid_field text");
+  CHECK(lone.error().message.find("UTF-8") != std::string::npos);
+  auto nested = api::parse_notification(
+      R"({"id":"n","route":"r","title":"t","fields":[{"title":"a\udc00b","value":"v"}]})");
+  REQUIRE_FALSE(nested.ok());
+  CHECK(nested.error().field == "fields[0].title");
+  auto named = api::parse_message(
+      R"({"id":"m","sender":{"id":"p","name":"Ren\u00e9e"},"mentions":[{"type":"user","id":"p-bob"}],)"
+      R"("text":"caf\u00e9 \ud83d\ude00"})");
+  REQUIRE(named.ok());
+  CHECK(named->sender.name ==
+        "Ren\xc3\xa9"
+        "e");
+  CHECK(named->text == "caf\xc3\xa9 \xf0\x9f\x98\x80");
+}
+
 TEST_CASE("invalid UTF-8 and deep nesting are invalid_json", "[api][parsing]") {
   const std::string bad_utf8 = "{\"id\":\"m\xff\",\"sender\":{\"id\":\"p\"},\"text\":\"hi\"}";
   auto m = api::parse_message(bad_utf8);
