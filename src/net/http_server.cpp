@@ -203,15 +203,34 @@ class HttpSession final : public ServerConnection,
     parser_->body_limit(shared_->options.max_body_bytes);
     if (requests_read_ == 0 || buffer_.size() > 0) return read_header();
     // Kept alive: the next request may take idle_timeout to start; from its first byte on, the
-    // header timeout runs.
-    beast::get_lowest_layer(stream_).expires_after(shared_->options.idle_timeout);
+    // header timeout runs. The wait has a deadline, not a timer of its own (watch_idle).
+    beast::get_lowest_layer(stream_).expires_never();
+    idle_deadline_ = std::chrono::steady_clock::now() + shared_->options.idle_timeout;
+    idle_waiting_ = true;
+    watch_idle();
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = this->shared_from_this()](error_code ec, std::size_t bytes) {
+                              self->idle_waiting_ = false;
                               if (self->finished_) return;
                               if (ec) return self->finish();
                               self->buffer_.commit(bytes);
                               self->read_header();
                             });
+  }
+
+  // Closes the connection once it has waited idle_timeout for its next request. One timer per
+  // connection, armed at most once per idle_timeout: a timer per wait (Beast's stream timeout)
+  // cost every request a timer queued and cancelled under the reactor's lock, and its handler.
+  void watch_idle() {
+    if (idle_watch_armed_) return;
+    idle_watch_armed_ = true;
+    idle_timer_.expires_at(idle_deadline_);
+    idle_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+      self->idle_watch_armed_ = false;
+      if (ec || self->finished_ || !self->idle_waiting_) return;  // busy: its next wait re-arms
+      if (std::chrono::steady_clock::now() < self->idle_deadline_) return self->watch_idle();
+      self->finish();
+    });
   }
 
   void read_header() {
@@ -370,6 +389,7 @@ class HttpSession final : public ServerConnection,
     if (finished_) return;
     finished_ = true;
     waiting_for_answer_.reset();
+    idle_timer_.cancel();
     if (!upgraded_) {  // after an upgrade stream_ is moved-from and belongs to the WebSocket
       error_code ignored;
       beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -383,6 +403,10 @@ class HttpSession final : public ServerConnection,
   std::uint64_t id_ = 0;
   std::string remote_address_;
   beast::flat_buffer buffer_;
+  asio::steady_timer idle_timer_{stream_.get_executor()};
+  std::chrono::steady_clock::time_point idle_deadline_{};
+  bool idle_waiting_ = false;  // a kept-alive connection's read for its next request is pending
+  bool idle_watch_armed_ = false;
   std::optional<RequestParser> parser_;
   std::string written_;  // the answer being written (its capacity kept for the next one)
   bool response_keep_alive_ = false;

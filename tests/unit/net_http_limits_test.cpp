@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
@@ -229,6 +230,31 @@ TEST_CASE("An idle kept-alive connection is closed after idle_timeout", "[net][h
   RawConnection client(server.port());
 
   REQUIRE(answered_ok(client));
+
+  CHECK(client.closed_within(10s));
+}
+
+TEST_CASE("A connection kept busy for longer than idle_timeout stays open, then idles out",
+          "[net][http][limits]") {
+  ServerOptions options = patient_options();
+  options.idle_timeout = 300ms;
+  std::atomic<bool> slow{false};
+  HttpServer server(options, [&slow](HttpRequest, Responder respond) {
+    if (slow) std::this_thread::sleep_for(500ms);  // a handler slower than idle_timeout
+    ok({}, std::move(respond));
+  });
+  REQUIRE(server.start().ok());
+  RawConnection client(server.port());
+
+  // Requests 100 ms apart for over three idle_timeouts: each wait is short, so none idles out.
+  for (int i = 0; i < 12; ++i) {
+    REQUIRE(answered_ok(client));
+    std::this_thread::sleep_for(100ms);
+  }
+  slow = true;
+  CHECK(answered_ok(client));
+  slow = false;
+  CHECK(answered_ok(client));
 
   CHECK(client.closed_within(10s));
 }
