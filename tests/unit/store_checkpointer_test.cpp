@@ -73,8 +73,11 @@ TEST_CASE("A commit that leaves the WAL long has the checkpoint thread copy it i
   REQUIRE(first_checkpoint(checkpointer));
 
   CHECK(checkpointer.inline_checkpoints() == 0);
-  // The rows' pages are in the database file itself now, not only in the WAL.
-  CHECK(fs::file_size(path) >= database_before + (kPages + 8) * std::uintmax_t{kRow});
+  // The rows committed before the checkpoint's trigger are in the database file itself now, not
+  // only in the WAL. Each commit also rewrites the table's interior page, so kPages frames hold
+  // about kPages / 2 rows; rows committed while the thread ran may stay in the WAL (on a busy
+  // machine the thread runs at once, before the loop ends).
+  CHECK(fs::file_size(path) >= database_before + (kPages / 2) * std::uintmax_t{kRow});
 }
 
 TEST_CASE("The WAL stays bounded however many commits the writer makes", "[store][checkpoint]") {
