@@ -25,11 +25,15 @@ Result<std::optional<SlackIdentity>> linked_identity(store::Link link) {
 }
 
 // The email match of an unlinked platform user, if any.
+Result<std::optional<SlackIdentity>> identity_of(const std::optional<store::DirectoryUser>& user) {
+  if (!user.has_value()) return std::optional<SlackIdentity>{};
+  return std::optional<SlackIdentity>{SlackIdentity{user->slack_user_id, std::nullopt}};
+}
+
 Result<std::optional<SlackIdentity>> identity_of(
     const Result<std::optional<store::DirectoryUser>>& user) {
   if (!user.ok()) return user.error();
-  if (!user->has_value()) return std::optional<SlackIdentity>{};
-  return std::optional<SlackIdentity>{SlackIdentity{(*user)->slack_user_id, std::nullopt}};
+  return identity_of(*user);
 }
 
 }  // namespace
@@ -131,11 +135,15 @@ core::Task<Result<std::optional<store::DirectoryUser>>> Directory::find_by_email
   auto lookup = start_lookup(team_id, email, generation);
   if (!lookup.ok()) co_return lookup.error();
   if (lookup->answer) co_return *lookup->answer;
+  co_return co_await ask_slack(std::move(*lookup));
+}
+
+core::Task<Result<std::optional<store::DirectoryUser>>> Directory::ask_slack(EmailLookup lookup) {
   // Pacing, a Retry-After and Slack's answer are awaited: no thread waits for them.
-  slack::TeamToken auth = lookup->auth;
-  std::string normalized = lookup->email;
+  slack::TeamToken auth = lookup.auth;
+  std::string normalized = lookup.email;
   auto found = co_await slack_.users_lookup_by_email_async(std::move(auth), std::move(normalized));
-  co_return finish_lookup(*lookup, found);
+  co_return finish_lookup(lookup, found);
 }
 
 Result<std::optional<SlackIdentity>> Directory::resolve(std::string_view team_id,
@@ -161,8 +169,11 @@ core::Task<Result<std::optional<SlackIdentity>>> Directory::resolve_async(
   auto link = link_of(team_id, platform_user_id, generation);
   if (!link.ok()) co_return link.error();
   if (link->has_value()) co_return linked_identity(std::move(**link));
-  auto user = co_await find_by_email_async(std::move(team_id), std::move(email), generation);
-  co_return identity_of(user);
+  // The memo's or the store's answer without another coroutine; Slack's is awaited.
+  auto lookup = start_lookup(team_id, email, generation);
+  if (!lookup.ok()) co_return lookup.error();
+  if (lookup->answer) co_return identity_of(*lookup->answer);
+  co_return identity_of(co_await ask_slack(std::move(*lookup)));
 }
 
 Result<std::int64_t> Directory::sweep(std::string_view team_id) {

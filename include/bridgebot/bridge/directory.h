@@ -117,6 +117,8 @@ class Directory {
   };
   Result<EmailLookup> start_lookup(std::string_view team_id, std::string_view email,
                                    std::int64_t generation);
+  // Asks Slack for a lookup the cache could not answer, and finishes it.
+  core::Task<Result<std::optional<store::DirectoryUser>>> ask_slack(EmailLookup lookup);
   // Caches Slack's answer `found` and returns what it means.
   Result<std::optional<store::DirectoryUser>> finish_lookup(const EmailLookup& lookup,
                                                             const Result<slack::SlackUser>& found);
