@@ -218,8 +218,8 @@ Result<ApiAnswer> ApiTransport::api_answer(const ApiCall& call,
   failure.http_status = response.status;
   failure.retry_after = parse_retry_after(response.headers);
 
-  // Slack's answer is outside input too: read whole, iteratively with a depth limit, and
-  // refused when malformed; into a document only when the call needs more than its top level.
+  // Slack's answer is outside input too: read whole under the depth limit and refused when
+  // malformed; into a document only when the call needs more than its top level.
   auto head = call.top_level_only ? read_head(response.body) : parse_head(response.body, answer);
   if (!head) {
     if (response.status == 200) return invalid_response(call.method, response.status);

@@ -61,8 +61,6 @@ std::string escape_mrkdwn(std::string_view text) {
           out += kWordJoiner;
         }
         break;
-      default:
-        out += c;
     }
   }
   return out;
